@@ -1,0 +1,69 @@
+"""CareBridge (关爱桥): the 关工委 portal."""
+from pathlib import Path
+
+from flask import Flask, request, session
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import INSTANCE_DIR, Config
+from .extensions import babel, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def select_locale():
+    if current_user.is_authenticated and current_user.locale:
+        return current_user.locale
+    return session.get("locale") or "zh_CN"
+
+
+def create_app(config=None):
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(INSTANCE_DIR),
+    )
+    app.config.from_object(config or Config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+    if app.config.get("TRUST_PROXY"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(ROOT / "translations"),
+    )
+    login_manager.init_app(app)
+
+    from . import database
+
+    database.configure(app)
+
+    from .audit import bp as audit_bp
+    from .auth import bp as auth_bp
+    from .home import bp as home_bp
+    from .people import bp as people_bp
+
+    for bp in (auth_bp, home_bp, people_bp, audit_bp):
+        app.register_blueprint(bp)
+
+    from . import cli, errors, permissions, web
+
+    permissions.init_app(app)
+    web.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    @app.before_request
+    def _remember_locale_choice():
+        lang = request.args.get("lang")
+        if lang in app.config["LANGUAGES"]:
+            session["locale"] = lang
+
+    return app

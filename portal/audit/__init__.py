@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("audit", __name__, url_prefix="/admin")
+
+from . import views  # noqa: E402,F401

@@ -1,0 +1,29 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from ..forms_common import Clean
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username or mobile number"),
+                           validators=[Clean(), DataRequired(_l("Please enter your username or mobile number.")),
+                                       Length(max=40)])
+    password = PasswordField(_l("Password"),
+                             validators=[DataRequired(_l("Please enter your password.")), Length(max=200)])
+    remember = BooleanField(_l("Keep me logged in on this device"))
+
+
+class PreferencesForm(FlaskForm):
+    large_text = BooleanField(_l("Large text mode (bigger text and buttons)"))
+    locale = SelectField(_l("Language"), choices=[("zh_CN", "简体中文"), ("en", "English")])
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(_l("Please enter your current password."))])
+    new = PasswordField(_l("New password"), validators=[
+        DataRequired(_l("Please enter a new password.")),
+        Length(min=8, max=200, message=_l("The new password must have at least 8 characters."))])
+    confirm = PasswordField(_l("Repeat the new password"),
+                            validators=[EqualTo("new", _l("The two passwords are not the same."))])

@@ -1,0 +1,79 @@
+"""Logins and the failed-login ledger used for throttling."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Optional
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..models_base import SchoolScoped, Timestamped, utcnow
+from ..people.models import teacher_classes
+
+ROLES = ("admin", "coordinator", "teacher", "volunteer", "parent")
+ROLE_LABELS = {
+    "admin": _l("Administrator"),
+    "coordinator": _l("Coordinator"),
+    "teacher": _l("Class teacher"),
+    "volunteer": _l("Volunteer"),
+    "parent": _l("Parent"),
+}
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class User(SchoolScoped, Timestamped, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    mobile: Mapped[Optional[str]] = mapped_column(String(20), unique=True)
+    display_name: Mapped[str] = mapped_column(String(40))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(default=True)
+    # Rotated at logout and deactivation, so an old session or remember cookie stops working.
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
+    locale: Mapped[str] = mapped_column(String(10), default="zh_CN")
+    large_text: Mapped[bool] = mapped_column(default=False)
+    volunteer_id: Mapped[Optional[int]] = mapped_column(db.ForeignKey("volunteer.id"), unique=True)
+    guardian_id: Mapped[Optional[int]] = mapped_column(db.ForeignKey("guardian.id"), unique=True)
+    last_login_at: Mapped[Optional[datetime]]
+
+    classes = relationship("SchoolClass", secondary=teacher_classes, back_populates="teachers",
+                           order_by="(SchoolClass.grade, SchoolClass.name)")
+    volunteer = relationship("Volunteer")
+    guardian = relationship("Guardian")
+    school = relationship("School")
+
+    # Flask-Login protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    @property
+    def family(self):
+        return self.guardian.family if self.guardian else None
+
+
+class LoginFailure(db.Model):
+    """One failed login; counted per key over a sliding window."""
+
+    __tablename__ = "login_failure"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

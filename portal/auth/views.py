@@ -1,0 +1,81 @@
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from ..extensions import db, login_manager
+from ..htmx import hx_redirect, is_htmx
+from ..permissions import public, requires
+from . import bp, services
+from .forms import LoginForm, PasswordForm, PreferencesForm
+from .models import User
+
+
+@login_manager.user_loader
+def load_user(token: str):
+    return db.session.scalar(select(User).where(User.session_token == token, User.active.is_(True)))
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    target = url_for("auth.login")
+    return hx_redirect(target, status=401) if is_htmx() else redirect(target)
+
+
+def _safe_next(target):
+    # Only same-site paths, never "//host" or a full URL.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.username.data, form.password.data, request.remote_addr or "")
+        except services.Throttled as exc:
+            form.password.errors.append(
+                _("Too many failed attempts. Please wait %(minutes)d minutes and try again.", minutes=exc.minutes))
+        except services.AuthError:
+            form.password.errors.append(_("Wrong username or password, or the account is disabled."))
+        else:
+            login_user(user, remember=form.remember.data)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@requires("home.view")
+def logout():
+    services.end_session(current_user._get_current_object())
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@requires("account.edit")
+def settings():
+    user = current_user._get_current_object()
+    prefs = PreferencesForm(obj=user, prefix="prefs")
+    pw = PasswordForm(prefix="pw")
+    if request.method == "POST":
+        if "prefs-submit" in request.form and prefs.validate_on_submit():
+            services.update_preferences(user, prefs.locale.data, prefs.large_text.data)
+            flash(_("Settings saved."), "success")
+            return redirect(url_for("auth.settings"))
+        if "pw-submit" in request.form and pw.validate_on_submit():
+            try:
+                services.change_password(user, pw.current.data, pw.new.data)
+            except services.AuthError:
+                pw.current.errors.append(_("The current password is wrong."))
+            else:
+                login_user(user)  # the old cookies died with the old token; keep this device in
+                flash(_("Password changed. Other devices have been logged out."), "success")
+                return redirect(url_for("auth.settings"))
+    return render_template("auth/settings.html", prefs=prefs, pw=pw)

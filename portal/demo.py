@@ -1,0 +1,152 @@
+"""A believable demo school in Chinese, and a district's worth of them for benchmarks."""
+import random
+from datetime import date
+
+from sqlalchemy import insert, select
+
+from .auth.models import User
+from .auth.services import hash_password
+from .extensions import db
+from .people.models import (DEFAULT_CATEGORIES, DEFAULT_SUPPORT_TAGS, Category, Consent, Family, Guardian, School,
+                            SchoolClass, Student, SupportTag, Term, Volunteer, initials, student_tags)
+
+DEMO_PASSWORD = "guanai-demo"
+
+SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+            "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
+GIVEN = ("子涵 欣怡 梓涵 晨曦 紫涵 诗涵 梦琪 嘉怡 子萱 雨涵 浩宇 浩然 宇轩 宇航 子轩 俊杰 博文 梓豪 皓轩 一诺 "
+         "思远 明轩 雨泽 天佑 欣然 佳怡 可馨 语桐 若汐 芷若 沐阳 承泽 睿 涛 磊 静 敏 婷 杰 强 晨 阳 悦 琪 昊 彤 萌 "
+         "思琪 雅琪 家豪 嘉豪 子墨 奕辰 诗雨 一鸣 梓萱 昕怡 锦程 宏宇 立诚 安琪 若曦 瑞 航 蕾 颖 露 洁").split()
+ELDER_GIVEN = "建国 建华 国庆 秀英 桂英 玉兰 志强 志明 福生 德华 淑珍 丽华 永庆 春生 国华 文斌 凤英 振华 秀兰 宝山".split()
+VOLUNTEER_SKILLS = {
+    "老干部": ("思想引导, 党史教育", "红色故事宣讲", "法治安全, 社区协调"),
+    "老战士": ("国防教育, 红色故事宣讲", "纪律养成, 体育锻炼", "革命传统教育"),
+    "老专家": ("心理咨询, 生涯规划", "科普讲座, 物理", "家庭教育指导, 心理疏导", "医疗保健, 生活帮困"),
+    "老教师": ("数学, 学业辅导", "语文, 作文辅导", "英语, 学业辅导", "书法, 兴趣特长", "青年教师成长, 课堂教学"),
+    "老模范": ("劳动教育, 生活帮困", "志愿服务, 社区服务", "道德榜样宣讲"),
+}
+RELATIONS = ("父亲", "母亲", "祖父", "祖母", "外祖母")
+
+
+def _name(rng, pool=GIVEN):
+    return rng.choice(SURNAMES) + rng.choice(pool)
+
+
+def _school(name, rng, classes_per_grade, per_class, mobile_base, tagged_share=0.08):
+    """Insert one school with bulk statements; returns the School."""
+    school = School(name=name)
+    db.session.add(school)
+    db.session.flush()
+    sid = school.id
+    db.session.add_all([Term(school_id=sid, name="2025–2026学年第二学期", starts_on=date(2026, 2, 16),
+                             ends_on=date(2026, 7, 10)),
+                        Term(school_id=sid, name="2026–2027学年第一学期", starts_on=date(2026, 9, 1),
+                             ends_on=date(2027, 1, 29), is_current=True)])
+    db.session.add_all([Category(school_id=sid, name=n, sort_order=i) for i, n in enumerate(DEFAULT_CATEGORIES)])
+    tags = [SupportTag(school_id=sid, name=n) for n in DEFAULT_SUPPORT_TAGS]
+    db.session.add_all(tags)
+    classes = [SchoolClass(school_id=sid, grade=g, name=f"{c}班") for g in range(1, 7)
+               for c in range(1, classes_per_grade + 1)]
+    db.session.add_all(classes)
+    db.session.flush()
+
+    student_rows, family_rows = [], []
+    for klass in classes:
+        for _ in range(per_class + rng.randint(-2, 2)):
+            n = len(student_rows) + 1
+            name = _name(rng)
+            entry_year = 2026 - klass.grade + 1
+            student_rows.append({
+                "school_id": sid, "student_no": f"{entry_year}{klass.id % 100:02d}{n:04d}", "name": name,
+                "name_initials": initials(name), "gender": rng.choice("男女"), "class_id": klass.id,
+                "birth_date": date(2026 - klass.grade - 6, rng.randint(1, 12), rng.randint(1, 28)),
+            })
+            # About one family in twenty has a sibling already in the school.
+            if family_rows and rng.random() < 0.05:
+                student_rows[-1]["family_index"] = rng.randrange(len(family_rows))
+            else:
+                student_rows[-1]["family_index"] = len(family_rows)
+                family_rows.append({"school_id": sid, "name": f"{name}家", "name_initials": initials(name),
+                                    "address": f"滨湖区{rng.choice('东南西北')}苑{rng.randint(1, 40)}幢"})
+    family_ids = list(db.session.scalars(insert(Family).returning(Family.id, sort_by_parameter_order=True),
+                                         family_rows))
+    guardian_rows = []
+    for i, fam in enumerate(family_rows):
+        surname = fam["name"][0]
+        for relation in rng.sample(RELATIONS[:2], k=rng.choice((1, 2, 2))):
+            guardian_rows.append({"school_id": sid, "family_id": family_ids[i], "relation": relation,
+                                  "name": (surname if relation == "父亲" else rng.choice(SURNAMES)) + rng.choice(GIVEN),
+                                  "mobile": f"1{mobile_base + len(guardian_rows):010d}"})
+    db.session.execute(insert(Guardian), guardian_rows)
+    for row in student_rows:
+        row["family_id"] = family_ids[row.pop("family_index")]
+    student_ids = list(db.session.scalars(insert(Student).returning(Student.id, sort_by_parameter_order=True),
+                                          student_rows))
+    # Sensitive tags only where a guardian's consent is recorded.
+    tagged = rng.sample(student_ids, k=int(len(student_ids) * tagged_share))
+    return school, tags, tagged
+
+
+def _volunteers(sid, rng, count, phone_base):
+    kinds = list(VOLUNTEER_SKILLS)
+    rows = []
+    for i in range(count):
+        kind = kinds[i % len(kinds)]
+        name = _name(rng, ELDER_GIVEN)
+        rows.append({"school_id": sid, "name": name, "name_initials": initials(name), "kind": kind,
+                     "skills": rng.choice(VOLUNTEER_SKILLS[kind]), "phone": f"1{phone_base + i:010d}",
+                     "birth_year": rng.randint(1945, 1964)})
+    return list(db.session.scalars(insert(Volunteer).returning(Volunteer.id, sort_by_parameter_order=True), rows))
+
+
+def _consents_and_tags(sid, rng, tags, student_ids, recorder_id):
+    if not student_ids:
+        return
+    db.session.execute(insert(Consent), [
+        {"school_id": sid, "student_id": s, "guardian_name": "监护人", "method": "纸质签字",
+         "given_on": date(2026, 9, rng.randint(1, 20)), "recorded_by_id": recorder_id} for s in student_ids])
+    db.session.execute(insert(student_tags), [
+        {"student_id": s, "tag_id": t.id} for s in student_ids for t in rng.sample(tags, k=rng.choice((1, 1, 2)))])
+
+
+def seed(scale="school", seed_value=2026):
+    rng = random.Random(seed_value)
+    pw = hash_password(DEMO_PASSWORD)
+    n_schools, classes_per_grade, per_class, n_vol = (20, 6, 42, 100) if scale == "district" else (1, 4, 38, 40)
+    names = ["滨湖实验小学"] + [f"滨湖区第{i}实验学校" for i in range(2, n_schools + 1)]
+    for index, name in enumerate(names):
+        school, tags, tagged = _school(name, rng, classes_per_grade, per_class,
+                                       mobile_base=3_000_000_000 + index * 100_000)
+        vol_ids = _volunteers(school.id, rng, n_vol, phone_base=5_000_000_000 + index * 10_000)
+        if index == 0:
+            recorder = _demo_accounts(school, pw, vol_ids[0])
+        else:
+            recorder = User(school_id=school.id, username=f"coordinator{index + 1}",
+                            display_name=f"{name}关工委", role="coordinator", password_hash=pw)
+            db.session.add(recorder)
+            db.session.flush()
+        _consents_and_tags(school.id, rng, tags, tagged, recorder.id)
+        db.session.commit()
+
+
+def _demo_accounts(school, pw, volunteer_id):
+    sid = school.id
+    klass = db.session.scalar(select(SchoolClass).where(SchoolClass.school_id == sid, SchoolClass.grade == 3,
+                                                        SchoolClass.name == "2班"))
+    pupil = db.session.scalar(select(Student).where(Student.class_id == klass.id).order_by(Student.id))
+    guardian = db.session.scalar(select(Guardian).where(Guardian.family_id == pupil.family_id).order_by(Guardian.id))
+    volunteer_name = db.session.get(Volunteer, volunteer_id).name
+    admin = User(school_id=sid, username="admin", display_name="关工委办公室", role="admin", password_hash=pw)
+    db.session.add_all([
+        admin,
+        User(school_id=sid, username="coordinator", display_name="周老师（关工委）", role="coordinator",
+             password_hash=pw, mobile="13900000002"),
+        User(school_id=sid, username="teacher", display_name="李老师（三年级2班班主任）", role="teacher",
+             password_hash=pw, classes=[klass]),
+        User(school_id=sid, username="volunteer", display_name=volunteer_name,
+             role="volunteer", password_hash=pw, volunteer_id=volunteer_id),
+        User(school_id=sid, username="parent", display_name=guardian.name, role="parent", password_hash=pw,
+             guardian_id=guardian.id),
+    ])
+    db.session.flush()
+    return admin

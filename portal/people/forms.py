@@ -1,0 +1,101 @@
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (DateField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField,
+                     TextAreaField, widgets)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from ..forms_common import MOBILE_PATTERN, Clean
+from .models import GENDERS, GRADE_NAMES, VOLUNTEER_KINDS
+
+REQUIRED = _l("This field is required.")
+MOBILE_MESSAGE = _l("Please enter an 11-digit mainland mobile number.")
+
+
+def required():
+    return DataRequired(REQUIRED)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class ClassForm(FlaskForm):
+    grade = SelectField(_l("Grade"), coerce=int, choices=sorted(GRADE_NAMES.items()),
+                        validators=[InputRequired(REQUIRED)])
+    name = StringField(_l("Class name"), description=_l("For example: 3班"),
+                       validators=[Clean(), required(), Length(max=40)])
+
+
+def not_future(form, field):
+    if field.data and field.data > date.today():
+        raise ValidationError(_l("The date cannot be in the future."))
+
+
+class StudentForm(FlaskForm):
+    student_no = StringField(_l("Student number"), validators=[
+        Clean(), required(), Length(max=30), Regexp(r"^[0-9A-Za-z-]+$", message=_l("Use digits and letters only."))])
+    name = StringField(_l("Name"), validators=[Clean(), required(), Length(max=40)])
+    gender = SelectField(_l("Gender"), choices=[(g, g) for g in GENDERS])
+    birth_date = DateField(_l("Date of birth"), validators=[Optional(), not_future],
+                           render_kw={"max": date.today().isoformat()})
+    class_id = SelectField(_l("Class"), coerce=int, validators=[InputRequired(REQUIRED)])
+
+
+class ConsentForm(FlaskForm):
+    guardian_name = StringField(_l("Guardian who consented"), validators=[Clean(), required(), Length(max=40)])
+    method = SelectField(_l("How consent was given"),
+                         choices=[("纸质签字", "纸质签字"), ("线上确认", "线上确认"), ("家长会现场确认", "家长会现场确认")])
+    given_on = DateField(_l("Date of consent"), validators=[InputRequired(_l("Please enter a valid date.")),
+                                                           not_future])
+
+
+class TagsForm(FlaskForm):
+    tags = MultiCheckboxField(_l("Support tags"), coerce=int)
+
+
+class FamilyForm(FlaskForm):
+    name = StringField(_l("Family name"), description=_l("For example: 张小明家"),
+                       validators=[Clean(), required(), Length(max=60)])
+    address = StringField(_l("Address"), validators=[Clean(), Optional(), Length(max=200)])
+    notes = TextAreaField(_l("Family situation (sensitive)"), validators=[Clean(), Optional(), Length(max=2000)])
+
+
+class GuardianForm(FlaskForm):
+    name = StringField(_l("Guardian name"), validators=[Clean(), required(), Length(max=40)])
+    relation = SelectField(_l("Relation"), choices=[(r, r) for r in ("父亲", "母亲", "祖父", "祖母", "外祖父", "外祖母", "其他监护人")])
+    mobile = StringField(_l("Mobile number"), validators=[Clean(), Optional(), Regexp(MOBILE_PATTERN, message=MOBILE_MESSAGE)])
+
+
+class LinkChildForm(FlaskForm):
+    student_no = StringField(_l("Student number of the child"), validators=[Clean(), required(), Length(max=30)])
+
+
+class VolunteerForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[Clean(), required(), Length(max=40)])
+    kind = SelectField(_l("Kind (五老)"), choices=[(k, k) for k in VOLUNTEER_KINDS])
+    skills = StringField(_l("Skills and subjects"), description=_l("Separate with commas, e.g. 数学, 书法, 心理咨询"),
+                         validators=[Clean(), Optional(), Length(max=300)])
+    phone = StringField(_l("Mobile number"), validators=[Clean(), Optional(), Regexp(MOBILE_PATTERN, message=MOBILE_MESSAGE)])
+    birth_year = IntegerField(_l("Year of birth"), validators=[
+        Optional(), NumberRange(min=1920, max=date.today().year - 18,
+                                message=_l("Please enter a year between %(min)s and %(max)s."))])
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[
+        Clean(), required(), Length(min=2, max=40),
+        Regexp(r"^[0-9A-Za-z_.-]+$", message=_l("Use letters, digits, dot, dash or underscore."))])
+    display_name = StringField(_l("Display name"), validators=[Clean(), required(), Length(max=40)])
+    mobile = StringField(_l("Mobile number"), validators=[Clean(), Optional(), Regexp(MOBILE_PATTERN, message=MOBILE_MESSAGE)])
+    role = SelectField(_l("Role"))
+    classes = MultiCheckboxField(_l("Classes (for class teachers)"), coerce=int)
+    password = PasswordField(_l("Password"), description=_l("At least 8 characters. Leave empty to keep it."),
+                             validators=[Optional(), Length(min=8, max=200,
+                                                            message=_l("The password must have at least 8 characters."))])
+
+
+class EmptyForm(FlaskForm):
+    """CSRF only, for buttons that change state."""

@@ -1,0 +1,163 @@
+"""Schools, terms, classes, students, families, volunteers and the shared lists."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional
+
+from pypinyin import Style, lazy_pinyin
+from sqlalchemy import CheckConstraint, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..models_base import SchoolScoped, Timestamped, utcnow
+
+VOLUNTEER_KINDS = ("老干部", "老战士", "老专家", "老教师", "老模范")
+GENDERS = ("男", "女")
+GRADE_NAMES = {1: "一年级", 2: "二年级", 3: "三年级", 4: "四年级", 5: "五年级", 6: "六年级",
+               7: "初一", 8: "初二", 9: "初三", 10: "高一", 11: "高二", 12: "高三"}
+
+
+def initials(name: str) -> str:
+    """Pinyin initials, so '张小明' is found by 'zxm'."""
+    return "".join(p[0] for p in lazy_pinyin(name or "", style=Style.FIRST_LETTER) if p).lower()
+
+
+class School(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Term(SchoolScoped, db.Model):
+    __table_args__ = (UniqueConstraint("school_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    is_current: Mapped[bool] = mapped_column(default=False)
+
+
+teacher_classes = db.Table(
+    "teacher_class",
+    db.Column("user_id", db.ForeignKey("user.id"), primary_key=True),
+    db.Column("class_id", db.ForeignKey("school_class.id"), primary_key=True),
+)
+
+
+class SchoolClass(SchoolScoped, Timestamped, db.Model):
+    __tablename__ = "school_class"
+    __table_args__ = (
+        UniqueConstraint("school_id", "grade", "name"),
+        CheckConstraint("grade BETWEEN 1 AND 12", name="grade_range"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grade: Mapped[int]
+    name: Mapped[str] = mapped_column(String(40))  # e.g. "3班"
+    active: Mapped[bool] = mapped_column(default=True)
+    students: Mapped[list[Student]] = relationship(back_populates="school_class")
+    teachers = relationship("User", secondary=teacher_classes, back_populates="classes")
+
+    @property
+    def label(self) -> str:
+        return f"{GRADE_NAMES.get(self.grade, str(self.grade))}{self.name}"
+
+
+student_tags = db.Table(
+    "student_tag",
+    db.Column("student_id", db.ForeignKey("student.id"), primary_key=True),
+    db.Column("tag_id", db.ForeignKey("support_tag.id"), primary_key=True),
+)
+
+
+class SupportTag(SchoolScoped, db.Model):
+    """特殊群体标签: sensitive personal data of a minor."""
+
+    __tablename__ = "support_tag"
+    __table_args__ = (UniqueConstraint("school_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(30))
+
+
+class Family(SchoolScoped, Timestamped, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    name_initials: Mapped[str] = mapped_column(String(60), default="", index=True)
+    address: Mapped[str] = mapped_column(String(200), default="")
+    # Family situation is sensitive: shown only where support tags are.
+    notes: Mapped[str] = mapped_column(db.Text, default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    guardians: Mapped[list[Guardian]] = relationship(back_populates="family", order_by="Guardian.id")
+    children: Mapped[list[Student]] = relationship(back_populates="family", order_by="Student.id")
+
+
+class Guardian(SchoolScoped, Timestamped, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(db.ForeignKey("family.id"), index=True)
+    name: Mapped[str] = mapped_column(String(40))
+    relation: Mapped[str] = mapped_column(String(20))  # 父亲, 母亲, 祖父母 …
+    mobile: Mapped[str] = mapped_column(String(20), default="")
+    family: Mapped[Family] = relationship(back_populates="guardians")
+
+
+class Student(SchoolScoped, Timestamped, db.Model):
+    __table_args__ = (UniqueConstraint("school_id", "student_no"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_no: Mapped[str] = mapped_column(String(30))
+    name: Mapped[str] = mapped_column(String(40))
+    name_initials: Mapped[str] = mapped_column(String(40), default="", index=True)
+    gender: Mapped[str] = mapped_column(String(2))
+    birth_date: Mapped[Optional[date]]
+    class_id: Mapped[int] = mapped_column(db.ForeignKey("school_class.id"), index=True)
+    family_id: Mapped[Optional[int]] = mapped_column(db.ForeignKey("family.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    school_class: Mapped[SchoolClass] = relationship(back_populates="students")
+    family: Mapped[Optional[Family]] = relationship(back_populates="children")
+    support_tags: Mapped[list[SupportTag]] = relationship(secondary=student_tags, order_by="SupportTag.id")
+    consents: Mapped[list[Consent]] = relationship(back_populates="student", order_by="Consent.id")
+
+    @property
+    def active_consent(self) -> Optional[Consent]:
+        return next((c for c in self.consents if c.withdrawn_at is None), None)
+
+
+class Consent(SchoolScoped, db.Model):
+    """A guardian's consent to store a child's sensitive data."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(db.ForeignKey("student.id"), index=True)
+    guardian_name: Mapped[str] = mapped_column(String(40))
+    method: Mapped[str] = mapped_column(String(20))  # 纸质签字 / 线上确认
+    given_on: Mapped[date]
+    recorded_by_id: Mapped[int] = mapped_column(db.ForeignKey("user.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[Optional[datetime]]
+    student: Mapped[Student] = relationship(back_populates="consents")
+
+
+class Volunteer(SchoolScoped, Timestamped, db.Model):
+    """A 五老 volunteer."""
+
+    __table_args__ = (CheckConstraint("birth_year BETWEEN 1900 AND 2100", name="birth_year_range"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    name_initials: Mapped[str] = mapped_column(String(40), default="", index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    skills: Mapped[str] = mapped_column(String(300), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    birth_year: Mapped[Optional[int]]
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class Category(SchoolScoped, db.Model):
+    """One list shared by needs and offers."""
+
+    __table_args__ = (UniqueConstraint("school_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(30))
+    sort_order: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+DEFAULT_CATEGORIES = ("学业辅导", "心理疏导", "思想引导", "生活帮困", "生涯规划", "兴趣特长",
+                      "法治安全", "青年教师成长", "家庭教育指导")
+DEFAULT_SUPPORT_TAGS = ("留守", "单亲", "困难家庭", "残疾", "学困", "随迁子女", "行为偏差")

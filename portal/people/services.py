@@ -1,0 +1,271 @@
+"""People: lists, saving, deactivation, consent and support tags. Each function commits."""
+import secrets
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from ..audit.services import record
+from ..auth.models import User, new_session_token
+from ..auth.services import hash_password
+from ..errors_domain import DomainError
+from ..extensions import db
+from ..models_base import utcnow
+from ..permissions import teacher_class_ids
+from .models import (Consent, Family, Guardian, SchoolClass, Student, SupportTag, Volunteer, initials)
+
+
+def clean_query(q: str | None) -> str:
+    return "".join(ch for ch in (q or "") if ch.isprintable()).strip()[:40]
+
+
+def _name_filter(model, q: str):
+    like = f"%{q}%"
+    conds = [model.name.ilike(like)]
+    if hasattr(model, "name_initials") and q.isascii() and q.isalpha():
+        conds.append(model.name_initials.like(f"{q.lower()}%"))
+    return or_(*conds)
+
+
+def paginate(stmt, page: int, per_page: int):
+    return db.paginate(stmt, page=max(page, 1), per_page=per_page, error_out=False, count=True)
+
+
+# ---- lists -------------------------------------------------------------------------------
+
+def classes_of(school_id: int):
+    return db.session.scalars(
+        select(SchoolClass).where(SchoolClass.school_id == school_id).order_by(SchoolClass.grade, SchoolClass.name)
+    ).all()
+
+
+def class_sizes(school_id: int) -> dict[int, int]:
+    rows = db.session.execute(
+        select(Student.class_id, func.count()).where(Student.school_id == school_id, Student.active.is_(True))
+        .group_by(Student.class_id)
+    )
+    return dict(rows.all())
+
+
+def student_list(user, q="", class_id=None, show="active"):
+    stmt = select(Student).join(SchoolClass).where(Student.school_id == user.school_id)
+    if user.role == "teacher":
+        stmt = stmt.where(Student.class_id.in_(teacher_class_ids(user) or {0}))
+    if q:
+        stmt = stmt.where(or_(_name_filter(Student, q), Student.student_no.like(f"{q}%")))
+    if class_id:
+        stmt = stmt.where(Student.class_id == class_id)
+    if show != "all":
+        stmt = stmt.where(Student.active.is_(show == "active"))
+    return stmt.order_by(SchoolClass.grade, SchoolClass.name, Student.student_no)
+
+
+def family_list(school_id, q=""):
+    stmt = select(Family).where(Family.school_id == school_id)
+    if q:
+        guardian_match = select(Guardian.family_id).where(
+            Guardian.school_id == school_id, or_(_name_filter(Guardian, q), Guardian.mobile.like(f"{q}%")))
+        stmt = stmt.where(or_(_name_filter(Family, q), Family.id.in_(guardian_match)))
+    return stmt.order_by(Family.active.desc(), Family.name_initials, Family.id)
+
+
+def volunteer_list(school_id, q="", kind=""):
+    stmt = select(Volunteer).where(Volunteer.school_id == school_id)
+    if q:
+        stmt = stmt.where(or_(_name_filter(Volunteer, q), Volunteer.skills.ilike(f"%{q}%")))
+    if kind:
+        stmt = stmt.where(Volunteer.kind == kind)
+    return stmt.order_by(Volunteer.active.desc(), Volunteer.name_initials, Volunteer.id)
+
+
+def user_list(school_id, q="", role=""):
+    stmt = select(User).where(User.school_id == school_id)
+    if q:
+        stmt = stmt.where(or_(User.username.ilike(f"%{q}%"), User.display_name.ilike(f"%{q}%"),
+                              User.mobile.like(f"{q}%")))
+    if role:
+        stmt = stmt.where(User.role == role)
+    return stmt.order_by(User.active.desc(), User.role, User.username)
+
+
+# ---- saving ------------------------------------------------------------------------------
+
+def _commit(conflict_message: str, field: str | None = None):
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise DomainError(conflict_message, field) from exc
+
+
+def save_class(actor, klass: SchoolClass | None, grade: int, name: str) -> SchoolClass:
+    klass = klass or SchoolClass(school_id=actor.school_id)
+    klass.grade, klass.name = grade, name
+    db.session.add(klass)
+    record(actor, "class.save", klass, f"{grade}/{name}")
+    _commit(_("This class already exists."), "name")
+    return klass
+
+
+def save_student(actor, student: Student | None, data: dict) -> Student:
+    klass = db.session.get(SchoolClass, data["class_id"])
+    if klass is None or klass.school_id != actor.school_id:
+        raise DomainError(_("Please choose a class of this school."), "class_id")
+    student = student or Student(school_id=actor.school_id)
+    for key in ("student_no", "name", "gender", "birth_date", "class_id"):
+        setattr(student, key, data[key])
+    student.name_initials = initials(student.name)
+    db.session.add(student)
+    db.session.flush()
+    record(actor, "student.save", student)
+    _commit(_("Another student already has this student number."), "student_no")
+    return student
+
+
+def save_family(actor, family: Family | None, data: dict) -> Family:
+    family = family or Family(school_id=actor.school_id)
+    if data.get("notes") and not any(c.active_consent for c in family.children):
+        raise DomainError(_("Family notes are sensitive: record a guardian's consent for a child of this family first."),
+                          "notes")
+    family.name, family.address, family.notes = data["name"], data["address"], data.get("notes") or ""
+    family.name_initials = initials(family.name)
+    db.session.add(family)
+    db.session.flush()
+    record(actor, "family.save", family)
+    _commit(_("The family could not be saved."))
+    return family
+
+
+def add_guardian(actor, family: Family, data: dict) -> Guardian:
+    guardian = Guardian(school_id=family.school_id, family=family, **data)
+    db.session.add(guardian)
+    db.session.flush()
+    record(actor, "guardian.add", guardian)
+    _commit(_("The guardian could not be saved."))
+    return guardian
+
+
+def link_child(actor, family: Family, student_no: str) -> Student:
+    student = db.session.scalar(
+        select(Student).where(Student.school_id == family.school_id, Student.student_no == student_no))
+    if student is None:
+        raise DomainError(_("No student has this student number."), "student_no")
+    if student.family_id and student.family_id != family.id:
+        raise DomainError(_("This student already belongs to another family."), "student_no")
+    student.family = family
+    record(actor, "family.link_child", student, f"family={family.id}")
+    db.session.commit()
+    return student
+
+
+def save_volunteer(actor, volunteer: Volunteer | None, data: dict) -> Volunteer:
+    volunteer = volunteer or Volunteer(school_id=actor.school_id)
+    for key in ("name", "kind", "skills", "phone", "birth_year"):
+        setattr(volunteer, key, data[key])
+    volunteer.name_initials = initials(volunteer.name)
+    db.session.add(volunteer)
+    db.session.flush()
+    record(actor, "volunteer.save", volunteer)
+    _commit(_("The volunteer could not be saved."))
+    return volunteer
+
+
+def set_active(actor, obj, active: bool):
+    """Deactivate instead of delete: records with history are kept."""
+    if isinstance(obj, User) and not active:
+        if obj.id == actor.id:
+            raise DomainError(_("You cannot deactivate your own account."))
+        obj.session_token = new_session_token()
+    obj.active = active
+    record(actor, f"{type(obj).__name__.lower()}.{'activate' if active else 'deactivate'}", obj)
+    db.session.commit()
+
+
+# ---- accounts ----------------------------------------------------------------------------
+
+def save_user(actor, user: User | None, data: dict, classes: list[SchoolClass]) -> User:
+    creating = user is None
+    user = user or User(school_id=actor.school_id)
+    user.username, user.display_name = data["username"], data["display_name"]
+    user.mobile = data["mobile"] or None
+    user.role = data["role"]
+    if data.get("password"):
+        user.password_hash = hash_password(data["password"])
+        if not creating:
+            user.session_token = new_session_token()
+    user.classes = [c for c in classes if c.school_id == actor.school_id] if user.role == "teacher" else []
+    db.session.add(user)
+    db.session.flush()
+    record(actor, "user.create" if creating else "user.update", user, f"role={user.role}")
+    _commit(_("This username or mobile number is already used by another account."), "username")
+    return user
+
+
+def open_account(actor, person) -> tuple[User, str]:
+    """Create a login for a volunteer or a guardian; returns the user and a one-time password."""
+    if isinstance(person, Volunteer):
+        role, link = "volunteer", {"volunteer_id": person.id}
+        taken = db.session.scalar(select(User).where(User.volunteer_id == person.id))
+    else:
+        role, link = "parent", {"guardian_id": person.id}
+        taken = db.session.scalar(select(User).where(User.guardian_id == person.id))
+    if taken:
+        raise DomainError(_("This person already has an account: %(username)s", username=taken.username))
+    mobile = person.phone if isinstance(person, Volunteer) else person.mobile
+    if not mobile:
+        raise DomainError(_("A mobile number is needed first: it becomes the username."))
+    password = f"{secrets.randbelow(10**8):08d}"
+    user = User(school_id=person.school_id, username=mobile, mobile=mobile, display_name=person.name,
+                role=role, password_hash=hash_password(password), **link)
+    db.session.add(user)
+    db.session.flush()
+    record(actor, "user.create", user, f"role={role}")
+    _commit(_("This username or mobile number is already used by another account."))
+    return user, password
+
+
+# ---- consent and support tags ------------------------------------------------------------
+
+def record_consent(actor, student: Student, data: dict) -> Consent:
+    if student.active_consent:
+        raise DomainError(_("A consent is already on record for this student."))
+    consent = Consent(school_id=student.school_id, student=student, recorded_by_id=actor.id, **data)
+    db.session.add(consent)
+    db.session.flush()
+    record(actor, "consent.record", student, data["guardian_name"])
+    db.session.commit()
+    return consent
+
+
+def withdraw_consent(actor, student: Student) -> None:
+    """Withdrawal purges the sensitive data it covered, at once."""
+    consent = student.active_consent
+    if consent is None:
+        raise DomainError(_("There is no consent to withdraw."))
+    consent.withdrawn_at = utcnow()
+    student.support_tags = []
+    family = student.family
+    if family and not any(c.active_consent for c in family.children if c.id != student.id):
+        family.notes = ""
+    record(actor, "consent.withdraw", student, "support tags and family notes purged")
+    db.session.commit()
+
+
+def set_support_tags(actor, student: Student, tag_ids: list[int]) -> None:
+    if tag_ids and student.active_consent is None:
+        raise DomainError(_("Support tags can only be stored after a guardian's consent is recorded."), "tags")
+    tags = db.session.scalars(
+        select(SupportTag).where(SupportTag.school_id == student.school_id, SupportTag.id.in_(tag_ids or [0]))
+    ).all()
+    student.support_tags = list(tags)
+    record(actor, "student.tags.update", student, ",".join(t.name for t in tags))
+    db.session.commit()
+
+
+def view_sensitive(actor, student: Student) -> None:
+    record(actor, "student.sensitive.view", student)
+    db.session.commit()
+
+
+def support_tags_of(school_id: int):
+    return db.session.scalars(select(SupportTag).where(SupportTag.school_id == school_id).order_by(SupportTag.id)).all()

@@ -1,0 +1,338 @@
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..auth.models import ROLE_LABELS, User
+from ..errors_domain import DomainError
+from ..extensions import db
+from ..htmx import render
+from ..permissions import assignable_roles, authorize, can, requires
+from . import bp, services
+from .forms import (ClassForm, ConsentForm, EmptyForm, FamilyForm, GuardianForm, LinkChildForm, StudentForm,
+                    TagsForm, UserForm, VolunteerForm)
+from .models import GRADE_NAMES, VOLUNTEER_KINDS, Family, Guardian, SchoolClass, Student, Volunteer
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _page():
+    return request.args.get("page", 1, type=int)
+
+
+def _list(title, rows_template, stmt, **extra):
+    """Full page on a normal request, only the result rows for htmx: one template source."""
+    pagination = services.paginate(stmt, _page(), current_app.config["PAGE_SIZE"])
+    return render("people/list.html", rows_template, title=title, rows_template=rows_template,
+                  pagination=pagination, q=extra.pop("q", ""), **extra)
+
+
+def _show_error(form, err: DomainError):
+    field = getattr(form, err.field, None) if err.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [err.message]
+    else:
+        flash(err.message, "error")
+
+
+@bp.route("/")
+@requires("people.manage")
+def index():
+    return render_template("people/index.html", classes=services.classes_of(current_user.school_id),
+                           sizes=services.class_sizes(current_user.school_id), grade_names=GRADE_NAMES)
+
+
+# ---- classes -----------------------------------------------------------------------------
+
+@bp.route("/classes/new", methods=["GET", "POST"], defaults={"class_id": None})
+@bp.route("/classes/<int:class_id>/edit", methods=["GET", "POST"])
+@requires("people.manage")
+def class_form(class_id):
+    klass = authorize("people.manage", db.session.get(SchoolClass, class_id)) if class_id else None
+    form = ClassForm(obj=klass)
+    if form.validate_on_submit():
+        try:
+            services.save_class(_me(), klass, form.grade.data, form.name.data)
+        except DomainError as err:
+            _show_error(form, err)
+        else:
+            flash(_("Class saved."), "success")
+            return redirect(url_for("people.index"))
+    return render_template("people/form.html", form=form, title=_("Edit class") if klass else _("New class"),
+                           back=url_for("people.index"))
+
+
+# ---- students ----------------------------------------------------------------------------
+
+@bp.route("/students")
+@requires("students.view")
+def students():
+    q = services.clean_query(request.args.get("q"))
+    class_id = request.args.get("class_id", type=int)
+    show = request.args.get("show", "active")
+    me = _me()
+    classes = me.classes if me.role == "teacher" else services.classes_of(me.school_id)
+    return _list(_("Students"), "people/_student_rows.html", services.student_list(me, q, class_id, show),
+                 q=q, class_id=class_id, show=show, classes=classes,
+                 new_url=url_for("people.student_form") if can(me, "people.manage") else None,
+                 new_label=_("New student"))
+
+
+def _class_choices():
+    return [(c.id, c.label) for c in services.classes_of(current_user.school_id)]
+
+
+@bp.route("/students/new", methods=["GET", "POST"], defaults={"student_id": None})
+@bp.route("/students/<int:student_id>/edit", methods=["GET", "POST"])
+@requires("people.manage")
+def student_form(student_id):
+    student = authorize("people.manage", db.session.get(Student, student_id)) if student_id else None
+    form = StudentForm(obj=student)
+    form.class_id.choices = _class_choices()
+    if form.validate_on_submit():
+        try:
+            student = services.save_student(_me(), student, form.data)
+        except DomainError as err:
+            _show_error(form, err)
+        else:
+            flash(_("Student saved."), "success")
+            return redirect(url_for("people.student", student_id=student.id))
+    back = url_for("people.student", student_id=student.id) if student else url_for("people.students")
+    return render_template("people/form.html", form=form, title=_("Edit student") if student else _("New student"),
+                           back=back)
+
+
+@bp.route("/students/<int:student_id>")
+@requires("students.view")
+def student(student_id):
+    student = authorize("students.view", db.session.get(Student, student_id))
+    sensitive = can(current_user, "students.sensitive", student)
+    if sensitive:
+        services.view_sensitive(_me(), student)
+    tags_form = TagsForm(tags=[t.id for t in student.support_tags])
+    tags_form.tags.choices = [(t.id, t.name) for t in services.support_tags_of(student.school_id)]
+    return render_template("people/student.html", student=student, sensitive=sensitive,
+                           consent_form=ConsentForm(), tags_form=tags_form, action_form=EmptyForm())
+
+
+@bp.route("/students/<int:student_id>/consent", methods=["POST"])
+@requires("students.sensitive")
+def student_consent(student_id):
+    student = authorize("students.sensitive", db.session.get(Student, student_id))
+    form = ConsentForm()
+    if form.validate_on_submit():
+        try:
+            services.record_consent(_me(), student, {k: form.data[k] for k in ("guardian_name", "method", "given_on")})
+            flash(_("Consent recorded."), "success")
+        except DomainError as err:
+            flash(err.message, "error")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+    return redirect(url_for("people.student", student_id=student.id))
+
+
+@bp.route("/students/<int:student_id>/consent/withdraw", methods=["POST"])
+@requires("students.sensitive")
+def student_consent_withdraw(student_id):
+    student = authorize("students.sensitive", db.session.get(Student, student_id))
+    if EmptyForm().validate_on_submit():
+        try:
+            services.withdraw_consent(_me(), student)
+            flash(_("Consent withdrawn. The support tags and family notes were deleted."), "success")
+        except DomainError as err:
+            flash(err.message, "error")
+    return redirect(url_for("people.student", student_id=student.id))
+
+
+@bp.route("/students/<int:student_id>/tags", methods=["POST"])
+@requires("students.sensitive")
+def student_tags(student_id):
+    student = authorize("students.sensitive", db.session.get(Student, student_id))
+    form = TagsForm()
+    form.tags.choices = [(t.id, t.name) for t in services.support_tags_of(student.school_id)]
+    if form.validate_on_submit():
+        try:
+            services.set_support_tags(_me(), student, form.tags.data)
+            flash(_("Support tags saved."), "success")
+        except DomainError as err:
+            flash(err.message, "error")
+    else:
+        flash(_("Please choose from the listed tags."), "error")
+    return redirect(url_for("people.student", student_id=student.id))
+
+
+_ACTIVATABLE = {"student": Student, "family": Family, "volunteer": Volunteer, "user": User}
+_LIST_OF = {"student": "people.students", "family": "people.families", "volunteer": "people.volunteers",
+            "user": "people.users"}
+
+
+@bp.route("/<kind>/<int:obj_id>/active", methods=["POST"])
+@requires("people.manage")
+def set_active(kind, obj_id):
+    model = _ACTIVATABLE.get(kind)
+    if model is None:
+        abort(404)
+    action = "users.manage" if model is User else "people.manage"
+    obj = authorize(action, db.session.get(model, obj_id))
+    if EmptyForm().validate_on_submit():
+        active = request.form.get("active") == "1"
+        try:
+            services.set_active(_me(), obj, active)
+            flash(_("Reactivated.") if active else _("Deactivated. The record and its history are kept."), "success")
+        except DomainError as err:
+            flash(err.message, "error")
+    return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
+                    else url_for(_LIST_OF[kind]))
+
+
+# ---- families ----------------------------------------------------------------------------
+
+@bp.route("/families")
+@requires("people.manage")
+def families():
+    q = services.clean_query(request.args.get("q"))
+    return _list(_("Families"), "people/_family_rows.html", services.family_list(current_user.school_id, q), q=q,
+                 new_url=url_for("people.family_form"), new_label=_("New family"))
+
+
+@bp.route("/families/new", methods=["GET", "POST"], defaults={"family_id": None})
+@bp.route("/families/<int:family_id>/edit", methods=["GET", "POST"])
+@requires("people.manage")
+def family_form(family_id):
+    family = authorize("people.manage", db.session.get(Family, family_id)) if family_id else None
+    form = FamilyForm(obj=family)
+    if form.validate_on_submit():
+        try:
+            family = services.save_family(_me(), family, form.data)
+        except DomainError as err:
+            _show_error(form, err)
+        else:
+            flash(_("Family saved."), "success")
+            return redirect(url_for("people.family", family_id=family.id))
+    back = url_for("people.family", family_id=family.id) if family else url_for("people.families")
+    return render_template("people/form.html", form=form, title=_("Edit family") if family else _("New family"),
+                           back=back)
+
+
+@bp.route("/families/<int:family_id>", methods=["GET", "POST"])
+@requires("people.manage")
+def family(family_id):
+    family = authorize("people.manage", db.session.get(Family, family_id))
+    guardian_form = GuardianForm(prefix="g")
+    child_form = LinkChildForm(prefix="c")
+    if request.method == "POST":
+        try:
+            if "g-name" in request.form and guardian_form.validate_on_submit():
+                services.add_guardian(_me(), family, {k: guardian_form.data[k] for k in ("name", "relation", "mobile")})
+                flash(_("Guardian added."), "success")
+                return redirect(url_for("people.family", family_id=family.id))
+            if "c-student_no" in request.form and child_form.validate_on_submit():
+                services.link_child(_me(), family, child_form.student_no.data)
+                flash(_("Child linked to this family."), "success")
+                return redirect(url_for("people.family", family_id=family.id))
+        except DomainError as err:
+            _show_error(child_form if "c-student_no" in request.form else guardian_form, err)
+    return render_template("people/family.html", family=family, guardian_form=guardian_form,
+                           child_form=child_form, action_form=EmptyForm())
+
+
+@bp.route("/guardians/<int:guardian_id>/account", methods=["POST"])
+@requires("users.manage")
+def guardian_account(guardian_id):
+    guardian = authorize("users.manage", db.session.get(Guardian, guardian_id))
+    return _open_account(guardian, url_for("people.family", family_id=guardian.family_id))
+
+
+@bp.route("/volunteers/<int:volunteer_id>/account", methods=["POST"])
+@requires("users.manage")
+def volunteer_account(volunteer_id):
+    volunteer = authorize("users.manage", db.session.get(Volunteer, volunteer_id))
+    return _open_account(volunteer, url_for("people.volunteers"))
+
+
+def _open_account(person, back):
+    if not EmptyForm().validate_on_submit():
+        return redirect(back)
+    try:
+        user, password = services.open_account(_me(), person)
+    except DomainError as err:
+        flash(err.message, "error")
+        return redirect(back)
+    return render_template("people/account_opened.html", user=user, password=password, back=back)
+
+
+# ---- volunteers --------------------------------------------------------------------------
+
+@bp.route("/volunteers")
+@requires("people.manage")
+def volunteers():
+    q = services.clean_query(request.args.get("q"))
+    kind = request.args.get("kind", "")
+    kind = kind if kind in VOLUNTEER_KINDS else ""
+    return _list(_("Volunteers"), "people/_volunteer_rows.html",
+                 services.volunteer_list(current_user.school_id, q, kind), q=q, kind=kind, kinds=VOLUNTEER_KINDS,
+                 action_form=EmptyForm(), new_url=url_for("people.volunteer_form"), new_label=_("New volunteer"))
+
+
+@bp.route("/volunteers/new", methods=["GET", "POST"], defaults={"volunteer_id": None})
+@bp.route("/volunteers/<int:volunteer_id>/edit", methods=["GET", "POST"])
+@requires("people.manage")
+def volunteer_form(volunteer_id):
+    volunteer = authorize("people.manage", db.session.get(Volunteer, volunteer_id)) if volunteer_id else None
+    form = VolunteerForm(obj=volunteer)
+    if form.validate_on_submit():
+        try:
+            services.save_volunteer(_me(), volunteer, form.data)
+        except DomainError as err:
+            _show_error(form, err)
+        else:
+            flash(_("Volunteer saved."), "success")
+            return redirect(url_for("people.volunteers"))
+    return render_template("people/form.html", form=form,
+                           title=_("Edit volunteer") if volunteer else _("New volunteer"), back=url_for("people.volunteers"))
+
+
+# ---- user accounts -----------------------------------------------------------------------
+
+@bp.route("/users")
+@requires("users.manage")
+def users():
+    q = services.clean_query(request.args.get("q"))
+    role = request.args.get("role", "")
+    role = role if role in ROLE_LABELS else ""
+    return _list(_("User accounts"), "people/_user_rows.html", services.user_list(current_user.school_id, q, role),
+                 q=q, role=role, role_labels=ROLE_LABELS, action_form=EmptyForm(),
+                 new_url=url_for("people.user_form"), new_label=_("New account"))
+
+
+@bp.route("/users/new", methods=["GET", "POST"], defaults={"user_id": None})
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@requires("users.manage")
+def user_form(user_id):
+    user = authorize("users.manage", db.session.get(User, user_id)) if user_id else None
+    form = UserForm(obj=user, classes=[c.id for c in user.classes] if user else [])
+    roles = assignable_roles(_me())
+    if user and user.role in ("volunteer", "parent"):
+        roles = (user.role,)  # linked to a person; open a new account from that person instead
+    else:
+        roles = tuple(r for r in roles if r not in ("volunteer", "parent"))
+    form.role.choices = [(r, ROLE_LABELS[r]) for r in roles]
+    classes = services.classes_of(current_user.school_id)
+    form.classes.choices = [(c.id, c.label) for c in classes]
+    if form.validate_on_submit():
+        if user is None and not form.password.data:
+            form.password.errors.append(_("A new account needs a password."))
+        else:
+            chosen = [c for c in classes if c.id in set(form.classes.data)]
+            try:
+                services.save_user(_me(), user, form.data, chosen)
+            except DomainError as err:
+                _show_error(form, err)
+            else:
+                flash(_("Account saved."), "success")
+                return redirect(url_for("people.users"))
+    return render_template("people/form.html", form=form, title=_("Edit account") if user else _("New account"),
+                           back=url_for("people.users"))

@@ -1,0 +1,121 @@
+"""Every access rule of the portal, in one place.
+
+Each endpoint declares a policy with @public or @requires(action). A request to an endpoint
+without a policy is refused, and a test fails on any such endpoint.
+"""
+from functools import wraps
+
+from flask import abort, current_app, redirect, request, url_for
+from flask_login import current_user
+
+from .htmx import hx_redirect, is_htmx
+
+PUBLIC = "public"
+
+STAFF = {"admin", "coordinator"}
+EVERYONE = {"admin", "coordinator", "teacher", "volunteer", "parent"}
+
+# action -> roles that may perform it
+RULES = {
+    "home.view": EVERYONE,
+    "account.edit": EVERYONE,
+    "people.manage": STAFF,
+    "students.view": STAFF | {"teacher"},
+    "students.sensitive": STAFF | {"teacher"},
+    "users.manage": STAFF,
+    "audit.view": {"admin"},
+    "family.own": {"parent"},
+    "volunteer.own": {"volunteer"},
+}
+
+# Roles only an admin may hand out or edit.
+PRIVILEGED_ROLES = {"admin", "coordinator"}
+
+
+def can(user, action: str, obj=None) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.active:
+        return False
+    if user.role not in RULES[action]:
+        return False
+    if obj is None:
+        return True
+    if not visible(user, obj):
+        return False
+    if action == "users.manage" and getattr(obj, "role", None) in PRIVILEGED_ROLES:
+        return user.role == "admin"
+    return True
+
+
+def visible(user, obj) -> bool:
+    """Whether the record exists at all for this user (no: 404, not 403)."""
+    if getattr(obj, "school_id", None) != user.school_id:
+        return False
+    from .people.models import Student
+
+    if isinstance(obj, Student) and user.role == "teacher":
+        return obj.class_id in teacher_class_ids(user)
+    return True
+
+
+def teacher_class_ids(user) -> set[int]:
+    return {c.id for c in user.classes}
+
+
+def assignable_roles(user) -> tuple[str, ...]:
+    from .auth.models import ROLES
+
+    return ROLES if user.role == "admin" else tuple(r for r in ROLES if r not in PRIVILEGED_ROLES)
+
+
+def authorize(action: str, obj):
+    """Load → authorise: 404 for a record the user may not know of, 403 for one they may see."""
+    if obj is None or not visible(current_user, obj):
+        abort(404)
+    if not can(current_user, action, obj):
+        abort(403)
+    return obj
+
+
+def _login_redirect():
+    target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    if is_htmx():
+        return hx_redirect(target, status=401)
+    return redirect(target)
+
+
+def public(view):
+    view.policy = PUBLIC
+    return view
+
+
+def requires(action: str):
+    if action not in RULES:
+        raise KeyError(f"unknown action {action!r}")
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return _login_redirect()
+            if not can(current_user, action):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.policy = action
+        return wrapped
+
+    return decorator
+
+
+def policy_of(endpoint: str):
+    if endpoint == "static":
+        return PUBLIC
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "policy", None)
+
+
+def init_app(app):
+    @app.before_request
+    def _deny_undeclared():
+        if request.endpoint and policy_of(request.endpoint) is None:
+            abort(403)

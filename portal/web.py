@@ -1,0 +1,88 @@
+"""Response headers, navigation and template helpers shared by every page."""
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask import request, url_for
+from flask_babel import get_locale, lazy_gettext as _l
+from flask_login import current_user
+
+from .permissions import can
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+WEEKDAYS_ZH = "一二三四五六日"
+
+# (label, endpoint, action): an item shows only to roles that may use it.
+NAV = (
+    (_l("Home"), "home.index", "home.view"),
+    (_l("My family"), "home.family", "family.own"),
+    (_l("My volunteer profile"), "home.volunteer", "volunteer.own"),
+    (_l("Students"), "people.students", "students.view"),
+    (_l("People"), "people.index", "people.manage"),
+    (_l("Audit log"), "audit.index", "audit.view"),
+    (_l("My settings"), "auth.settings", "account.edit"),
+)
+
+
+def cn_date(value):
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        value = value.astimezone(SHANGHAI)
+    if str(get_locale()) == "en":
+        return value.strftime("%Y-%m-%d (%a)")
+    return f"{value.year}年{value.month}月{value.day}日 (周{WEEKDAYS_ZH[value.weekday()]})"
+
+
+def cn_datetime(value):
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    local = value.astimezone(SHANGHAI)
+    return f"{cn_date(local)} {local:%H:%M}"
+
+
+def init_app(app):
+    app.jinja_env.filters["cn_date"] = cn_date
+    app.jinja_env.filters["cn_datetime"] = cn_datetime
+
+    @app.context_processor
+    def _layout_context():
+        items = []
+        if current_user.is_authenticated:
+            allowed = [(label, url_for(endpoint)) for label, endpoint, action in NAV if can(current_user, action)]
+            # The longest matching prefix marks the current section.
+            matches = [url for _, url in allowed if request.path == url or (url != "/" and request.path.startswith(url))]
+            current = max(matches, key=len, default=None)
+            items = [(label, url, url == current) for label, url in allowed]
+        return {
+            "nav_items": items,
+            "can": lambda action, obj=None: can(current_user, action, obj),
+            "html_lang": "en" if str(get_locale()) == "en" else "zh-CN",
+            "today": date.today(),
+        }
+
+    @app.after_request
+    def _headers(resp):
+        resp.headers.setdefault("Content-Security-Policy", CSP)
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        resp.headers["Referrer-Policy"] = "same-origin"
+        resp.headers["X-Frame-Options"] = "DENY"
+        resp.vary.add("HX-Request")
+        if request.endpoint != "static" and current_user.is_authenticated:
+            # Logged-in pages carry children's data; a shared phone's back button must not show them.
+            resp.headers["Cache-Control"] = "no-store"
+        if request.is_secure:
+            cookies = resp.headers.getlist("Set-Cookie")
+            if cookies:
+                resp.headers.remove("Set-Cookie")
+                for c in cookies:
+                    resp.headers.add("Set-Cookie", c if "; Secure" in c else c + "; Secure")
+        return resp

@@ -1,0 +1,20 @@
+// Small behaviours that must not be inline scripts (the CSP forbids them).
+document.addEventListener("submit", (event) => {
+  const button = event.submitter;
+  const message = button && button.dataset.confirm;
+  if (message && !window.confirm(message)) {
+    event.preventDefault();
+  }
+});
+
+// A failed htmx request must say so, not fail silently.
+document.addEventListener("htmx:responseError", (event) => {
+  const flash = document.getElementById("flash");
+  if (!flash) return;
+  const p = document.createElement("p");
+  p.className = "flash flash-error";
+  p.textContent = document.documentElement.lang === "en"
+    ? "The request failed. Please reload the page and try again."
+    : "操作没有成功，请刷新页面后重试。";
+  flash.replaceChildren(p);
+});
