@@ -39,21 +39,24 @@ def create_app(config=None):
         locale_selector=select_locale,
         default_translation_directories=str(ROOT / "translations"),
     )
+    from . import web
+
+    web.secure_cookies_over_https(app)
     login_manager.init_app(app)
 
     from . import database
 
     database.configure(app)
 
-    from .audit import bp as audit_bp
-    from .auth import bp as auth_bp
-    from .home import bp as home_bp
-    from .people import bp as people_bp
+    from .audit.views import bp as audit_bp
+    from .auth.views import bp as auth_bp
+    from .home.views import bp as home_bp
+    from .people.views import bp as people_bp
 
     for bp in (auth_bp, home_bp, people_bp, audit_bp):
         app.register_blueprint(bp)
 
-    from . import cli, errors, permissions, web
+    from . import cli, errors, permissions
 
     permissions.init_app(app)
     web.init_app(app)

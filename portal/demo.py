@@ -7,8 +7,22 @@ from sqlalchemy import insert, select
 from .auth.models import User
 from .auth.services import hash_password
 from .extensions import db
-from .people.models import (DEFAULT_CATEGORIES, DEFAULT_SUPPORT_TAGS, Category, Consent, Family, Guardian, School,
-                            SchoolClass, Student, SupportTag, Term, Volunteer, initials, student_tags)
+from .people.models import (
+    DEFAULT_CATEGORIES,
+    DEFAULT_SUPPORT_TAGS,
+    Category,
+    Consent,
+    Family,
+    Guardian,
+    School,
+    SchoolClass,
+    Student,
+    SupportTag,
+    Term,
+    Volunteer,
+    initials,
+    student_tags,
+)
 
 DEMO_PASSWORD = "guanai-demo"
 

@@ -1,5 +1,5 @@
 """Column helpers shared by every domain's models."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -7,7 +7,7 @@ from .extensions import db
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class SchoolScoped:

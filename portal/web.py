@@ -1,9 +1,11 @@
 """Response headers, navigation and template helpers shared by every page."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import request, url_for
-from flask_babel import get_locale, lazy_gettext as _l
+from flask import has_request_context, request, url_for
+from flask.sessions import SecureCookieSessionInterface
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .permissions import can
@@ -33,7 +35,7 @@ def cn_date(value):
         return ""
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         value = value.astimezone(SHANGHAI)
     if str(get_locale()) == "en":
         return value.strftime("%Y-%m-%d (%a)")
@@ -44,7 +46,7 @@ def cn_datetime(value):
     if value is None:
         return ""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     local = value.astimezone(SHANGHAI)
     return f"{cn_date(local)} {local:%H:%M}"
 
@@ -79,10 +81,27 @@ def init_app(app):
         if request.endpoint != "static" and current_user.is_authenticated:
             # Logged-in pages carry children's data; a shared phone's back button must not show them.
             resp.headers["Cache-Control"] = "no-store"
+        return resp
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    def get_cookie_secure(self, app):
+        return app.config["SESSION_COOKIE_SECURE"] or (has_request_context() and request.is_secure)
+
+
+def secure_cookies_over_https(app):
+    """Mark every cookie Secure when the request came over HTTPS (directly or via a trusted proxy).
+
+    Call before login_manager.init_app: after_request hooks run in reverse order, so this one then
+    sees the remember cookie Flask-Login adds; the session cookie is handled by the session interface.
+    """
+    app.session_interface = _SessionInterface()
+
+    @app.after_request
+    def _secure(resp):
         if request.is_secure:
             cookies = resp.headers.getlist("Set-Cookie")
-            if cookies:
-                resp.headers.remove("Set-Cookie")
-                for c in cookies:
-                    resp.headers.add("Set-Cookie", c if "; Secure" in c else c + "; Secure")
+            resp.headers.remove("Set-Cookie")
+            for c in cookies:
+                resp.headers.add("Set-Cookie", c if "; Secure" in c else c + "; Secure")
         return resp

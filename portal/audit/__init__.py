@@ -1,5 +1,3 @@
 from flask import Blueprint
 
 bp = Blueprint("audit", __name__, url_prefix="/admin")
-
-from . import views  # noqa: E402,F401

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -15,11 +14,11 @@ class AuditEntry(db.Model):
 
     __tablename__ = "audit_entry"
     id: Mapped[int] = mapped_column(primary_key=True)
-    school_id: Mapped[Optional[int]] = mapped_column(db.ForeignKey("school.id"), index=True)
-    user_id: Mapped[Optional[int]] = mapped_column(db.ForeignKey("user.id"), index=True)
+    school_id: Mapped[int | None] = mapped_column(db.ForeignKey("school.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(db.ForeignKey("user.id"), index=True)
     action: Mapped[str] = mapped_column(String(40), index=True)  # e.g. student.tags.view
     object_type: Mapped[str] = mapped_column(String(40), default="")
-    object_id: Mapped[Optional[int]]
+    object_id: Mapped[int | None]
     detail: Mapped[str] = mapped_column(String(500), default="")
     ip: Mapped[str] = mapped_column(String(45), default="")
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -3,7 +3,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..htmx import render
-from ..people.services import clean_query, paginate
+from ..listing import clean_query, paginate
 from ..permissions import requires
 from . import bp
 from .models import AuditEntry

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Optional
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String
@@ -30,7 +29,7 @@ def new_session_token() -> str:
 class User(SchoolScoped, Timestamped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(40), unique=True)
-    mobile: Mapped[Optional[str]] = mapped_column(String(20), unique=True)
+    mobile: Mapped[str | None] = mapped_column(String(20), unique=True)
     display_name: Mapped[str] = mapped_column(String(40))
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
@@ -39,9 +38,9 @@ class User(SchoolScoped, Timestamped, db.Model):
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     locale: Mapped[str] = mapped_column(String(10), default="zh_CN")
     large_text: Mapped[bool] = mapped_column(default=False)
-    volunteer_id: Mapped[Optional[int]] = mapped_column(db.ForeignKey("volunteer.id"), unique=True)
-    guardian_id: Mapped[Optional[int]] = mapped_column(db.ForeignKey("guardian.id"), unique=True)
-    last_login_at: Mapped[Optional[datetime]]
+    volunteer_id: Mapped[int | None] = mapped_column(db.ForeignKey("volunteer.id"), unique=True)
+    guardian_id: Mapped[int | None] = mapped_column(db.ForeignKey("guardian.id"), unique=True)
+    last_login_at: Mapped[datetime | None]
 
     classes = relationship("SchoolClass", secondary=teacher_classes, back_populates="teachers",
                            order_by="(SchoolClass.grade, SchoolClass.name)")

@@ -2,13 +2,22 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (DateField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField,
-                     TextAreaField, widgets)
+from wtforms import (
+    DateField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..forms_common import MOBILE_PATTERN, Clean
 from .models import GENDERS, GRADE_NAMES, VOLUNTEER_KINDS
 
+RELATIONS = ("父亲", "母亲", "祖父", "祖母", "外祖父", "外祖母", "其他监护人")
 REQUIRED = _l("This field is required.")
 MOBILE_MESSAGE = _l("Please enter an 11-digit mainland mobile number.")
 
@@ -65,7 +74,7 @@ class FamilyForm(FlaskForm):
 
 class GuardianForm(FlaskForm):
     name = StringField(_l("Guardian name"), validators=[Clean(), required(), Length(max=40)])
-    relation = SelectField(_l("Relation"), choices=[(r, r) for r in ("父亲", "母亲", "祖父", "祖母", "外祖父", "外祖母", "其他监护人")])
+    relation = SelectField(_l("Relation"), choices=[(r, r) for r in RELATIONS])
     mobile = StringField(_l("Mobile number"), validators=[Clean(), Optional(), Regexp(MOBILE_PATTERN, message=MOBILE_MESSAGE)])
 
 

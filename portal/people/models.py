@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Optional
 
 from pypinyin import Style, lazy_pinyin
 from sqlalchemy import CheckConstraint, String, UniqueConstraint
@@ -106,17 +105,17 @@ class Student(SchoolScoped, Timestamped, db.Model):
     name: Mapped[str] = mapped_column(String(40))
     name_initials: Mapped[str] = mapped_column(String(40), default="", index=True)
     gender: Mapped[str] = mapped_column(String(2))
-    birth_date: Mapped[Optional[date]]
+    birth_date: Mapped[date | None]
     class_id: Mapped[int] = mapped_column(db.ForeignKey("school_class.id"), index=True)
-    family_id: Mapped[Optional[int]] = mapped_column(db.ForeignKey("family.id"), index=True)
+    family_id: Mapped[int | None] = mapped_column(db.ForeignKey("family.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     school_class: Mapped[SchoolClass] = relationship(back_populates="students")
-    family: Mapped[Optional[Family]] = relationship(back_populates="children")
+    family: Mapped[Family | None] = relationship(back_populates="children")
     support_tags: Mapped[list[SupportTag]] = relationship(secondary=student_tags, order_by="SupportTag.id")
     consents: Mapped[list[Consent]] = relationship(back_populates="student", order_by="Consent.id")
 
     @property
-    def active_consent(self) -> Optional[Consent]:
+    def active_consent(self) -> Consent | None:
         return next((c for c in self.consents if c.withdrawn_at is None), None)
 
 
@@ -130,7 +129,7 @@ class Consent(SchoolScoped, db.Model):
     given_on: Mapped[date]
     recorded_by_id: Mapped[int] = mapped_column(db.ForeignKey("user.id"))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
-    withdrawn_at: Mapped[Optional[datetime]]
+    withdrawn_at: Mapped[datetime | None]
     student: Mapped[Student] = relationship(back_populates="consents")
 
 
@@ -144,7 +143,7 @@ class Volunteer(SchoolScoped, Timestamped, db.Model):
     kind: Mapped[str] = mapped_column(String(10))
     skills: Mapped[str] = mapped_column(String(300), default="")
     phone: Mapped[str] = mapped_column(String(20), default="")
-    birth_year: Mapped[Optional[int]]
+    birth_year: Mapped[int | None]
     active: Mapped[bool] = mapped_column(default=True)
 
 

@@ -12,11 +12,7 @@ from ..errors_domain import DomainError
 from ..extensions import db
 from ..models_base import utcnow
 from ..permissions import teacher_class_ids
-from .models import (Consent, Family, Guardian, SchoolClass, Student, SupportTag, Volunteer, initials)
-
-
-def clean_query(q: str | None) -> str:
-    return "".join(ch for ch in (q or "") if ch.isprintable()).strip()[:40]
+from .models import Consent, Family, Guardian, SchoolClass, Student, SupportTag, Volunteer, initials
 
 
 def _name_filter(model, q: str):
@@ -25,10 +21,6 @@ def _name_filter(model, q: str):
     if hasattr(model, "name_initials") and q.isascii() and q.isalpha():
         conds.append(model.name_initials.like(f"{q.lower()}%"))
     return or_(*conds)
-
-
-def paginate(stmt, page: int, per_page: int):
-    return db.paginate(stmt, page=max(page, 1), per_page=per_page, error_out=False, count=True)
 
 
 # ---- lists -------------------------------------------------------------------------------

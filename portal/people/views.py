@@ -6,10 +6,21 @@ from ..auth.models import ROLE_LABELS, User
 from ..errors_domain import DomainError
 from ..extensions import db
 from ..htmx import render
+from ..listing import clean_query, paginate
 from ..permissions import assignable_roles, authorize, can, requires
 from . import bp, services
-from .forms import (ClassForm, ConsentForm, EmptyForm, FamilyForm, GuardianForm, LinkChildForm, StudentForm,
-                    TagsForm, UserForm, VolunteerForm)
+from .forms import (
+    ClassForm,
+    ConsentForm,
+    EmptyForm,
+    FamilyForm,
+    GuardianForm,
+    LinkChildForm,
+    StudentForm,
+    TagsForm,
+    UserForm,
+    VolunteerForm,
+)
 from .models import GRADE_NAMES, VOLUNTEER_KINDS, Family, Guardian, SchoolClass, Student, Volunteer
 
 
@@ -23,7 +34,7 @@ def _page():
 
 def _list(title, rows_template, stmt, **extra):
     """Full page on a normal request, only the result rows for htmx: one template source."""
-    pagination = services.paginate(stmt, _page(), current_app.config["PAGE_SIZE"])
+    pagination = paginate(stmt, _page(), current_app.config["PAGE_SIZE"])
     return render("people/list.html", rows_template, title=title, rows_template=rows_template,
                   pagination=pagination, q=extra.pop("q", ""), **extra)
 
@@ -68,7 +79,7 @@ def class_form(class_id):
 @bp.route("/students")
 @requires("students.view")
 def students():
-    q = services.clean_query(request.args.get("q"))
+    q = clean_query(request.args.get("q"))
     class_id = request.args.get("class_id", type=int)
     show = request.args.get("show", "active")
     me = _me()
@@ -193,7 +204,7 @@ def set_active(kind, obj_id):
 @bp.route("/families")
 @requires("people.manage")
 def families():
-    q = services.clean_query(request.args.get("q"))
+    q = clean_query(request.args.get("q"))
     return _list(_("Families"), "people/_family_rows.html", services.family_list(current_user.school_id, q), q=q,
                  new_url=url_for("people.family_form"), new_label=_("New family"))
 
@@ -269,7 +280,7 @@ def _open_account(person, back):
 @bp.route("/volunteers")
 @requires("people.manage")
 def volunteers():
-    q = services.clean_query(request.args.get("q"))
+    q = clean_query(request.args.get("q"))
     kind = request.args.get("kind", "")
     kind = kind if kind in VOLUNTEER_KINDS else ""
     return _list(_("Volunteers"), "people/_volunteer_rows.html",
@@ -300,7 +311,7 @@ def volunteer_form(volunteer_id):
 @bp.route("/users")
 @requires("users.manage")
 def users():
-    q = services.clean_query(request.args.get("q"))
+    q = clean_query(request.args.get("q"))
     role = request.args.get("role", "")
     role = role if role in ROLE_LABELS else ""
     return _list(_("User accounts"), "people/_user_rows.html", services.user_list(current_user.school_id, q, role),

@@ -1,0 +1,37 @@
+# The two commands: `make run` (portal with demo data) and `make test` (the whole suite).
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+WORKERS ?= 2
+export FLASK_APP := wsgi
+
+.PHONY: run test translations messages lint clean
+
+$(BIN)/activate: requirements.txt requirements-dev.txt
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(BIN)/activate
+
+translations: $(BIN)/activate
+	$(BIN)/pybabel compile -d translations 2>/dev/null
+
+run: $(BIN)/activate translations
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo --if-empty
+	$(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+
+test: $(BIN)/activate translations
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# After adding or changing interface strings: extract, then translate the new entries in messages.po.
+messages: $(BIN)/activate
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(BIN)/pybabel update -q --no-fuzzy-matching -i translations/messages.pot -d translations
+
+lint: $(BIN)/activate
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) instance/*.db* .pytest_cache test-artifacts

@@ -1,0 +1,194 @@
+"""Logging in and out: CSRF, throttling, cookie replay, deactivation, htmx session expiry."""
+import pytest
+import redis as redis_lib
+
+from portal import create_app
+from portal.auth.models import LoginFailure
+from portal.extensions import db
+from tests import factories
+from tests.conftest import Client, make_config, require
+
+
+@pytest.fixture
+def staff(world):
+    return world.users["coordinator"]
+
+
+def test_login_page_is_chinese_with_csrf(client):
+    html = client.get("/login").get_data(as_text=True)
+    assert "登录" in html and "用户名或手机号" in html
+    assert 'name="csrf_token"' in html
+
+
+def test_login_by_username_and_by_mobile(app, staff):
+    for ident in ("coordinator", "13900000002"):
+        c = Client(app)
+        r = c.login(ident)
+        assert r.status_code == 302 and r.headers["Location"] == "/"
+        assert "您好" in c.get("/").get_data(as_text=True)
+
+
+def test_wrong_password_gets_a_chinese_message_beside_the_field(client, staff):
+    r = client.login("coordinator", "wrong-password")
+    assert r.status_code == 200
+    assert "用户名或密码不正确" in r.get_data(as_text=True)
+
+
+def test_post_without_csrf_token_is_refused(client, staff):
+    r = client.post("/login", data={"username": "coordinator", "password": factories.PASSWORD})
+    assert r.status_code == 400
+    assert "页面已过期" in r.get_data(as_text=True)
+
+
+def test_logout_is_post_only(login_as):
+    c = login_as("coordinator")
+    assert c.get("/logout").status_code == 405
+    assert c.get("/").status_code == 200
+
+
+def test_session_cookie_saved_before_logout_no_longer_works(app, login_as):
+    c = login_as("coordinator")
+    saved = c.get_cookie("session").value
+    c.logout()
+    replay = Client(app)
+    replay.set_cookie("session", saved)
+    r = replay.get("/")
+    assert r.status_code == 302 and "/login" in r.headers["Location"]
+
+
+def test_remember_cookie_saved_before_logout_no_longer_works(app, world):
+    c = Client(app)
+    c.login("coordinator", remember=True)
+    remembered = c.get_cookie("remember_token")
+    assert remembered is not None
+    assert remembered.http_only and remembered.same_site == "Lax"
+    c.logout()
+    replay = Client(app)
+    replay.set_cookie("remember_token", remembered.value)
+    assert replay.get("/").status_code == 302
+
+
+def test_session_cookie_flags(app, world):
+    c = Client(app)
+    r = c.login("coordinator")
+    header = next(h for h in r.headers.getlist("Set-Cookie") if h.startswith("session="))
+    assert "HttpOnly" in header and "SameSite=Lax" in header and "Secure" not in header
+
+
+def test_cookies_are_secure_over_https(app, world):
+    c = Client(app)
+    token = c.csrf()
+    r = c.post("/login", data={"username": "coordinator", "password": factories.PASSWORD, "csrf_token": token,
+                               "remember": "y"},
+               base_url="https://localhost", headers={"Referer": "https://localhost/login"})
+    assert r.status_code == 302
+    assert {h.split("=")[0] for h in r.headers.getlist("Set-Cookie")} == {"session", "remember_token"}
+    assert all("Secure" in h for h in r.headers.getlist("Set-Cookie"))
+
+
+def test_deactivated_user_loses_access_at_once(app, login_as, world):
+    c = login_as("teacher")
+    assert c.get("/").status_code == 200
+    admin = login_as("admin")
+    admin.post_form(f"/people/user/{world.users['teacher'].id}/active", {"active": "0"}, token_from="/people/users")
+    r = c.get("/")
+    assert r.status_code == 302 and "/login" in r.headers["Location"]
+    again = Client(app).login("teacher")
+    assert "账号已停用" in again.get_data(as_text=True)
+
+
+def test_htmx_request_with_expired_session_gets_hx_redirect(client, world):
+    r = client.htmx("/people/students?q=王")
+    assert r.status_code == 401
+    assert r.headers["HX-Redirect"].startswith("/login")
+    assert "<form" not in r.get_data(as_text=True)
+
+
+def test_next_parameter_only_allows_local_paths(app, world):
+    c = Client(app)
+    token = c.csrf()
+    r = c.post("/login?next=//evil.example/x", data={"username": "coordinator", "password": factories.PASSWORD,
+                                                      "csrf_token": token})
+    assert r.headers["Location"] == "/"
+    c2 = Client(app)
+    token = c2.csrf()
+    r = c2.post("/login?next=/people/students", data={"username": "coordinator", "password": factories.PASSWORD,
+                                                       "csrf_token": token})
+    assert r.headers["Location"] == "/people/students"
+
+
+def test_failed_logins_are_throttled_in_the_database(app, world):
+    c = Client(app)
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        assert "用户名或密码不正确" in c.login("coordinator", "nope").get_data(as_text=True)
+    r = c.login("coordinator")  # right password, but locked for now
+    assert r.status_code == 200 and "登录失败次数过多" in r.get_data(as_text=True)
+    assert db.session.query(LoginFailure).count() >= app.config["LOGIN_MAX_FAILURES"]
+    # Another worker process shares the database, so it sees the same count.
+    other_worker = Client(create_app(make_config(app.config["SQLALCHEMY_DATABASE_URI"])))
+    assert "登录失败次数过多" in other_worker.login("coordinator").get_data(as_text=True)
+
+
+def test_success_clears_the_per_account_counter(app, world):
+    c = Client(app)
+    for _ in range(app.config["LOGIN_MAX_FAILURES"] - 1):
+        c.login("coordinator", "nope")
+    assert c.login("coordinator").status_code == 302
+    c2 = Client(app)
+    for _ in range(app.config["LOGIN_MAX_FAILURES"] - 1):
+        c2.login("coordinator", "nope")
+    assert c2.login("coordinator").status_code == 302
+
+
+def test_failed_logins_are_throttled_in_redis_when_configured(app, world):
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis_lib.Redis.from_url(url).ping()
+        up = True
+    except redis_lib.exceptions.ConnectionError:
+        up = False
+    require(up, "Redis is not running on 127.0.0.1:6379")
+    r = redis_lib.Redis.from_url(url)
+    r.flushdb()
+    redis_app = create_app(make_config(app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=url))
+    c = Client(redis_app)
+    for _ in range(redis_app.config["LOGIN_MAX_FAILURES"]):
+        c.login("coordinator", "nope")
+    assert "登录失败次数过多" in c.login("coordinator").get_data(as_text=True)
+    assert db.session.query(LoginFailure).count() == 0
+    assert int(r.get("login-fail:user:coordinator")) == redis_app.config["LOGIN_MAX_FAILURES"]
+    assert 0 < r.ttl("login-fail:user:coordinator") <= redis_app.config["LOGIN_WINDOW_SECONDS"]
+    r.flushdb()
+
+
+def test_password_is_stored_as_argon2id(world):
+    assert world.users["admin"].password_hash.startswith("$argon2id$")
+
+
+def test_changing_password_logs_out_other_devices(app, login_as):
+    phone = login_as("volunteer")
+    desk = login_as("volunteer")
+    r = desk.post_form("/settings", {"pw-current": factories.PASSWORD, "pw-new": "a-new-password-1",
+                                     "pw-confirm": "a-new-password-1", "pw-submit": "1"}, token_from="/settings")
+    assert r.status_code == 302
+    assert desk.get("/").status_code == 200
+    assert phone.get("/").status_code == 302
+    assert Client(app).login("volunteer", "a-new-password-1").status_code == 302
+
+
+def test_password_change_rejects_short_and_mismatched(login_as):
+    c = login_as("volunteer")
+    r = c.post_form("/settings", {"pw-current": factories.PASSWORD, "pw-new": "short", "pw-confirm": "other",
+                                  "pw-submit": "1"}, token_from="/settings")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "新密码至少 8 位" in html and "两次输入的密码不一致" in html
+
+
+def test_english_is_selectable_per_user_and_large_text_is_kept(login_as, world):
+    c = login_as("parent")
+    c.post_form("/settings", {"prefs-locale": "en", "prefs-large_text": "y", "prefs-submit": "1"},
+                token_from="/settings")
+    html = c.get("/").get_data(as_text=True)
+    assert "My family" in html and 'lang="en"' in html and 'class="large-text"' in html
+    other = login_as("teacher")
+    assert "我的班级" in other.get("/").get_data(as_text=True)

@@ -1,0 +1,171 @@
+"""Fixtures: one app and database per session, emptied before each test; clients that speak CSRF."""
+import contextvars
+import os
+import re
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import make_url
+
+from portal import create_app
+from portal.config import TestConfig, _normalise_db_url
+from portal.extensions import db
+from tests import factories
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
+
+
+def require(condition: bool, reason: str):
+    """Skip on a developer machine without the tool; in CI a missing tool is a failure, never a skip."""
+    if condition:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI must run this test)", pytrace=False)
+    pytest.skip(reason)
+
+
+def test_database_url(tmp_path_factory) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    url = _normalise_db_url(url)
+    name = make_url(url).database or ""
+    if "test" not in name:
+        pytest.exit(f"Refusing to run tests against database {name!r}: its name must contain 'test'.", returncode=2)
+    return url
+
+
+test_database_url.__test__ = False
+
+
+@pytest.fixture(scope="session")
+def db_url(tmp_path_factory):
+    return test_database_url(tmp_path_factory)
+
+
+def make_config(url, **extra):
+    return type("Cfg", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, **extra})
+
+
+@pytest.fixture(scope="session")
+def app(db_url):
+    app = create_app(make_config(db_url))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    return app
+
+
+def empty_all_tables():
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def _ctx(request, app):
+    """Each test starts with empty tables and an app context."""
+    with app.app_context():
+        empty_all_tables()
+        yield
+        db.session.remove()
+
+
+class _IsolatedHttp:
+    """Runs each request in an empty contextvars context, so it gets its own app context, g and
+    database session, as in production; the test's own session then ends its transaction."""
+
+    def __init__(self, app):
+        self._client = app.test_client()
+
+    def __getattr__(self, name):
+        attr = getattr(self._client, name)
+        if name not in ("get", "post", "open", "put", "delete", "patch", "head"):
+            return attr
+
+        def call(*args, **kw):
+            resp = contextvars.Context().run(attr, *args, **kw)
+            db.session.commit()
+            return resp
+
+        return call
+
+
+class Client:
+    """A test client plus CSRF handling the way a browser page would do it."""
+
+    def __init__(self, app):
+        self.http = _IsolatedHttp(app)
+
+    def __getattr__(self, name):
+        return getattr(self.http, name)
+
+    def csrf(self, url="/login"):
+        page = self.http.get(url)
+        if page.status_code in (301, 302):
+            page = self.http.get("/settings")
+        match = CSRF_RE.search(page.get_data(as_text=True))
+        assert match, f"no CSRF token on {url}"
+        return match.group(1) or match.group(2)
+
+    def post_form(self, url, data=None, token_from="/login", **kw):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf(token_from))
+        return self.http.post(url, data=data, **kw)
+
+    def htmx(self, url, **kw):
+        return self.http.get(url, headers={"HX-Request": "true"}, **kw)
+
+    def login(self, username, password=factories.PASSWORD, remember=False):
+        data = {"username": username, "password": password}
+        if remember:
+            data["remember"] = "y"
+        return self.post_form("/login", data)
+
+    def logout(self):
+        return self.post_form("/logout", token_from="/settings")
+
+
+@pytest.fixture
+def client(app):
+    return Client(app)
+
+
+@pytest.fixture
+def world():
+    """A school with two classes, a tagged student in each, and one user per role; plus another school."""
+    s = factories.school("滨湖实验小学")
+    own, other = factories.school_class(s, 3, "2班"), factories.school_class(s, 4, "1班")
+    fam = factories.family(s, "王小明家")
+    pupil = factories.student(own, "王小明", family=fam)
+    stranger = factories.student(other, "赵小红")
+    vol = factories.volunteer(s)
+    users = {
+        "admin": factories.user(s, "admin", "admin"),
+        "coordinator": factories.user(s, "coordinator", "coordinator", mobile="13900000002"),
+        "teacher": factories.user(s, "teacher", "teacher", classes=[own]),
+        "volunteer": factories.user(s, "volunteer", "volunteer", volunteer_id=vol.id),
+        "parent": factories.user(s, "parent", "parent", guardian_id=fam.guardians[0].id),
+    }
+    for child in (pupil, stranger):
+        factories.consent(child, users["coordinator"])
+        child.support_tags = [factories.tag(s, "留守"), factories.tag(s, "单亲")]
+    db.session.commit()
+    far = factories.school("远方学校")
+    far_class = factories.school_class(far, 3, "2班")
+    far_pupil = factories.student(far_class, "钱小宝")
+    far_fam = factories.family(far)
+    return SimpleNamespace(school=s, own_class=own, other_class=other, family=fam, pupil=pupil, stranger=stranger,
+                           volunteer=vol, users=users, far=far, far_class=far_class, far_pupil=far_pupil,
+                           far_family=far_fam)
+
+
+@pytest.fixture
+def login_as(app, world):
+    def _login(role):
+        c = Client(app)
+        r = c.login(world.users[role].username)
+        assert r.status_code == 302, r.get_data(as_text=True)
+        return c
+
+    return _login

@@ -1,0 +1,68 @@
+"""The app as a whole: health check, headers, error pages, offline assets."""
+import re
+from pathlib import Path
+
+from portal import create_app
+from tests.conftest import make_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_healthz_reports_database_ok(client):
+    r = client.get("/healthz")
+    assert r.status_code == 200
+    assert r.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_is_503_when_database_unreachable(tmp_path):
+    broken = create_app(make_config(f"sqlite:///{tmp_path}/missing-dir/no.db"))
+    r = broken.test_client().get("/healthz")
+    assert r.status_code == 503
+    assert r.get_json()["status"] == "error"
+
+
+def test_security_headers_and_vary(client):
+    r = client.get("/login")
+    csp = r.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "HX-Request" in r.headers["Vary"]
+    assert r.headers["X-Frame-Options"] == "DENY"
+
+
+def test_htmx_is_configured_without_eval_or_inline_styles(client):
+    html = client.get("/login").get_data(as_text=True)
+    assert '"allowEval": false' in html and '"includeIndicatorStyles": false' in html
+    assert "<script>" not in html and "style=" not in html
+
+
+def test_unknown_page_is_a_chinese_404(client):
+    r = client.get("/no-such-page")
+    assert r.status_code == 404
+    assert "页面不存在" in r.get_data(as_text=True)
+
+
+def test_server_error_page_is_chinese_and_nothing_leaks(db_url):
+    app = create_app(make_config(db_url, PROPAGATE_EXCEPTIONS=False))
+
+    @app.route("/_boom")
+    def _boom():
+        raise RuntimeError("secret detail")
+
+    _boom.policy = "public"
+    r = app.test_client().get("/_boom")
+    assert r.status_code == 500
+    body = r.get_data(as_text=True)
+    assert "出错了" in body and "secret detail" not in body
+
+
+def test_no_external_urls_in_pages_or_assets():
+    pattern = re.compile(r"""(src|href|url\()\s*=?\s*["']?https?://""")
+    offenders = [str(p) for folder in ("templates", "static") for p in (ROOT / folder).rglob("*")
+                 if p.is_file() and p.suffix in {".html", ".css", ".js"} and pattern.search(p.read_text("utf-8"))]
+    assert offenders == []
+
+
+def test_vendored_assets_carry_their_version():
+    names = sorted(p.name for p in (ROOT / "static/vendor").iterdir())
+    assert names == ["htmx-2.0.11.min.js", "pico-2.1.1.min.css"]
