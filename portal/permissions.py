@@ -114,6 +114,12 @@ def policy_of(endpoint: str):
     return getattr(view, "policy", None)
 
 
+def undeclared_endpoints(app) -> list[str]:
+    """Endpoints that declare no policy: each one is a bug (and is refused at request time)."""
+    with app.app_context():
+        return sorted({rule.endpoint for rule in app.url_map.iter_rules() if policy_of(rule.endpoint) is None})
+
+
 def init_app(app):
     @app.before_request
     def _deny_undeclared():

@@ -1,5 +1,6 @@
 """People: lists, saving, deactivation, consent and support tags. Each function commits."""
 import secrets
+from contextlib import contextmanager
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
@@ -82,8 +83,11 @@ def user_list(school_id, q="", role=""):
 
 # ---- saving ------------------------------------------------------------------------------
 
-def _commit(conflict_message: str, field: str | None = None):
+@contextmanager
+def _saving(conflict_message: str, field: str | None = None):
+    """Flush, audit and commit as one; a unique-constraint clash becomes a message, nothing half-saved."""
     try:
+        yield
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
@@ -93,9 +97,10 @@ def _commit(conflict_message: str, field: str | None = None):
 def save_class(actor, klass: SchoolClass | None, grade: int, name: str) -> SchoolClass:
     klass = klass or SchoolClass(school_id=actor.school_id)
     klass.grade, klass.name = grade, name
-    db.session.add(klass)
-    record(actor, "class.save", klass, f"{grade}/{name}")
-    _commit(_("This class already exists."), "name")
+    with _saving(_("This class already exists."), "name"):
+        db.session.add(klass)
+        db.session.flush()
+        record(actor, "class.save", klass, f"{grade}/{name}")
     return klass
 
 
@@ -107,10 +112,10 @@ def save_student(actor, student: Student | None, data: dict) -> Student:
     for key in ("student_no", "name", "gender", "birth_date", "class_id"):
         setattr(student, key, data[key])
     student.name_initials = initials(student.name)
-    db.session.add(student)
-    db.session.flush()
-    record(actor, "student.save", student)
-    _commit(_("Another student already has this student number."), "student_no")
+    with _saving(_("Another student already has this student number."), "student_no"):
+        db.session.add(student)
+        db.session.flush()
+        record(actor, "student.save", student)
     return student
 
 
@@ -121,19 +126,19 @@ def save_family(actor, family: Family | None, data: dict) -> Family:
                           "notes")
     family.name, family.address, family.notes = data["name"], data["address"], data.get("notes") or ""
     family.name_initials = initials(family.name)
-    db.session.add(family)
-    db.session.flush()
-    record(actor, "family.save", family)
-    _commit(_("The family could not be saved."))
+    with _saving(_("The family could not be saved.")):
+        db.session.add(family)
+        db.session.flush()
+        record(actor, "family.save", family)
     return family
 
 
 def add_guardian(actor, family: Family, data: dict) -> Guardian:
     guardian = Guardian(school_id=family.school_id, family=family, **data)
-    db.session.add(guardian)
-    db.session.flush()
-    record(actor, "guardian.add", guardian)
-    _commit(_("The guardian could not be saved."))
+    with _saving(_("The guardian could not be saved.")):
+        db.session.add(guardian)
+        db.session.flush()
+        record(actor, "guardian.add", guardian)
     return guardian
 
 
@@ -155,10 +160,10 @@ def save_volunteer(actor, volunteer: Volunteer | None, data: dict) -> Volunteer:
     for key in ("name", "kind", "skills", "phone", "birth_year"):
         setattr(volunteer, key, data[key])
     volunteer.name_initials = initials(volunteer.name)
-    db.session.add(volunteer)
-    db.session.flush()
-    record(actor, "volunteer.save", volunteer)
-    _commit(_("The volunteer could not be saved."))
+    with _saving(_("The volunteer could not be saved.")):
+        db.session.add(volunteer)
+        db.session.flush()
+        record(actor, "volunteer.save", volunteer)
     return volunteer
 
 
@@ -186,10 +191,10 @@ def save_user(actor, user: User | None, data: dict, classes: list[SchoolClass]) 
         if not creating:
             user.session_token = new_session_token()
     user.classes = [c for c in classes if c.school_id == actor.school_id] if user.role == "teacher" else []
-    db.session.add(user)
-    db.session.flush()
-    record(actor, "user.create" if creating else "user.update", user, f"role={user.role}")
-    _commit(_("This username or mobile number is already used by another account."), "username")
+    with _saving(_("This username or mobile number is already used by another account."), "username"):
+        db.session.add(user)
+        db.session.flush()
+        record(actor, "user.create" if creating else "user.update", user, f"role={user.role}")
     return user
 
 
@@ -209,10 +214,10 @@ def open_account(actor, person) -> tuple[User, str]:
     password = f"{secrets.randbelow(10**8):08d}"
     user = User(school_id=person.school_id, username=mobile, mobile=mobile, display_name=person.name,
                 role=role, password_hash=hash_password(password), **link)
-    db.session.add(user)
-    db.session.flush()
-    record(actor, "user.create", user, f"role={role}")
-    _commit(_("This username or mobile number is already used by another account."))
+    with _saving(_("This username or mobile number is already used by another account.")):
+        db.session.add(user)
+        db.session.flush()
+        record(actor, "user.create", user, f"role={role}")
     return user, password
 
 
