@@ -27,8 +27,8 @@ test: $(BIN)/activate translations
 
 # After adding or changing interface strings: extract, then translate the new entries in messages.po.
 messages: $(BIN)/activate
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
-	$(BIN)/pybabel update -q --no-fuzzy-matching -i translations/messages.pot -d translations
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i translations/messages.pot -d translations
 
 lint: $(BIN)/activate
 	$(BIN)/ruff check .
