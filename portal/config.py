@@ -1,5 +1,6 @@
 """Settings, read from the environment."""
 import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,13 +15,34 @@ def _normalise_db_url(url: str) -> str:
     return url
 
 
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in instance/ for all workers."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"secret_key.{os.getpid()}")
+        tmp.write_text(secrets.token_hex(32))
+        tmp.chmod(0o600)
+        try:
+            os.link(tmp, path)  # atomic: the first worker wins, the others read its key
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text().strip()
+
+
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    SECRET_KEY = _secret_key()
     SQLALCHEMY_DATABASE_URI = _normalise_db_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'carebridge.db'}")
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    # Behind a reverse proxy that sets X-Forwarded-For/-Proto (so HTTPS is recognised).
+    TRUST_PROXY = os.environ.get("TRUST_PROXY", "0") == "1"
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -92,8 +92,8 @@ class Tab:
 
     def login(self, username: str, password: str = DEMO_PASSWORD):
         self.goto("/login")
-        self.page.get_by_label("用户名或手机号").fill(username)
-        self.page.get_by_label("密码", exact=True).fill(password)
+        self.page.get_by_label(re.compile(r"^用户名或手机号")).fill(username)
+        self.page.get_by_label(re.compile(r"^密码")).fill(password)
         self.page.get_by_role("button", name="登录", exact=True).click()
         self.page.wait_for_url(self.url("/"))
 

@@ -39,8 +39,8 @@ def test_login_page(tab, a11y):
     tab.goto("/login")
     page = tab.page
     expect(page.get_by_role("heading", level=1)).to_have_text("登录")
-    expect(page.get_by_label("用户名或手机号")).to_be_visible()
-    expect(page.get_by_label("密码", exact=True)).to_be_visible()
+    expect(page.get_by_label(re.compile(r"^用户名或手机号"))).to_be_visible()
+    expect(page.get_by_label(re.compile(r"^密码"))).to_be_visible()
     expect(page.locator("nav.main-nav")).to_have_count(0)
     a11y.check(tab, "/login")
     tab.screenshot("login")
