@@ -1,5 +1,5 @@
 """Response headers, navigation and template helpers shared by every page."""
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from flask import has_request_context, request, url_for
@@ -68,7 +68,7 @@ def init_app(app):
             "nav_items": items,
             "can": lambda action, obj=None: can(current_user, action, obj),
             "html_lang": "en" if str(get_locale()) == "en" else "zh-CN",
-            "today": date.today(),
+            "today": datetime.now(SHANGHAI).date(),
         }
 
     @app.after_request

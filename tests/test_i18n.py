@@ -27,3 +27,12 @@ def test_every_message_id_is_translated_to_chinese(tmp_path):
 def test_chinese_date_format(app):
     with app.test_request_context():
         assert cn_date(date(2026, 3, 5)) == "2026年3月5日 (周四)"
+
+
+def test_home_shows_today_in_shanghai_time(app, login_as):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    html = login_as("teacher").get("/").get_data(as_text=True)
+    with app.test_request_context():
+        assert cn_date(datetime.now(ZoneInfo("Asia/Shanghai")).date()) in html

@@ -130,8 +130,8 @@ def tab(browser, live_server):
 
 
 @pytest.fixture
-def demo():
-    """The demo school and its five accounts, written into the freshly emptied tables."""
+def demo(_ctx):
+    """The demo school and its five accounts, written into the tables `_ctx` has just emptied."""
     seed()
 
 

@@ -131,16 +131,21 @@ def test_teacher_opens_student_of_own_class(tab, a11y, demo):
     assert not tab.csp_errors
 
 
+def _text_and_targets(page):
+    """Body and paragraph font sizes, and the visible buttons (text -> height) of the current page."""
+    return computed_px(page, "body", "fontSize"), computed_px(page, "main p", "fontSize"), visible_button_heights(page)
+
+
 def test_large_text_mode(tab, a11y, demo):
     page = tab.page
     tab.login("volunteer")
     page.set_viewport_size({"width": 375, "height": 812})
     html = page.locator("html")
     expect(html).not_to_have_class(re.compile(r"\blarge-text\b"))
-    assert computed_px(page, "body", "fontSize") >= 18
-    assert computed_px(page, "main p", "fontSize") >= 18
-    small = {k: h for k, h in visible_button_heights(page).items() if h < 44}
-    assert not small, f"buttons under 44 px in normal mode: {small}"
+    body_px, p_px, buttons = _text_and_targets(page)
+    assert body_px >= 18 and p_px >= 18, f"normal mode: body {body_px}px, paragraph {p_px}px"
+    small = {k: h for k, h in buttons.items() if h < 44}
+    assert buttons and not small, f"buttons under 44 px in normal mode: {small}"
 
     tab.goto("/settings")
     switch = page.get_by_role("switch", name=re.compile("大字模式"))
@@ -152,13 +157,18 @@ def test_large_text_mode(tab, a11y, demo):
 
     tab.goto("/")
     expect(html).to_have_class(re.compile(r"\blarge-text\b"))
-    assert computed_px(page, "body", "fontSize") >= 20
-    assert computed_px(page, "main p", "fontSize") >= 20
-    heights = visible_button_heights(page)
-    small = {k: h for k, h in heights.items() if h < 60}
-    assert heights and not small, f"buttons under 60 px in large text mode: {small}"
-    a11y.check(tab, "volunteer: home, large text")
     tab.screenshot("home-volunteer-large", widths=(375,))
+    a11y.check(tab, "volunteer: home, large text")
+    body_px, p_px, buttons = _text_and_targets(page)
+    small = {k: h for k, h in buttons.items() if h < 60}
+    problems = []
+    if body_px < 20 or p_px < 20:
+        problems.append(f"text: body {body_px}px, paragraph {p_px}px (want >= 20px)")
+    if not buttons or small:
+        problems.append(f"buttons under 60 px: {small}")
+    assert not problems, "large text mode does not enlarge the page: " + "; ".join(problems)
+    page.set_viewport_size({"width": 375, "height": 812})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375, "large text overflows a 375 px phone"
 
     a11y.assert_clean()
     assert not tab.csp_errors
