@@ -66,6 +66,12 @@ MATRIX = [
     ("POST", "/people/student/{pupil}/active", {**STAFF_ONLY, "admin": 302, "coordinator": 302}),
     ("POST", "/people/student/{far_pupil}/active", OTHER_SCHOOL),
     ("POST", "/people/user/{admin_user}/active", {**STAFF_ONLY, "admin": 302, "coordinator": 403}),
+    ("POST", "/people/students/{pupil}/consent/withdraw",
+     {**STAFF_TEACHER, "admin": 302, "coordinator": 302, "teacher": 302}),
+    ("POST", "/people/students/{stranger}/consent/withdraw", {**STAFF_TEACHER, "admin": 302, "coordinator": 302,
+                                                             "teacher": 404}),
+    ("POST", "/people/volunteers/{volunteer}/account", {**STAFF_ONLY, "admin": 302, "coordinator": 302}),  # has one
+    ("POST", "/people/family/{far_family}/active", OTHER_SCHOOL),
     ("POST", "/people/guardians/{guardian}/account", {**STAFF_ONLY, "admin": 302, "coordinator": 302}),  # has one already
 ]
 
