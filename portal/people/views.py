@@ -186,8 +186,7 @@ def set_active(kind, obj_id):
     model = _ACTIVATABLE.get(kind)
     if model is None:
         abort(404)
-    action = "users.manage" if model is User else "people.manage"
-    obj = authorize(action, db.session.get(model, obj_id))
+    obj = authorize("people.manage", db.session.get(model, obj_id))
     if EmptyForm().validate_on_submit():
         active = request.form.get("active") == "1"
         try:
