@@ -50,10 +50,14 @@ def create_app(config=None):
 
     from .audit.views import bp as audit_bp
     from .auth.views import bp as auth_bp
+    from .help_requests.views import bp as help_bp
     from .home.views import bp as home_bp
+    from .imports.views import bp as imports_bp
+    from .needs.views import bp as needs_bp
+    from .offers.views import bp as offers_bp
     from .people.views import bp as people_bp
 
-    for bp in (auth_bp, home_bp, people_bp, audit_bp):
+    for bp in (auth_bp, home_bp, people_bp, needs_bp, offers_bp, help_bp, imports_bp, audit_bp):
         app.register_blueprint(bp)
 
     from . import cli, errors, permissions

@@ -7,6 +7,8 @@ from sqlalchemy import insert, select
 from .auth.models import User
 from .auth.services import hash_password
 from .extensions import db
+from .needs.models import Need
+from .offers.models import Offer
 from .people.models import (
     DEFAULT_CATEGORIES,
     DEFAULT_SUPPORT_TAGS,
@@ -20,9 +22,11 @@ from .people.models import (
     SupportTag,
     Term,
     Volunteer,
+    YoungTeacher,
     initials,
     student_tags,
 )
+from .slots import slot_bit
 
 DEMO_PASSWORD = "guanai-demo"
 
@@ -98,7 +102,7 @@ def _school(name, rng, classes_per_grade, per_class, mobile_base, tagged_share=0
                                           student_rows))
     # Sensitive tags only where a guardian's consent is recorded.
     tagged = rng.sample(student_ids, k=int(len(student_ids) * tagged_share))
-    return school, tags, tagged
+    return school, tags, tagged, student_ids
 
 
 def _volunteers(sid, rng, count, phone_base):
@@ -129,8 +133,8 @@ def seed(scale="school", seed_value=2026):
     n_schools, classes_per_grade, per_class, n_vol = (20, 6, 42, 100) if scale == "district" else (1, 4, 38, 40)
     names = ["滨湖实验小学"] + [f"滨湖区第{i}实验学校" for i in range(2, n_schools + 1)]
     for index, name in enumerate(names):
-        school, tags, tagged = _school(name, rng, classes_per_grade, per_class,
-                                       mobile_base=3_000_000_000 + index * 100_000)
+        school, tags, tagged, student_ids = _school(name, rng, classes_per_grade, per_class,
+                                                    mobile_base=3_000_000_000 + index * 100_000)
         vol_ids = _volunteers(school.id, rng, n_vol, phone_base=5_000_000_000 + index * 10_000)
         if index == 0:
             recorder = _demo_accounts(school, pw, vol_ids[0])
@@ -140,6 +144,7 @@ def seed(scale="school", seed_value=2026):
             db.session.add(recorder)
             db.session.flush()
         _consents_and_tags(school.id, rng, tags, tagged, recorder.id)
+        _menus(school.id, rng, student_ids, vol_ids, recorder.id)
         db.session.commit()
 
 
@@ -164,3 +169,56 @@ def _demo_accounts(school, pw, volunteer_id):
     ])
     db.session.flush()
     return admin
+
+
+# How often each category is needed and offered: the board should show real shortages.
+NEED_WEIGHTS = {"学业辅导": 30, "心理疏导": 22, "思想引导": 6, "生活帮困": 14, "生涯规划": 4, "兴趣特长": 8,
+                "法治安全": 3, "青年教师成长": 0, "家庭教育指导": 13}
+OFFER_WEIGHTS = {"学业辅导": 30, "心理疏导": 4, "思想引导": 16, "生活帮困": 8, "生涯规划": 8, "兴趣特长": 18,
+                 "法治安全": 8, "青年教师成长": 10, "家庭教育指导": 6}
+NEED_TEXTS = {
+    "学业辅导": ("数学基础薄弱，希望每周有人辅导作业", "阅读理解跟不上，需要陪读", "英语入门困难，需要口语练习"),
+    "心理疏导": ("父母长期在外，情绪低落，需要有人谈心", "与同学相处困难，容易紧张", "考试焦虑，夜里睡不好"),
+    "思想引导": ("缺乏学习目标，希望有长辈引导", "需要树立正确的集体观念"),
+    "生活帮困": ("家庭经济困难，冬季衣物不足", "放学后无人照看，需要托管帮助"),
+    "生涯规划": ("对将来没有想法，希望了解不同职业",),
+    "兴趣特长": ("喜欢书法，希望有老师指导", "想学象棋，家里没有条件"),
+    "法治安全": ("需要网络安全和防诈骗教育",),
+    "家庭教育指导": ("家长不知如何与孩子沟通，希望得到指导", "隔代抚养，祖辈需要家庭教育建议"),
+    "青年教师成长": ("新入职，班级管理经验不足", "希望有老教师听课评课"),
+}
+YOUNG_TEACHERS = (("陈思雨", "语文"), ("刘子航", "数学"), ("王梦琪", "英语"), ("赵一鸣", "科学"), ("孙悦", "音乐"))
+
+
+def _menus(sid, rng, student_ids, vol_ids, creator_id):
+    """Needs for about one student in twelve, offers from most volunteers, and needs of young teachers."""
+    categories = {c.name: c.id for c in db.session.scalars(select(Category).where(Category.school_id == sid))}
+    term_id = db.session.scalar(select(Term.id).where(Term.school_id == sid, Term.is_current.is_(True)))
+    need_names = [n for n in NEED_WEIGHTS for _ in range(NEED_WEIGHTS[n])]
+    rows = []
+    for student_id in rng.sample(student_ids, k=len(student_ids) // 12):
+        cat = rng.choice(need_names)
+        status = rng.choices(("open", "matched", "done", "closed"), weights=(60, 25, 10, 5))[0]
+        rows.append({"school_id": sid, "student_id": student_id, "category_id": categories[cat], "term_id": term_id,
+                     "detail": rng.choice(NEED_TEXTS[cat]), "urgency": rng.choices((1, 2, 3), weights=(60, 28, 12))[0],
+                     "slots": _random_slots(rng), "modes": rng.choice((0, 1, 1, 3, 5)), "status": status,
+                     "close_reason": "学生转学" if status == "closed" else "", "created_by_id": creator_id})
+    teacher_ids = list(db.session.scalars(insert(YoungTeacher).returning(YoungTeacher.id, sort_by_parameter_order=True), [
+        {"school_id": sid, "name": n, "name_initials": initials(n), "subject": subj, "joined_year": 2024 + i % 3}
+        for i, (n, subj) in enumerate(YOUNG_TEACHERS)]))
+    for teacher_id in teacher_ids[:3]:
+        rows.append({"school_id": sid, "young_teacher_id": teacher_id, "category_id": categories["青年教师成长"],
+                     "term_id": term_id, "detail": rng.choice(NEED_TEXTS["青年教师成长"]), "urgency": 1,
+                     "slots": _random_slots(rng), "modes": 1, "status": "open", "created_by_id": creator_id})
+    db.session.execute(insert(Need), rows)
+    offer_names = [n for n in OFFER_WEIGHTS for _ in range(OFFER_WEIGHTS[n])]
+    db.session.execute(insert(Offer), [
+        {"school_id": sid, "volunteer_id": v, "category_id": categories[rng.choice(offer_names)],
+         "skills": rng.choice(("数学, 语文", "书法", "心理咨询", "讲革命故事", "象棋", "法律常识", "家庭教育")),
+         "slots": _random_slots(rng), "modes": rng.choice((1, 3, 7)), "capacity": rng.choice((1, 1, 2, 2, 3)),
+         "status": "active" if rng.random() < 0.9 else "paused", "entered_by_id": creator_id, "on_behalf": True}
+        for v in vol_ids if rng.random() < 0.8])
+
+
+def _random_slots(rng):
+    return sum({slot_bit(rng.randrange(7), rng.randrange(3)) for _ in range(rng.randint(1, 4))})

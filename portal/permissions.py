@@ -26,6 +26,17 @@ RULES = {
     "audit.view": {"admin"},
     "family.own": {"parent"},
     "volunteer.own": {"volunteer"},
+    "needs.view": STAFF | {"teacher"},
+    "needs.raise": STAFF | {"teacher"},
+    "needs.manage": STAFF,
+    "offers.view": STAFF | {"volunteer"},
+    "offers.edit": STAFF | {"volunteer"},
+    "offers.manage": STAFF,
+    "menus.board": STAFF,
+    "menus.transfer": STAFF,
+    "help.submit": {"parent"},
+    "help.view": STAFF | {"parent"},
+    "help.manage": STAFF,
 }
 
 # Roles only an admin may hand out or edit.
@@ -50,10 +61,19 @@ def visible(user, obj) -> bool:
     """Whether the record exists at all for this user (no: 404, not 403)."""
     if getattr(obj, "school_id", None) != user.school_id:
         return False
+    from .help_requests.models import HelpRequest
+    from .needs.models import Need
+    from .offers.models import Offer
     from .people.models import Student
 
     if isinstance(obj, Student) and user.role == "teacher":
         return obj.class_id in teacher_class_ids(user)
+    if isinstance(obj, Need) and user.role == "teacher":
+        return obj.student is not None and obj.student.class_id in teacher_class_ids(user)
+    if isinstance(obj, Offer) and user.role == "volunteer":
+        return user.volunteer_id is not None and obj.volunteer_id == user.volunteer_id
+    if isinstance(obj, HelpRequest) and user.role == "parent":
+        return user.guardian is not None and obj.family_id == user.guardian.family_id
     return True
 
 

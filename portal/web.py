@@ -8,7 +8,9 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from .menus_common import URGENCY
 from .permissions import can
+from .slots import modes_text, slots_text
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -18,16 +20,44 @@ CSP = (
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 WEEKDAYS_ZH = "一二三四五六日"
 
-# (label, endpoint, action): an item shows only to roles that may use it.
+# (label, endpoint, action, count): an item shows only to roles that may use it; a count key adds a
+# number kept fresh by out-of-band swaps (see nav_counts).
 NAV = (
-    (_l("Home"), "home.index", "home.view"),
-    (_l("My family"), "home.family", "family.own"),
-    (_l("My volunteer profile"), "home.volunteer", "volunteer.own"),
-    (_l("Students"), "people.students", "students.view"),
-    (_l("People"), "people.index", "people.manage"),
-    (_l("Audit log"), "audit.index", "audit.view"),
-    (_l("My settings"), "auth.settings", "account.edit"),
+    (_l("Home"), "home.index", "home.view", None),
+    (_l("My family"), "home.family", "family.own", None),
+    (_l("My volunteer profile"), "home.volunteer", "volunteer.own", None),
+    (_l("Needs"), "needs.index", "needs.view", "needs"),
+    (_l("Offers"), "offers.index", "offers.view", "offers"),
+    (_l("Help requests"), "help.index", "help.view", "help"),
+    (_l("Board"), "needs.board", "menus.board", None),
+    (_l("Students"), "people.students", "students.view", None),
+    (_l("People"), "people.index", "people.manage", None),
+    (_l("Audit log"), "audit.index", "audit.view", None),
+    (_l("My settings"), "auth.settings", "account.edit", None),
 )
+
+
+def nav_count(key: str, user) -> int:
+    """Needs waiting, offers available, help requests not yet handled (for staff) or open (for a parent)."""
+    if key == "needs":
+        from .needs.services import open_count
+        return open_count(user)
+    if key == "offers":
+        from .offers.services import active_count
+        return active_count(user)
+    from .help_requests.services import open_count as help_count
+    return help_count(user)
+
+
+def nav_items():
+    if not current_user.is_authenticated:
+        return []
+    allowed = [(label, url_for(endpoint), count) for label, endpoint, action, count in NAV if can(current_user, action)]
+    # The longest matching prefix marks the current section.
+    matches = [url for _, url, _c in allowed if request.path == url or (url != "/" and request.path.startswith(url))]
+    current = max(matches, key=len, default=None)
+    return [(label, url, url == current, count and (count, nav_count(count, current_user)))
+            for label, url, count in allowed]
 
 
 def cn_date(value):
@@ -54,18 +84,16 @@ def cn_datetime(value):
 def init_app(app):
     app.jinja_env.filters["cn_date"] = cn_date
     app.jinja_env.filters["cn_datetime"] = cn_datetime
+    app.jinja_env.filters["slots_text"] = slots_text
+    app.jinja_env.filters["modes_text"] = modes_text
+    app.jinja_env.globals["urgency_label"] = URGENCY.get
 
     @app.context_processor
     def _layout_context():
-        items = []
-        if current_user.is_authenticated:
-            allowed = [(label, url_for(endpoint)) for label, endpoint, action in NAV if can(current_user, action)]
-            # The longest matching prefix marks the current section.
-            matches = [url for _, url in allowed if request.path == url or (url != "/" and request.path.startswith(url))]
-            current = max(matches, key=len, default=None)
-            items = [(label, url, url == current) for label, url in allowed]
         return {
-            "nav_items": items,
+            # Called by the layout only, so partials do not pay for the counts.
+            "nav_items": nav_items,
+            "nav_count": lambda key: nav_count(key, current_user),
             "can": lambda action, obj=None: can(current_user, action, obj),
             "html_lang": "en" if str(get_locale()) == "en" else "zh-CN",
             "today": datetime.now(SHANGHAI).date(),

@@ -27,3 +27,8 @@ class PasswordForm(FlaskForm):
         Length(min=8, max=200, message=_l("The new password must have at least 8 characters."))])
     confirm = PasswordField(_l("Repeat the new password"),
                             validators=[EqualTo("new", _l("The two passwords are not the same."))])
+
+
+class ReauthForm(FlaskForm):
+    password = PasswordField(_l("Password"),
+                             validators=[DataRequired(_l("Please enter your password.")), Length(max=200)])

@@ -1,9 +1,10 @@
 """Logging in and out, passwords, and throttling failed logins."""
+import time
 from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
+from flask import current_app, session
 from sqlalchemy import delete, func, or_, select
 
 from ..audit.services import record
@@ -143,3 +144,18 @@ def update_preferences(user, locale: str, large_text: bool) -> None:
     user.locale = locale
     user.large_text = large_text
     db.session.commit()
+
+
+def mark_fresh() -> None:
+    session["auth_at"] = int(time.time())
+
+
+def is_fresh() -> bool:
+    """Whether the password was typed in this session within FRESH_LOGIN_SECONDS."""
+    return int(time.time()) - session.get("auth_at", 0) <= current_app.config["FRESH_LOGIN_SECONDS"]
+
+
+def confirm_password(user, password: str, ip: str) -> None:
+    """Re-check the password of a logged-in user, throttled like a login."""
+    authenticate(user.username, password, ip)
+    mark_fresh()

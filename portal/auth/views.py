@@ -7,7 +7,7 @@ from ..extensions import db, login_manager
 from ..htmx import hx_redirect, is_htmx
 from ..permissions import public, requires
 from . import bp, services
-from .forms import LoginForm, PasswordForm, PreferencesForm
+from .forms import LoginForm, PasswordForm, PreferencesForm, ReauthForm
 from .models import User
 
 
@@ -45,6 +45,7 @@ def login():
             form.password.errors.append(_("Wrong username or password, or the account is disabled."))
         else:
             login_user(user, remember=form.remember.data)
+            services.mark_fresh()
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
@@ -79,3 +80,21 @@ def settings():
                 flash(_("Password changed. Other devices have been logged out."), "success")
                 return redirect(url_for("auth.settings"))
     return render_template("auth/settings.html", prefs=prefs, pw=pw)
+
+
+@bp.route("/confirm-password", methods=["GET", "POST"])
+@requires("account.edit")
+def reauth():
+    """Exports of personal data need a password typed in the last minutes, not just an old session."""
+    form = ReauthForm()
+    if form.validate_on_submit():
+        try:
+            services.confirm_password(current_user._get_current_object(), form.password.data, request.remote_addr or "")
+        except services.Throttled as exc:
+            form.password.errors.append(
+                _("Too many failed attempts. Please wait %(minutes)d minutes and try again.", minutes=exc.minutes))
+        except services.AuthError:
+            form.password.errors.append(_("The password is wrong."))
+        else:
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/reauth.html", form=form)

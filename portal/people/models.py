@@ -147,6 +147,18 @@ class Volunteer(SchoolScoped, Timestamped, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
 
 
+class YoungTeacher(SchoolScoped, Timestamped, db.Model):
+    """A young teacher: beneficiary of needs under 青蓝工程."""
+
+    __tablename__ = "young_teacher"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    name_initials: Mapped[str] = mapped_column(String(40), default="", index=True)
+    subject: Mapped[str] = mapped_column(String(30), default="")
+    joined_year: Mapped[int | None]
+    active: Mapped[bool] = mapped_column(default=True)
+
+
 class Category(SchoolScoped, db.Model):
     """One list shared by needs and offers."""
 

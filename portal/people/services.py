@@ -1,19 +1,30 @@
 """People: lists, saving, deactivation, consent and support tags. Each function commits."""
 import secrets
-from contextlib import contextmanager
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..auth.models import User, new_session_token
 from ..auth.services import hash_password
-from ..errors_domain import DomainError
+from ..errors_domain import DomainError, saving
 from ..extensions import db
 from ..models_base import utcnow
 from ..permissions import teacher_class_ids
-from .models import Consent, Family, Guardian, SchoolClass, Student, SupportTag, Volunteer, initials
+from .models import (
+    Category,
+    Consent,
+    Family,
+    Guardian,
+    SchoolClass,
+    Student,
+    SupportTag,
+    Term,
+    Volunteer,
+    YoungTeacher,
+    initials,
+)
 
 
 def _name_filter(model, q: str):
@@ -71,6 +82,56 @@ def volunteer_list(school_id, q="", kind=""):
     return stmt.order_by(Volunteer.active.desc(), Volunteer.name_initials, Volunteer.id)
 
 
+def young_teacher_list(school_id, q=""):
+    stmt = select(YoungTeacher).where(YoungTeacher.school_id == school_id)
+    if q:
+        stmt = stmt.where(or_(_name_filter(YoungTeacher, q), YoungTeacher.subject.ilike(f"%{q}%")))
+    return stmt.order_by(YoungTeacher.active.desc(), YoungTeacher.name_initials, YoungTeacher.id)
+
+
+def active_young_teachers(school_id):
+    return db.session.scalars(young_teacher_list(school_id).where(YoungTeacher.active.is_(True))).all()
+
+
+def categories_of(school_id: int, active_only=True):
+    stmt = select(Category).where(Category.school_id == school_id)
+    if active_only:
+        stmt = stmt.where(Category.active.is_(True))
+    return db.session.scalars(stmt.order_by(Category.sort_order, Category.id)).all()
+
+
+def terms_of(school_id: int):
+    return db.session.scalars(select(Term).where(Term.school_id == school_id).order_by(Term.starts_on.desc())).all()
+
+
+def term_for(day: date) -> tuple[str, date, date]:
+    """The Chinese school term a day falls in: 第一学期 September–January, 第二学期 February–August."""
+    if day.month >= 9:
+        y = day.year
+        return f"{y}–{y + 1}学年第一学期", date(y, 9, 1), date(y + 1, 1, 31)
+    if day.month == 1:
+        y = day.year - 1
+        return f"{y}–{y + 1}学年第一学期", date(y, 9, 1), date(y + 1, 1, 31)
+    y = day.year - 1
+    return f"{y}–{y + 1}学年第二学期", date(y + 1, 2, 1), date(y + 1, 8, 31)
+
+
+def current_term(school_id: int, today: date) -> Term:
+    """The term marked current, else the one today falls in, created when the school has none yet."""
+    term = db.session.scalar(select(Term).where(Term.school_id == school_id, Term.is_current.is_(True)))
+    if term:
+        return term
+    term = db.session.scalar(select(Term).where(Term.school_id == school_id, Term.starts_on <= today,
+                                                Term.ends_on >= today).order_by(Term.starts_on.desc()).limit(1))
+    if term:
+        return term
+    name, starts, ends = term_for(today)
+    term = Term(school_id=school_id, name=name, starts_on=starts, ends_on=ends)
+    with saving(_("The term could not be created.")):
+        db.session.add(term)
+    return term
+
+
 def user_list(school_id, q="", role=""):
     stmt = select(User).where(User.school_id == school_id)
     if q:
@@ -83,21 +144,10 @@ def user_list(school_id, q="", role=""):
 
 # ---- saving ------------------------------------------------------------------------------
 
-@contextmanager
-def _saving(conflict_message: str, field: str | None = None):
-    """Flush, audit and commit as one; a unique-constraint clash becomes a message, nothing half-saved."""
-    try:
-        yield
-        db.session.commit()
-    except IntegrityError as exc:
-        db.session.rollback()
-        raise DomainError(conflict_message, field) from exc
-
-
 def save_class(actor, klass: SchoolClass | None, grade: int, name: str) -> SchoolClass:
     klass = klass or SchoolClass(school_id=actor.school_id)
     klass.grade, klass.name = grade, name
-    with _saving(_("This class already exists."), "name"):
+    with saving(_("This class already exists."), "name"):
         db.session.add(klass)
         db.session.flush()
         record(actor, "class.save", klass, f"{grade}/{name}")
@@ -112,7 +162,7 @@ def save_student(actor, student: Student | None, data: dict) -> Student:
     for key in ("student_no", "name", "gender", "birth_date", "class_id"):
         setattr(student, key, data[key])
     student.name_initials = initials(student.name)
-    with _saving(_("Another student already has this student number."), "student_no"):
+    with saving(_("Another student already has this student number."), "student_no"):
         db.session.add(student)
         db.session.flush()
         record(actor, "student.save", student)
@@ -126,7 +176,7 @@ def save_family(actor, family: Family | None, data: dict) -> Family:
                           "notes")
     family.name, family.address, family.notes = data["name"], data["address"], data.get("notes") or ""
     family.name_initials = initials(family.name)
-    with _saving(_("The family could not be saved.")):
+    with saving(_("The family could not be saved.")):
         db.session.add(family)
         db.session.flush()
         record(actor, "family.save", family)
@@ -135,7 +185,7 @@ def save_family(actor, family: Family | None, data: dict) -> Family:
 
 def add_guardian(actor, family: Family, data: dict) -> Guardian:
     guardian = Guardian(school_id=family.school_id, family=family, **data)
-    with _saving(_("The guardian could not be saved.")):
+    with saving(_("The guardian could not be saved.")):
         db.session.add(guardian)
         db.session.flush()
         record(actor, "guardian.add", guardian)
@@ -160,11 +210,23 @@ def save_volunteer(actor, volunteer: Volunteer | None, data: dict) -> Volunteer:
     for key in ("name", "kind", "skills", "phone", "birth_year"):
         setattr(volunteer, key, data[key])
     volunteer.name_initials = initials(volunteer.name)
-    with _saving(_("The volunteer could not be saved.")):
+    with saving(_("The volunteer could not be saved.")):
         db.session.add(volunteer)
         db.session.flush()
         record(actor, "volunteer.save", volunteer)
     return volunteer
+
+
+def save_young_teacher(actor, teacher: YoungTeacher | None, data: dict) -> YoungTeacher:
+    teacher = teacher or YoungTeacher(school_id=actor.school_id)
+    for key in ("name", "subject", "joined_year"):
+        setattr(teacher, key, data[key])
+    teacher.name_initials = initials(teacher.name)
+    with saving(_("The young teacher could not be saved.")):
+        db.session.add(teacher)
+        db.session.flush()
+        record(actor, "young_teacher.save", teacher)
+    return teacher
 
 
 def set_active(actor, obj, active: bool):
@@ -191,7 +253,7 @@ def save_user(actor, user: User | None, data: dict, classes: list[SchoolClass]) 
         if not creating:
             user.session_token = new_session_token()
     user.classes = [c for c in classes if c.school_id == actor.school_id] if user.role == "teacher" else []
-    with _saving(_("This username or mobile number is already used by another account."), "username"):
+    with saving(_("This username or mobile number is already used by another account."), "username"):
         db.session.add(user)
         db.session.flush()
         record(actor, "user.create" if creating else "user.update", user, f"role={user.role}")
@@ -214,7 +276,7 @@ def open_account(actor, person) -> tuple[User, str]:
     password = f"{secrets.randbelow(10**8):08d}"
     user = User(school_id=person.school_id, username=mobile, mobile=mobile, display_name=person.name,
                 role=role, password_hash=hash_password(password), **link)
-    with _saving(_("This username or mobile number is already used by another account.")):
+    with saving(_("This username or mobile number is already used by another account.")):
         db.session.add(user)
         db.session.flush()
         record(actor, "user.create", user, f"role={role}")

@@ -1,0 +1,71 @@
+"""Help requests: a parent submits, staff answer or turn them into a need. Each write commits."""
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ..audit.services import record
+from ..errors_domain import DomainError, saving
+from ..extensions import db
+from ..models_base import utcnow
+from ..people.models import Category, Student
+from .models import HELP_STATUS, HelpRequest
+
+
+def _scope(user):
+    stmt = select(HelpRequest).where(HelpRequest.school_id == user.school_id)
+    if user.role == "parent":
+        stmt = stmt.where(HelpRequest.family_id == (user.guardian.family_id if user.guardian else 0))
+    return stmt
+
+
+def help_list(user, status=""):
+    stmt = _scope(user)
+    if status in HELP_STATUS:
+        stmt = stmt.where(HelpRequest.status == status)
+    return stmt.order_by(HelpRequest.status != "new", HelpRequest.urgency.desc(), HelpRequest.created_at.desc(),
+                         HelpRequest.id.desc())
+
+
+def open_count(user) -> int:
+    """For staff, requests waiting to be handled; for a parent, their own not yet answered."""
+    stmt = _scope(user).where(HelpRequest.status == "new")
+    return db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+
+def submit(actor, data: dict, submit_token: str) -> tuple[HelpRequest, bool]:
+    family = actor.family
+    earlier = db.session.scalar(select(HelpRequest).where(HelpRequest.submit_token == submit_token))
+    if earlier is not None:
+        return earlier, False
+    student = db.session.get(Student, data["student_id"] or 0)
+    if family is None or student is None or student.family_id != family.id or not student.active:
+        raise DomainError(_("Please choose one of your children."), "student_id")
+    category = db.session.get(Category, data["category_id"] or 0)
+    if category is None or category.school_id != actor.school_id or not category.active:
+        raise DomainError(_("Please choose a kind of help from the list."), "category_id")
+    if data["contact_method"] == "电话" and not data["contact_phone"]:
+        raise DomainError(_("Please leave a phone number so we can call you."), "contact_phone")
+    req = HelpRequest(school_id=actor.school_id, family_id=family.id, submitted_by_id=actor.id,
+                      submit_token=submit_token, **data)
+    try:
+        with saving(_("The request could not be sent. Please try again.")):
+            db.session.add(req)
+            db.session.flush()
+            record(actor, "help.submit", req)
+    except DomainError:
+        earlier = db.session.scalar(select(HelpRequest).where(HelpRequest.submit_token == submit_token))
+        if earlier is not None:
+            return earlier, False
+        raise
+    return req, True
+
+
+def answer(actor, req: HelpRequest, reply: str) -> HelpRequest:
+    if req.status != "new":
+        raise DomainError(_("This help request has already been handled."))
+    reply = (reply or "").strip()
+    if not reply:
+        raise DomainError(_("Please write the answer the family will see."), "reply")
+    req.status, req.reply, req.handled_by_id, req.handled_at = "answered", reply, actor.id, utcnow()
+    record(actor, "help.answer", req)
+    db.session.commit()
+    return req

@@ -1,0 +1,77 @@
+import secrets
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..errors_domain import DomainError
+from ..extensions import db
+from ..htmx import render
+from ..listing import paginate
+from ..people import services as people
+from ..permissions import authorize, can, requires
+from . import bp, services
+from .forms import AnswerForm, HelpForm
+from .models import HELP_STATUS, HelpRequest
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+@bp.route("/")
+@requires("help.view")
+def index():
+    status = request.args.get("status", "new" if can(current_user, "help.manage") else "")
+    pagination = paginate(services.help_list(_me(), status), request.args.get("page", 1, type=int),
+                          current_app.config["PAGE_SIZE"])
+    return render("help/index.html", "help/_results.html", pagination=pagination, status=status, statuses=HELP_STATUS)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("help.submit")
+def new():
+    me = _me()
+    family = me.family
+    if family is None:
+        flash(_("Your account is not linked to a family yet. Ask the committee office."), "error")
+        return redirect(url_for("help.index"))
+    form = HelpForm()
+    children = [c for c in family.children if c.active]
+    form.student_id.choices = [(c.id, f"{c.name}（{c.school_class.label}）") for c in children]
+    form.category_id.choices = [(0, _("Choose one"))] + [(c.id, c.name) for c in people.categories_of(me.school_id)]
+    if request.method == "GET":
+        form.submit_token.data = secrets.token_hex(16)
+        form.contact_phone.data = me.guardian.mobile if me.guardian else ""
+    if form.validate_on_submit():
+        try:
+            req, created = services.submit(me, form.values(), form.submit_token.data)
+        except DomainError as err:
+            field = getattr(form, err.field, None) if err.field else None
+            if field is not None:
+                field.errors = list(field.errors) + [err.message]
+            else:
+                flash(err.message, "error")
+        else:
+            flash(_("Your request has been sent. The committee office will contact you.") if created
+                  else _("This request was already sent; it was not sent twice."), "success")
+            return redirect(url_for("help.show", help_id=req.id))
+    return render_template("help/form.html", form=form)
+
+
+@bp.route("/<int:help_id>", methods=["GET", "POST"])
+@requires("help.view")
+def show(help_id):
+    req = authorize("help.view", db.session.get(HelpRequest, help_id))
+    form = AnswerForm() if can(current_user, "help.manage") else None
+    if form is not None and form.validate_on_submit():
+        try:
+            services.answer(_me(), req, form.reply.data)
+        except DomainError as err:
+            form.reply.errors = list(form.reply.errors) + [err.message]
+        else:
+            flash(_("Answered. The family sees the answer on their page."), "success")
+            return redirect(url_for("help.index"))
+    elif request.method == "POST" and form is None:
+        return redirect(url_for("help.show", help_id=req.id))
+    return render_template("help/show.html", req=req, form=form)

@@ -1,0 +1,22 @@
+"""An uploaded spreadsheet waiting for confirmation: checked rows, nothing applied yet."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from ..models_base import SchoolScoped, utcnow
+
+
+class ImportBatch(SchoolScoped, db.Model):
+    __tablename__ = "import_batch"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "needs" or "offers"
+    user_id: Mapped[int] = mapped_column(db.ForeignKey("user.id"))
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    # [{"line": 2, "values": {...}, "errors": [...]}, ...]
+    rows: Mapped[list] = mapped_column(db.JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    applied_at: Mapped[datetime | None]

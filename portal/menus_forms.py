@@ -1,0 +1,44 @@
+"""Form fields shared by needs, offers and help requests."""
+from flask_babel import lazy_gettext as _l
+from wtforms import HiddenField, RadioField, SelectMultipleField, widgets
+from wtforms.validators import InputRequired, Regexp
+
+from .menus_common import URGENCY
+from .slots import MODE_CHOICES, SLOT_CHOICES
+
+
+class MaskField(SelectMultipleField):
+    """Checkboxes whose chosen values are or-ed into one bit mask."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+    def __init__(self, label=None, choices=(), **kw):
+        super().__init__(label, choices=choices, coerce=int, **kw)
+
+    @property
+    def mask(self) -> int:
+        mask = 0
+        for value in self.data or ():
+            mask |= value
+        return mask
+
+    def set_mask(self, mask: int):
+        self.data = [bit for bit, _ in self.choices if mask & bit]
+
+
+def slots_field(label=_l("Preferred time slots"), description=_l("Tap every time that suits. None chosen means any time.")):
+    return MaskField(label, choices=SLOT_CHOICES, description=description)
+
+
+def modes_field(label=_l("How")):
+    return MaskField(label, choices=MODE_CHOICES, description=_l("None chosen means any way."))
+
+
+def urgency_field():
+    return RadioField(_l("Urgency"), coerce=int, default=1, choices=list(URGENCY.items()),
+                      validators=[InputRequired(_l("Please choose how urgent it is."))])
+
+
+def submit_token_field():
+    return HiddenField(validators=[Regexp(r"^[0-9a-f]{32}$", message=_l("The form is out of date. Please reload it."))])

@@ -1,0 +1,39 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from ..forms_common import Clean
+from ..menus_forms import modes_field, slots_field, submit_token_field, urgency_field
+
+REQUIRED = _l("This field is required.")
+
+
+class NeedForm(FlaskForm):
+    submit_token = submit_token_field()
+    beneficiary = RadioField(_l("For whom"), default="student",
+                             choices=[("student", _l("A student")), ("young_teacher", _l("A young teacher (青蓝工程)"))])
+    place = SelectField(_l("Class"), validate_choice=False)
+    student_id = SelectField(_l("Student"), coerce=int, validate_choice=False, validators=[Optional()])
+    young_teacher_id = SelectField(_l("Young teacher"), coerce=int, validate_choice=False, validators=[Optional()])
+    category_id = SelectField(_l("Category"), coerce=int, validators=[InputRequired(REQUIRED)], validate_choice=False)
+    detail = TextAreaField(_l("What is needed"), description=_l("In plain words: what help, how often, anything to know."),
+                           validators=[Clean(), DataRequired(REQUIRED), Length(max=1000)], render_kw={"rows": 4})
+    skills = StringField(_l("Subjects or skills wanted"), description=_l("Separate with commas, e.g. 数学, 心理咨询"),
+                         validators=[Clean(), Optional(), Length(max=200)])
+    urgency = urgency_field()
+    slots = slots_field()
+    modes = modes_field()
+    term_id = SelectField(_l("Term"), coerce=int, validate_choice=False, validators=[InputRequired(REQUIRED)])
+
+    def values(self) -> dict:
+        young = self.beneficiary.data == "young_teacher"
+        return {"student_id": None if young else self.student_id.data,
+                "young_teacher_id": self.young_teacher_id.data if young else None,
+                "category_id": self.category_id.data, "detail": self.detail.data, "skills": self.skills.data or "",
+                "urgency": self.urgency.data, "slots": self.slots.mask, "modes": self.modes.mask}
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(_l("New status"), validate_choice=False)
+    reason = StringField(_l("Reason"), validators=[Clean(), Optional(), Length(max=200)])

@@ -1,0 +1,255 @@
+import secrets
+from datetime import datetime
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..errors_domain import DomainError
+from ..extensions import db
+from ..help_requests.models import HelpRequest
+from ..htmx import is_htmx, render
+from ..listing import clean_query, paginate
+from ..menus_common import URGENCY
+from ..people import services as people
+from ..people.models import GRADE_NAMES, Student
+from ..permissions import authorize, can, requires, teacher_class_ids
+from ..slots import SLOT_CHOICES
+from ..web import SHANGHAI, nav_count
+from . import bp, services
+from .forms import NeedForm, StatusForm
+from .models import NEED_STATUS, Need
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _classes():
+    me = _me()
+    return me.classes if me.role == "teacher" else people.classes_of(me.school_id)
+
+
+def _places(classes):
+    """Grade and class choices in one list: whole grades first for staff, then each class."""
+    out = []
+    if can(current_user, "needs.manage"):
+        out += [(f"g{g}", _("All of %(grade)s", grade=GRADE_NAMES[g])) for g in sorted({c.grade for c in classes})]
+    return out + [(f"c{c.id}", c.label) for c in classes]
+
+
+def list_context(f):
+    classes = _classes()
+    return {"f": f, "categories": people.categories_of(current_user.school_id, active_only=False),
+            "places": _places(classes), "statuses": NEED_STATUS, "urgencies": URGENCY, "slots": SLOT_CHOICES,
+            "terms": people.terms_of(current_user.school_id), "sorts": _sort_labels()}
+
+
+def _sort_labels():
+    return {"new": _("Newest first"), "urgency": _("Most urgent first"), "waiting": _("Waiting longest first"),
+            "class": _("By class")}
+
+
+@bp.route("/")
+@requires("needs.view")
+def index():
+    f = services.NeedFilters.from_args(request.args, clean_query)
+    if "status" not in request.args:
+        f.status = "active"
+    if f.has_tags:
+        if can(current_user, "students.sensitive"):
+            services.note_tag_filter(_me(), f)
+        else:
+            f.has_tags = False
+    pagination = paginate(services.need_list(_me(), f), request.args.get("page", 1, type=int),
+                          current_app.config["PAGE_SIZE"])
+    return render("needs/index.html", "needs/_results.html", pagination=pagination, **list_context(f))
+
+
+def _student_choices(place: str):
+    if not place.startswith("c") or not place[1:].isdigit():
+        return []
+    class_id = int(place[1:])
+    me = _me()
+    if me.role == "teacher" and class_id not in teacher_class_ids(me):
+        return []
+    students = db.session.scalars(select(Student).where(
+        Student.school_id == me.school_id, Student.class_id == class_id, Student.active.is_(True))
+        .order_by(Student.name_initials, Student.id)).all()
+    return [(s.id, f"{s.name}（{s.student_no}）") for s in students]
+
+
+@bp.route("/students")
+@requires("needs.raise")
+def student_options():
+    """The student list of one class, for the form's second select (htmx)."""
+    place = request.args.get(request.args.get("field", "place"), "")
+    return render_template("needs/_student_options.html", choices=_student_choices(place), selected=None)
+
+
+def _prepare(form: NeedForm, need: Need | None):
+    me = _me()
+    classes = _classes()
+    form.place.choices = [("", _("Choose a class"))] + [(f"c{c.id}", c.label) for c in classes]
+    if not form.place.data and len(classes) == 1:
+        form.place.data = f"c{classes[0].id}"
+    form.student_id.choices = [(0, _("Choose a student"))] + _student_choices(form.place.data or "")
+    form.category_id.choices = [(0, _("Choose a category"))] + [
+        (c.id, c.name) for c in people.categories_of(me.school_id)]
+    if can(me, "needs.manage"):
+        form.young_teacher_id.choices = [(0, _("Choose a young teacher"))] + [
+            (t.id, f"{t.name}（{t.subject}）" if t.subject else t.name) for t in people.active_young_teachers(me.school_id)]
+    else:
+        del form.beneficiary
+        del form.young_teacher_id
+    terms = people.terms_of(me.school_id)
+    form.term_id.choices = [(t.id, t.name) for t in terms]
+    if need is not None and need.category and not need.category.active:
+        form.category_id.choices.append((need.category.id, need.category.name))
+
+
+def _fill(form: NeedForm, need: Need):
+    if need.student:
+        form.place.data = f"c{need.student.class_id}"
+    if hasattr(form, "beneficiary"):
+        form.beneficiary.data = "young_teacher" if need.young_teacher_id else "student"
+    form.slots.set_mask(need.slots)
+    form.modes.set_mask(need.modes)
+
+
+def _help_request(help_id):
+    if not help_id or not can(current_user, "help.manage"):
+        return None
+    return authorize("help.manage", db.session.get(HelpRequest, help_id))
+
+
+def _show_error(form, err: DomainError):
+    field = getattr(form, err.field, None) if err.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [err.message]
+    else:
+        flash(err.message, "error")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("needs.raise")
+def new():
+    me = _me()
+    term = people.current_term(me.school_id, datetime.now(SHANGHAI).date())
+    help_req = _help_request(request.values.get("help_id", type=int))
+    form = NeedForm()
+    if request.method == "GET":
+        form.submit_token.data = secrets.token_hex(16)
+        form.term_id.data = term.id
+        student = db.session.get(Student, request.args.get("student_id", type=int) or 0)
+        if help_req is not None:
+            student = help_req.student
+            form.category_id.data, form.detail.data, form.urgency.data = (
+                help_req.category_id, help_req.detail, help_req.urgency)
+        if student is not None and can(me, "students.view", student):
+            form.place.data, form.student_id.data = f"c{student.class_id}", student.id
+    _prepare(form, None)
+    if form.validate_on_submit():
+        try:
+            need, created = services.save_need(me, None, form.values(), db.session.get(type(term), form.term_id.data),
+                                               form.submit_token.data, help_request=help_req)
+        except DomainError as err:
+            _show_error(form, err)
+        else:
+            flash(_("Need saved. It is now on the needs menu.") if created
+                  else _("This need was already saved; it was not saved twice."), "success")
+            return redirect(url_for("needs.show", need_id=need.id))
+    return render_template("needs/form.html", form=form, need=None, help_req=help_req, title=_("Raise a need"))
+
+
+@bp.route("/<int:need_id>")
+@requires("needs.view")
+def show(need_id):
+    need = authorize("needs.view", db.session.get(Need, need_id))
+    student = need.student
+    sensitive = student is not None and can(current_user, "students.sensitive", student) and bool(student.support_tags)
+    if sensitive:
+        people.view_sensitive(_me(), student)
+    return render_template("needs/show.html", need=need, sensitive=sensitive)
+
+
+@bp.context_processor
+def _card_helpers():
+    return {"status_form_for": _status_form}
+
+
+def _status_form(need):
+    form = StatusForm(prefix=f"s{need.id}")
+    form.status.choices = [(s, NEED_STATUS[s]) for s in services.TRANSITIONS.get(need.status, ())]
+    return form
+
+
+def _card(need, **extra):
+    """One need's card; after a change, with the navigation count refreshed out of band."""
+    return render_template("needs/_card_response.html", need=need, open_count=nav_count("needs", current_user),
+                           **extra)
+
+
+@bp.route("/<int:need_id>/card")
+@requires("needs.view")
+def card(need_id):
+    need = authorize("needs.view", db.session.get(Need, need_id))
+    return render_template("needs/_card.html", need=need)
+
+
+@bp.route("/<int:need_id>/edit", methods=["GET", "POST"])
+@requires("needs.raise")
+def edit(need_id):
+    need = authorize("needs.raise", db.session.get(Need, need_id))
+    if need.status in ("done", "closed"):
+        flash(_("A completed or closed need cannot be edited. Reopen it first."), "error")
+        return redirect(url_for("needs.show", need_id=need.id))
+    # Inline forms get a prefix, so two open on one page do not share element ids.
+    form = NeedForm(obj=need, prefix=f"e{need.id}" if is_htmx() else "")
+    if request.method == "GET":
+        _fill(form, need)
+    _prepare(form, need)
+    if form.validate_on_submit():
+        try:
+            need, _created = services.save_need(_me(), need, form.values(),
+                                                db.session.get(type(need.term), form.term_id.data))
+        except DomainError as err:
+            _show_error(form, err)
+        else:
+            if is_htmx():
+                return _card(need, saved=True)
+            flash(_("Need saved."), "success")
+            return redirect(url_for("needs.show", need_id=need.id))
+    if is_htmx():
+        return render_template("needs/_edit.html", form=form, need=need)
+    return render_template("needs/form.html", form=form, need=need, help_req=None, title=_("Edit need"))
+
+
+@bp.route("/<int:need_id>/status", methods=["POST"])
+@requires("needs.raise")
+def status(need_id):
+    need = authorize("needs.raise", db.session.get(Need, need_id))
+    form = _status_form(need)
+    error = None
+    if form.validate_on_submit():
+        try:
+            services.set_status(_me(), need, form.status.data, form.reason.data)
+        except DomainError as err:
+            error = err.message
+    else:
+        error = next(iter(e for errs in form.errors.values() for e in errs), _("Please try again."))
+    if is_htmx():
+        return _card(need, status_error=error, status_value=form.status.data, reason_value=form.reason.data)
+    flash(error or _("Status changed to “%(status)s”.", status=need.status_label), "error" if error else "success")
+    return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
+                    else url_for("needs.show", need_id=need.id))
+
+
+@bp.route("/board")
+@requires("menus.board")
+def board():
+    rows = services.board(current_user.school_id)
+    return render_template("needs/board.html", rows=rows, max_count=max(
+        [max(r["needs"], r["free"]) for r in rows] + [1]))
+

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("offers", __name__, url_prefix="/offers")

@@ -1,0 +1,148 @@
+import secrets
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..errors_domain import DomainError
+from ..extensions import db
+from ..htmx import is_htmx, render
+from ..listing import clean_query, paginate
+from ..people import services as people
+from ..people.forms import EmptyForm
+from ..people.models import Volunteer
+from ..permissions import authorize, can, requires
+from ..slots import MODE_CHOICES, SLOT_CHOICES
+from ..web import nav_count
+from . import bp, services
+from .forms import OfferForm
+from .models import OFFER_STATUS, Offer
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _sort_labels():
+    return {"new": _("Newest first"), "free": _("Most free places first"), "name": _("By volunteer name")}
+
+
+@bp.route("/")
+@requires("offers.view")
+def index():
+    f = services.OfferFilters.from_args(request.args, clean_query)
+    pagination = paginate(services.offer_list(_me(), f), request.args.get("page", 1, type=int),
+                          current_app.config["PAGE_SIZE"])
+    return render("offers/index.html", "offers/_results.html", pagination=pagination, f=f,
+                  categories=people.categories_of(current_user.school_id, active_only=False),
+                  statuses=OFFER_STATUS, slots=SLOT_CHOICES, modes=MODE_CHOICES, sorts=_sort_labels())
+
+
+def _prepare(form: OfferForm, offer: Offer | None):
+    me = _me()
+    form.category_id.choices = [(0, _("Choose one"))] + [(c.id, c.name) for c in people.categories_of(me.school_id)]
+    if offer is not None and not offer.category.active:
+        form.category_id.choices.append((offer.category.id, offer.category.name))
+    if can(me, "offers.manage"):
+        volunteers = db.session.scalars(people.volunteer_list(me.school_id).where(Volunteer.active.is_(True))).all()
+        form.volunteer_id.choices = [(0, _("Choose a volunteer"))] + [(v.id, f"{v.name}（{v.kind}）") for v in volunteers]
+    else:
+        del form.volunteer_id
+
+
+def _show_error(form, err: DomainError):
+    field = getattr(form, err.field, None) if err.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [err.message]
+    else:
+        flash(err.message, "error")
+
+
+def _volunteer(form):
+    if not hasattr(form, "volunteer_id"):
+        return None
+    return db.session.get(Volunteer, form.volunteer_id.data or 0)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("offers.edit")
+def new():
+    me = _me()
+    if me.role == "volunteer" and me.volunteer is None:
+        flash(_("Your account is not linked to a volunteer record yet. Ask the committee office."), "error")
+        return redirect(url_for("offers.index"))
+    form = OfferForm()
+    if request.method == "GET":
+        form.submit_token.data = secrets.token_hex(16)
+        if hasattr(form, "volunteer_id"):
+            form.volunteer_id.data = request.args.get("volunteer_id", type=int)
+    _prepare(form, None)
+    if form.validate_on_submit():
+        try:
+            offer, created = services.save_offer(me, None, _volunteer(form), form.values(), form.submit_token.data)
+        except DomainError as err:
+            _show_error(form, err)
+        else:
+            flash(_("Thank you! Your offer is on the resource menu.") if me.role == "volunteer" and created
+                  else _("Offer saved.") if created else _("This offer was already saved; it was not saved twice."),
+                  "success")
+            return redirect(url_for("offers.index"))
+    return render_template("offers/form.html", form=form, offer=None,
+                           title=_("What I can offer") if me.role == "volunteer" else _("New offer for a volunteer"))
+
+
+@bp.context_processor
+def _helpers():
+    return {"offer_status": OFFER_STATUS}
+
+
+def _card(offer, **extra):
+    return render_template("offers/_card_response.html", offer=offer, active_count=nav_count("offers", current_user),
+                           **extra)
+
+
+@bp.route("/<int:offer_id>/card")
+@requires("offers.view")
+def card(offer_id):
+    offer = authorize("offers.view", db.session.get(Offer, offer_id))
+    return render_template("offers/_card.html", offer=offer)
+
+
+@bp.route("/<int:offer_id>/edit", methods=["GET", "POST"])
+@requires("offers.edit")
+def edit(offer_id):
+    offer = authorize("offers.edit", db.session.get(Offer, offer_id))
+    form = OfferForm(obj=offer, prefix=f"e{offer.id}" if is_htmx() else "")
+    if request.method == "GET":
+        form.slots.set_mask(offer.slots)
+        form.modes.set_mask(offer.modes)
+        form.available.data = offer.status == "active"
+    _prepare(form, offer)
+    if form.validate_on_submit():
+        volunteer = _volunteer(form) if hasattr(form, "volunteer_id") else offer.volunteer
+        try:
+            offer, _created = services.save_offer(_me(), offer, volunteer, form.values())
+        except DomainError as err:
+            _show_error(form, err)
+        else:
+            if is_htmx():
+                return _card(offer, saved=True)
+            flash(_("Offer saved."), "success")
+            return redirect(url_for("offers.index"))
+    if is_htmx():
+        return render_template("offers/_edit.html", form=form, offer=offer)
+    return render_template("offers/form.html", form=form, offer=offer, title=_("Edit offer"))
+
+
+@bp.route("/<int:offer_id>/status", methods=["POST"])
+@requires("offers.edit")
+def status(offer_id):
+    offer = authorize("offers.edit", db.session.get(Offer, offer_id))
+    if EmptyForm().validate_on_submit():
+        try:
+            services.set_status(_me(), offer, request.form.get("status", ""))
+        except DomainError as err:
+            flash(err.message, "error")
+    if is_htmx():
+        return _card(offer)
+    return redirect(url_for("offers.index"))
