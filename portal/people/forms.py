@@ -93,6 +93,14 @@ class VolunteerForm(FlaskForm):
                                 message=_l("Please enter a year between %(min)s and %(max)s."))])
 
 
+class YoungTeacherForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[Clean(), required(), Length(max=40)])
+    subject = StringField(_l("Subject taught"), validators=[Clean(), Optional(), Length(max=30)])
+    joined_year = IntegerField(_l("Year joined the school"), validators=[
+        Optional(), NumberRange(min=1980, max=date.today().year,
+                                message=_l("Please enter a year between %(min)s and %(max)s."))])
+
+
 class UserForm(FlaskForm):
     username = StringField(_l("Username"), validators=[
         Clean(), required(), Length(min=2, max=40),

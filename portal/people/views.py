@@ -20,8 +20,9 @@ from .forms import (
     TagsForm,
     UserForm,
     VolunteerForm,
+    YoungTeacherForm,
 )
-from .models import GRADE_NAMES, VOLUNTEER_KINDS, Family, Guardian, SchoolClass, Student, Volunteer
+from .models import GRADE_NAMES, VOLUNTEER_KINDS, Family, Guardian, SchoolClass, Student, Volunteer, YoungTeacher
 
 
 def _me():
@@ -175,8 +176,10 @@ def student_tags(student_id):
     return redirect(url_for("people.student", student_id=student.id))
 
 
-_ACTIVATABLE = {"student": Student, "family": Family, "volunteer": Volunteer, "user": User}
+_ACTIVATABLE = {"student": Student, "family": Family, "volunteer": Volunteer, "user": User,
+                "young_teacher": YoungTeacher}
 _LIST_OF = {"student": "people.students", "family": "people.families", "volunteer": "people.volunteers",
+            "young_teacher": "people.young_teachers",
             "user": "people.users"}
 
 
@@ -346,3 +349,32 @@ def user_form(user_id):
                 return redirect(url_for("people.users"))
     return render_template("people/form.html", form=form, title=_("Edit account") if user else _("New account"),
                            back=url_for("people.users"))
+
+
+# ---- young teachers (青蓝工程) ---------------------------------------------------------------
+
+@bp.route("/young-teachers")
+@requires("people.manage")
+def young_teachers():
+    q = clean_query(request.args.get("q"))
+    return _list(_("Young teachers"), "people/_young_teacher_rows.html",
+                 services.young_teacher_list(current_user.school_id, q), q=q, action_form=EmptyForm(),
+                 new_url=url_for("people.young_teacher_form"), new_label=_("New young teacher"))
+
+
+@bp.route("/young-teachers/new", methods=["GET", "POST"], defaults={"teacher_id": None})
+@bp.route("/young-teachers/<int:teacher_id>/edit", methods=["GET", "POST"])
+@requires("people.manage")
+def young_teacher_form(teacher_id):
+    teacher = authorize("people.manage", db.session.get(YoungTeacher, teacher_id)) if teacher_id else None
+    form = YoungTeacherForm(obj=teacher)
+    if form.validate_on_submit():
+        try:
+            services.save_young_teacher(_me(), teacher, form.data)
+        except DomainError as err:
+            _show_error(form, err)
+        else:
+            flash(_("Young teacher saved."), "success")
+            return redirect(url_for("people.young_teachers"))
+    return render_template("people/form.html", form=form, back=url_for("people.young_teachers"),
+                           title=_("Edit young teacher") if teacher else _("New young teacher"))
