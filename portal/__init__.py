@@ -1,7 +1,7 @@
 """CareBridge (关爱桥): the 关工委 portal."""
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -12,6 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def select_locale():
+    if not has_request_context():  # CLI and background work speak the default language
+        return "zh_CN"
     if current_user.is_authenticated and current_user.locale:
         return current_user.locale
     return session.get("locale") or "zh_CN"

@@ -40,6 +40,8 @@ class Config:
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'carebridge.db'}")
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Uploads are Excel imports of at most 2 MB; refuse anything far bigger before reading it.
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024
     REDIS_URL = os.environ.get("REDIS_URL") or None
     # Behind a reverse proxy that sets X-Forwarded-For/-Proto (so HTTPS is recognised).
     TRUST_PROXY = os.environ.get("TRUST_PROXY", "0") == "1"

@@ -30,6 +30,10 @@ def init_app(app):
     def method_not_allowed(_e):
         return page(405, _("Not allowed"), _("This action cannot be done this way."))
 
+    @app.errorhandler(413)
+    def too_large(_e):
+        return page(413, _("File too large"), _("The file is larger than 5 MB. Please upload a smaller file."))
+
     @app.errorhandler(500)
     def server_error(_e):
         db.session.rollback()

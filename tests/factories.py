@@ -94,3 +94,80 @@ def user(school, role, username=None, classes=(), **kw):
     db.session.add(u)
     db.session.commit()
     return u
+
+
+# --- The two menus and help requests (issue 4) ---
+
+def category(school, name="学业辅导", sort_order=0, active=True):
+    from portal.people.models import Category
+
+    c = Category(school_id=school.id, name=name, sort_order=sort_order, active=active)
+    db.session.add(c)
+    db.session.commit()
+    return c
+
+
+def term(school):
+    """The school's current term (created on first use, as the app does)."""
+    from portal.people.services import current_term
+
+    t = current_term(school.id, date.today())
+    db.session.commit()
+    return t
+
+
+def young_teacher(school, name="李青", subject="语文"):
+    from portal.people.models import YoungTeacher
+
+    t = YoungTeacher(school_id=school.id, name=name, name_initials=initials(name), subject=subject, joined_year=2024)
+    db.session.add(t)
+    db.session.commit()
+    return t
+
+
+def need(beneficiary, category, created_by, detail="需要数学辅导", **kw):
+    """A need for a Student or a YoungTeacher; kw sets any other column (urgency, slots, status …)."""
+    from portal.needs.models import Need
+    from portal.people.models import YoungTeacher
+
+    young = isinstance(beneficiary, YoungTeacher)
+    n = Need(school_id=beneficiary.school_id, student_id=None if young else beneficiary.id,
+             young_teacher_id=beneficiary.id if young else None, category_id=category.id,
+             term_id=kw.pop("term_id", None) or term(db.session.get(School, beneficiary.school_id)).id,
+             detail=detail, created_by_id=created_by.id, **kw)
+    db.session.add(n)
+    db.session.commit()
+    return n
+
+
+def offer(volunteer, category, entered_by, **kw):
+    from portal.offers.models import Offer
+
+    o = Offer(school_id=volunteer.school_id, volunteer_id=volunteer.id, category_id=category.id,
+              entered_by_id=entered_by.id, skills=kw.pop("skills", "数学"), detail=kw.pop("detail", "每周可辅导一次"), **kw)
+    db.session.add(o)
+    db.session.commit()
+    return o
+
+
+def help_request(student, category, submitted_by, detail="孩子最近数学跟不上，想请老师帮忙", **kw):
+    from portal.help_requests.models import HelpRequest
+
+    h = HelpRequest(school_id=student.school_id, family_id=kw.pop("family_id", None) or student.family_id,
+                    student_id=student.id, category_id=category.id, detail=detail,
+                    contact_method=kw.pop("contact_method", "电话"), contact_phone=kw.pop("contact_phone", "13800001111"),
+                    submitted_by_id=submitted_by.id, **kw)
+    db.session.add(h)
+    db.session.commit()
+    return h
+
+
+def zh(msgid, **kw):
+    """The text the Chinese interface shows for an English message id (as the compiled catalog has it)."""
+    from pathlib import Path
+
+    from babel.support import Translations
+
+    catalog = Translations.load(str(Path(__file__).resolve().parent.parent / "translations"), ["zh_Hans_CN"])
+    text = catalog.gettext(msgid)
+    return text % kw if kw else text

@@ -24,6 +24,18 @@ def test_every_message_id_is_translated_to_chinese(tmp_path):
     assert sorted(ids - translated) == []
 
 
+def test_translations_keep_every_placeholder():
+    """A translation that drops or renames %(name)s breaks the page at run time."""
+    import re
+
+    with (ROOT / "translations/zh_Hans_CN/LC_MESSAGES/messages.po").open("rb") as f:
+        catalog = read_po(f)
+    placeholders = re.compile(r"%\(\w+\)[sd]")
+    wrong = [m.id for m in catalog if m.id and m.string and isinstance(m.id, str)
+             and sorted(placeholders.findall(m.id)) != sorted(placeholders.findall(m.string))]
+    assert wrong == []
+
+
 def test_chinese_date_format(app):
     with app.test_request_context():
         assert cn_date(date(2026, 3, 5)) == "2026年3月5日 (周四)"

@@ -3,6 +3,7 @@ import pytest
 
 from portal import create_app
 from portal.permissions import undeclared_endpoints
+from tests import factories
 from tests.conftest import Client, make_config
 
 ROLES = ("anonymous", "admin", "coordinator", "teacher", "volunteer", "parent")
@@ -27,6 +28,8 @@ ALL = dict.fromkeys(ROLES[1:], 200)
 STAFF_ONLY = {"admin": 200, "coordinator": 200, "teacher": 403, "volunteer": 403, "parent": 403}
 STAFF_TEACHER = {"admin": 200, "coordinator": 200, "teacher": 200, "volunteer": 403, "parent": 403}
 OTHER_SCHOOL = {"admin": 404, "coordinator": 404, "teacher": 403, "volunteer": 403, "parent": 403}
+OFFERS = {"admin": 200, "coordinator": 200, "teacher": 403, "volunteer": 200, "parent": 403}
+HELP = {"admin": 200, "coordinator": 200, "teacher": 403, "volunteer": 403, "parent": 200}
 
 # (method, url with {placeholders}, expected status per role; anonymous is always sent to the login page)
 MATRIX = [
@@ -73,15 +76,90 @@ MATRIX = [
     ("POST", "/people/volunteers/{volunteer}/account", {**STAFF_ONLY, "admin": 302, "coordinator": 302}),  # has one
     ("POST", "/people/family/{far_family}/active", OTHER_SCHOOL),
     ("POST", "/people/guardians/{guardian}/account", {**STAFF_ONLY, "admin": 302, "coordinator": 302}),  # has one already
+    # --- the two menus and help requests (issue 4) ---
+    ("GET", "/needs/", STAFF_TEACHER),
+    ("GET", "/needs/?has_tags=1&status=", STAFF_TEACHER),
+    ("GET", "/needs/new", STAFF_TEACHER),
+    ("GET", "/needs/new?student_id={stranger}", STAFF_TEACHER),  # not prefilled for the teacher, but no error
+    ("GET", "/needs/new?help_id={help}", STAFF_TEACHER),  # the teacher's form ignores help_id
+    ("GET", "/needs/new?help_id={far_help}", {**STAFF_TEACHER, "admin": 404, "coordinator": 404}),
+    ("GET", "/needs/students?place=c{own_class}", STAFF_TEACHER),
+    ("GET", "/needs/board", STAFF_ONLY),
+    ("GET", "/needs/{need}", STAFF_TEACHER),
+    ("GET", "/needs/{stranger_need}", {**STAFF_TEACHER, "teacher": 404}),
+    ("GET", "/needs/{young_need}", {**STAFF_TEACHER, "teacher": 404}),
+    ("GET", "/needs/{far_need}", {**OTHER_SCHOOL, "teacher": 404}),
+    ("GET", "/needs/999999", {**OTHER_SCHOOL, "teacher": 404}),
+    ("GET", "/needs/{need}/card", STAFF_TEACHER),
+    ("GET", "/needs/{stranger_need}/card", {**STAFF_TEACHER, "teacher": 404}),
+    ("GET", "/needs/{far_need}/card", {**OTHER_SCHOOL, "teacher": 404}),
+    ("GET", "/needs/{need}/edit", STAFF_TEACHER),
+    ("GET", "/needs/{stranger_need}/edit", {**STAFF_TEACHER, "teacher": 404}),
+    ("GET", "/needs/{far_need}/edit", {**OTHER_SCHOOL, "teacher": 404}),
+    ("POST", "/needs/new", STAFF_TEACHER),  # an incomplete form comes back with messages
+    ("POST", "/needs/{need}/edit", STAFF_TEACHER),
+    ("POST", "/needs/{stranger_need}/edit", {**STAFF_TEACHER, "teacher": 404}),
+    ("POST", "/needs/{far_need}/edit", {**OTHER_SCHOOL, "teacher": 404}),
+    ("POST", "/needs/{need}/status", {**STAFF_TEACHER, "admin": 302, "coordinator": 302, "teacher": 302}),
+    ("POST", "/needs/{stranger_need}/status", {**STAFF_TEACHER, "admin": 302, "coordinator": 302, "teacher": 404}),
+    ("POST", "/needs/{far_need}/status", {**OTHER_SCHOOL, "teacher": 404}),
+    ("GET", "/offers/", OFFERS),
+    ("GET", "/offers/?status=paused&free_only=1", OFFERS),
+    ("GET", "/offers/new", OFFERS),
+    ("GET", "/offers/{offer}/card", OFFERS),
+    ("GET", "/offers/{other_offer}/card", {**OFFERS, "volunteer": 404}),
+    ("GET", "/offers/{far_offer}/card", {**OFFERS, "admin": 404, "coordinator": 404, "volunteer": 404}),
+    ("GET", "/offers/{offer}/edit", OFFERS),
+    ("GET", "/offers/{other_offer}/edit", {**OFFERS, "volunteer": 404}),
+    ("GET", "/offers/{far_offer}/edit", {**OFFERS, "admin": 404, "coordinator": 404, "volunteer": 404}),
+    ("POST", "/offers/new", OFFERS),
+    ("POST", "/offers/{offer}/edit", OFFERS),
+    ("POST", "/offers/{other_offer}/edit", {**OFFERS, "volunteer": 404}),
+    ("POST", "/offers/{offer}/status", {**OFFERS, "admin": 302, "coordinator": 302, "volunteer": 302}),
+    ("POST", "/offers/{other_offer}/status", {**OFFERS, "admin": 302, "coordinator": 302, "volunteer": 404}),
+    ("POST", "/offers/{far_offer}/status", {**OFFERS, "admin": 404, "coordinator": 404, "volunteer": 404}),
+    ("GET", "/help/", HELP),
+    ("GET", "/help/?status=", HELP),
+    ("GET", "/help/new", {**dict.fromkeys(ROLES[1:], 403), "parent": 200}),
+    ("POST", "/help/new", {**dict.fromkeys(ROLES[1:], 403), "parent": 200}),
+    ("GET", "/help/{help}", HELP),
+    ("GET", "/help/{other_help}", {**HELP, "parent": 404}),
+    ("GET", "/help/{far_help}", {**HELP, "admin": 404, "coordinator": 404, "parent": 404}),
+    ("POST", "/help/{help}", {**HELP, "parent": 302}),  # staff: the empty answer comes back; a parent cannot answer
+    ("POST", "/help/{other_help}", {**HELP, "parent": 404}),
+    ("POST", "/help/{far_help}", {**HELP, "admin": 404, "coordinator": 404, "parent": 404}),
 ]
+
+@pytest.fixture
+def menus(world):
+    """A need, an offer and a help request visible to each role, and ones that are not."""
+    coord, parent = world.users["coordinator"], world.users["parent"]
+    cat, far_cat = factories.category(world.school, "学业辅导"), factories.category(world.far, "学业辅导")
+    far_coord = factories.user(world.far, "coordinator", "far-coordinator")
+    other_vol = factories.volunteer(world.school, "李建华")
+    neighbours = factories.family(world.school, "李家")
+    neighbour_child = factories.student(world.other_class, "李小华", family=neighbours)
+    return {
+        "need": factories.need(world.pupil, cat, coord).id,
+        "stranger_need": factories.need(world.stranger, cat, coord).id,
+        "young_need": factories.need(factories.young_teacher(world.school), cat, coord).id,
+        "far_need": factories.need(world.far_pupil, far_cat, far_coord).id,
+        "offer": factories.offer(world.volunteer, cat, coord).id,
+        "other_offer": factories.offer(other_vol, cat, coord).id,
+        "far_offer": factories.offer(factories.volunteer(world.far), far_cat, far_coord).id,
+        "help": factories.help_request(world.pupil, cat, parent).id,
+        "other_help": factories.help_request(neighbour_child, cat, coord).id,
+        "far_help": factories.help_request(world.far_pupil, far_cat, far_coord, family_id=world.far_family.id).id,
+    }
+
 
 CASES = [(method, url, role, expected.get(role)) for method, url, expected in MATRIX for role in ROLES]
 
 
 @pytest.mark.parametrize(("method", "url", "role", "expected"), CASES,
                          ids=[f"{r}-{m}-{u}" for m, u, r, _ in CASES])
-def test_role_route_matrix(app, world, login_as, method, url, role, expected):
-    ids = {"pupil": world.pupil.id, "stranger": world.stranger.id, "far_pupil": world.far_pupil.id,
+def test_role_route_matrix(app, world, menus, login_as, method, url, role, expected):
+    ids = {**menus, "pupil": world.pupil.id, "stranger": world.stranger.id, "far_pupil": world.far_pupil.id,
            "own_class": world.own_class.id, "far_class": world.far_class.id, "family": world.family.id,
            "far_family": world.far_family.id, "volunteer": world.volunteer.id,
            "teacher_user": world.users["teacher"].id, "admin_user": world.users["admin"].id,

@@ -109,3 +109,10 @@ ZH.update({
     "Edit young teacher": "修改青年教师", "New young teacher": "新增青年教师", "No young teacher matches.": "没有符合条件的青年教师。",
 })
 ZH.update({"More filters and sorting": "更多筛选和排序"})
+ZH.update({
+    "Raise what a student needs; the committee matches it with a volunteer.": "登记学生需要的帮助，关工委为其对接志愿者。",
+    "Where volunteers are short, at a glance.": "哪里缺志愿者，一目了然。", "Open the board": "打开供需看板",
+    "Tell the school what you can help with and when you are free.": "告诉学校您能帮什么、什么时候有空。",
+    "The committee’s care line: tell us what your child needs.": "关工委爱心热线：告诉我们孩子需要什么帮助。",
+})
+ZH.update({"File too large": "文件太大", "The file is larger than 5 MB. Please upload a smaller file.": "文件超过 5 MB，请上传小一些的文件。"})

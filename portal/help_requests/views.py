@@ -56,6 +56,10 @@ def new():
             flash(_("Your request has been sent. The committee office will contact you.") if created
                   else _("This request was already sent; it was not sent twice."), "success")
             return redirect(url_for("help.show", help_id=req.id))
+    elif form.submit_token.errors:
+        # The field is hidden: say so, and give the form a fresh token so sending again works.
+        flash(form.submit_token.errors[0], "error")
+        form.submit_token.data = secrets.token_hex(16)
     return render_template("help/form.html", form=form)
 
 
@@ -68,7 +72,10 @@ def show(help_id):
         try:
             services.answer(_me(), req, form.reply.data)
         except DomainError as err:
-            form.reply.errors = list(form.reply.errors) + [err.message]
+            if err.field:
+                form.reply.errors = list(form.reply.errors) + [err.message]
+            else:  # already handled: the answer form is no longer shown, so say it above
+                flash(err.message, "error")
         else:
             flash(_("Answered. The family sees the answer on their page."), "success")
             return redirect(url_for("help.index"))

@@ -1,20 +1,103 @@
-"""Excel export and import of the two menus (being written: see the Excel helper's brief)."""
-from flask import Blueprint, abort
+"""Excel export and import of the two menus: thin views over imports.services."""
+from datetime import datetime
 
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..auth.services import is_fresh
+from ..errors_domain import DomainError
+from ..listing import clean_query
+from ..needs.services import NeedFilters
+from ..offers.services import OfferFilters
 from ..permissions import requires
-from .models import ImportBatch  # noqa: F401  (the helper uses it)
+from ..web import SHANGHAI
+from . import services
+from .forms import ConfirmForm, UploadForm
 
 bp = Blueprint("imports", __name__)
+
+FILTERS = {"needs": NeedFilters, "offers": OfferFilters}
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _xlsx(data: bytes, filename: str, ascii_name: str) -> Response:
+    resp = Response(data, mimetype=services.XLSX_MIMETYPE)
+    resp.headers["Content-Disposition"] = services.content_disposition(filename, ascii_name)
+    return resp
+
+
+def _titles(kind):
+    return {"needs": _("Import needs from Excel"), "offers": _("Import offers from Excel")}[kind]
 
 
 @bp.route("/needs/export.xlsx", defaults={"kind": "needs"})
 @bp.route("/offers/export.xlsx", defaults={"kind": "offers"})
 @requires("menus.transfer")
 def export(kind):
-    abort(404)
+    """The menu with the list's current filters; personal data, so only after a fresh password."""
+    if not is_fresh():
+        return redirect(url_for("auth.reauth", next=request.full_path))
+    f = FILTERS[kind].from_args(request.args, clean_query)
+    data, _count = services.export_workbook(_me(), kind, f)
+    day = datetime.now(SHANGHAI).date()
+    return _xlsx(data, services.export_filename(kind, day), f"{kind}-{day.isoformat()}.xlsx")
+
+
+@bp.route("/<any(needs, offers):kind>/import/template.xlsx")
+@requires("menus.transfer")
+def template(kind):
+    data = services.template_workbook(kind, current_user.school_id)
+    return _xlsx(data, f"{services.MENU_NAME[kind]}-导入模板.xlsx", f"{kind}-import-template.xlsx")
 
 
 @bp.route("/<any(needs, offers):kind>/import", methods=["GET", "POST"])
 @requires("menus.transfer")
 def upload(kind):
-    abort(404)
+    form = UploadForm()
+    if form.validate_on_submit():
+        upload_file = form.file.data
+        try:
+            batch = services.stage(_me(), kind, upload_file.filename or "",
+                                   upload_file.read(services.MAX_BYTES + 1))
+        except DomainError as err:
+            form.file.errors = [*form.file.errors, err.message]
+        else:
+            return redirect(url_for("imports.preview", kind=kind, batch_id=batch.id))
+    return render_template("imports/upload.html", form=form, kind=kind, title=_titles(kind),
+                           columns=services.import_columns(kind))
+
+
+def _batch(kind, batch_id):
+    batch = services.find_batch(_me(), kind, batch_id)
+    if batch is None:
+        abort(404)
+    return batch
+
+
+@bp.route("/<any(needs, offers):kind>/import/<int:batch_id>")
+@requires("menus.transfer")
+def preview(kind, batch_id):
+    batch = _batch(kind, batch_id)
+    ok, bad = services.counts(batch)
+    return render_template("imports/preview.html", batch=batch, kind=kind, ok=ok, bad=bad, form=ConfirmForm(),
+                           title=_titles(kind), columns=services.import_columns(kind))
+
+
+@bp.route("/<any(needs, offers):kind>/import/<int:batch_id>/confirm", methods=["POST"])
+@requires("menus.transfer")
+def confirm(kind, batch_id):
+    batch = _batch(kind, batch_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        n = services.apply(_me(), batch)
+    except DomainError as err:
+        flash(err.message, "error")
+        return redirect(url_for("imports.preview", kind=kind, batch_id=batch.id))
+    flash(_("Imported %(n)d rows.", n=n), "success")
+    return redirect(url_for(f"{kind}.index"))

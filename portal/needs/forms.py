@@ -27,7 +27,8 @@ class NeedForm(FlaskForm):
     term_id = SelectField(_l("Term"), coerce=int, validate_choice=False, validators=[InputRequired(REQUIRED)])
 
     def values(self) -> dict:
-        young = self.beneficiary.data == "young_teacher"
+        # A teacher's form has no beneficiary field (it is deleted, which leaves None).
+        young = self.beneficiary is not None and self.beneficiary.data == "young_teacher"
         return {"student_id": None if young else self.student_id.data,
                 "young_teacher_id": self.young_teacher_id.data if young else None,
                 "category_id": self.category_id.data, "detail": self.detail.data, "skills": self.skills.data or "",

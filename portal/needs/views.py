@@ -112,7 +112,7 @@ def _prepare(form: NeedForm, need: Need | None):
 def _fill(form: NeedForm, need: Need):
     if need.student:
         form.place.data = f"c{need.student.class_id}"
-    if hasattr(form, "beneficiary"):
+    if form.beneficiary is not None:  # deleted from a teacher's form
         form.beneficiary.data = "young_teacher" if need.young_teacher_id else "student"
     form.slots.set_mask(need.slots)
     form.modes.set_mask(need.modes)
@@ -130,6 +130,12 @@ def _show_error(form, err: DomainError):
         field.errors = list(field.errors) + [err.message]
     else:
         flash(err.message, "error")
+
+
+def _renew_token(form):
+    """A bad or missing submit token: say so (the field is hidden) and give the form a fresh one."""
+    flash(form.submit_token.errors[0], "error")
+    form.submit_token.data = secrets.token_hex(16)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -160,6 +166,8 @@ def new():
             flash(_("Need saved. It is now on the needs menu.") if created
                   else _("This need was already saved; it was not saved twice."), "success")
             return redirect(url_for("needs.show", need_id=need.id))
+    elif form.submit_token.errors:
+        _renew_token(form)
     return render_template("needs/form.html", form=form, need=None, help_req=help_req, title=_("Raise a need"))
 
 
@@ -207,6 +215,7 @@ def edit(need_id):
         return redirect(url_for("needs.show", need_id=need.id))
     # Inline forms get a prefix, so two open on one page do not share element ids.
     form = NeedForm(obj=need, prefix=f"e{need.id}" if is_htmx() else "")
+    del form.submit_token  # guards creation only; imported needs have none
     if request.method == "GET":
         _fill(form, need)
     _prepare(form, need)

@@ -59,7 +59,7 @@ def _show_error(form, err: DomainError):
 
 
 def _volunteer(form):
-    if not hasattr(form, "volunteer_id"):
+    if form.volunteer_id is None:  # a volunteer's own form: the field is deleted, which leaves None
         return None
     return db.session.get(Volunteer, form.volunteer_id.data or 0)
 
@@ -87,6 +87,10 @@ def new():
                   else _("Offer saved.") if created else _("This offer was already saved; it was not saved twice."),
                   "success")
             return redirect(url_for("offers.index"))
+    elif form.submit_token.errors:
+        # The field is hidden: say so, and give the form a fresh token so sending again works.
+        flash(form.submit_token.errors[0], "error")
+        form.submit_token.data = secrets.token_hex(16)
     return render_template("offers/form.html", form=form, offer=None,
                            title=_("What I can offer") if me.role == "volunteer" else _("New offer for a volunteer"))
 
@@ -113,13 +117,14 @@ def card(offer_id):
 def edit(offer_id):
     offer = authorize("offers.edit", db.session.get(Offer, offer_id))
     form = OfferForm(obj=offer, prefix=f"e{offer.id}" if is_htmx() else "")
+    del form.submit_token  # guards creation only; imported offers have none
     if request.method == "GET":
         form.slots.set_mask(offer.slots)
         form.modes.set_mask(offer.modes)
         form.available.data = offer.status == "active"
     _prepare(form, offer)
     if form.validate_on_submit():
-        volunteer = _volunteer(form) if hasattr(form, "volunteer_id") else offer.volunteer
+        volunteer = _volunteer(form) if form.volunteer_id is not None else offer.volunteer
         try:
             offer, _created = services.save_offer(_me(), offer, volunteer, form.values())
         except DomainError as err:
