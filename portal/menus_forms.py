@@ -1,7 +1,7 @@
 """Form fields shared by needs, offers and help requests."""
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, RadioField, SelectMultipleField, widgets
-from wtforms.validators import InputRequired, Regexp
+from wtforms.validators import InputRequired, Regexp, StopValidation
 
 from .menus_common import URGENCY
 from .slots import MODE_CHOICES, SLOT_CHOICES
@@ -38,6 +38,24 @@ def modes_field(label=_l("How")):
 def urgency_field():
     return RadioField(_l("Urgency"), coerce=int, default=1, choices=list(URGENCY.items()),
                       validators=[InputRequired(_l("Please choose how urgent it is."))])
+
+
+def int_or_zero(value) -> int:
+    """Coerce a select's value; the empty "please choose" entry becomes 0."""
+    return 0 if value in ("", None) else int(value)
+
+
+class Chosen:
+    """A select whose first entry is a "please choose" placeholder with value 0."""
+
+    field_flags = {"required": True}
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        if not field.data:
+            raise StopValidation(self.message)
 
 
 def submit_token_field():

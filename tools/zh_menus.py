@@ -116,3 +116,8 @@ ZH.update({
     "The committee’s care line: tell us what your child needs.": "关工委爱心热线：告诉我们孩子需要什么帮助。",
 })
 ZH.update({"File too large": "文件太大", "The file is larger than 5 MB. Please upload a smaller file.": "文件超过 5 MB，请上传小一些的文件。"})
+ZH.update({
+    "Name or words": "姓名或关键词", "Name or skill": "姓名或特长", "Please choose a category.": "请选择类别。",
+    "Please choose a student.": "请选择学生。", "Please choose a young teacher.": "请选择青年教师。",
+    "Please choose a kind of help.": "请选择帮助类别。",
+})

@@ -4,7 +4,7 @@ from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from ..forms_common import MOBILE_PATTERN, Clean
-from ..menus_forms import submit_token_field, urgency_field
+from ..menus_forms import Chosen, submit_token_field, urgency_field
 from .models import CONTACT_METHODS
 
 REQUIRED = _l("This field is required.")
@@ -15,7 +15,7 @@ class HelpForm(FlaskForm):
     student_id = SelectField(_l("For which child"), coerce=int, validate_choice=False,
                              validators=[InputRequired(REQUIRED)])
     category_id = SelectField(_l("What kind of help"), coerce=int, validate_choice=False,
-                              validators=[InputRequired(REQUIRED)])
+                              validators=[InputRequired(REQUIRED), Chosen(_l("Please choose a kind of help."))])
     detail = TextAreaField(_l("Tell us what is happening"), validators=[Clean(), DataRequired(REQUIRED), Length(max=1000)],
                            render_kw={"rows": 4})
     urgency = urgency_field()

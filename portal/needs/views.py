@@ -249,7 +249,9 @@ def status(need_id):
     else:
         error = next(iter(e for errs in form.errors.values() for e in errs), _("Please try again."))
     if is_htmx():
-        return _card(need, status_error=error, status_value=form.status.data, reason_value=form.reason.data)
+        if error:  # keep what was typed, beside the message
+            return _card(need, status_error=error, status_value=form.status.data, reason_value=form.reason.data)
+        return _card(need, saved=True)
     flash(error or _("Status changed to “%(status)s”.", status=need.status_label), "error" if error else "success")
     return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
                     else url_for("needs.show", need_id=need.id))

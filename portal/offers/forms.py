@@ -4,7 +4,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..forms_common import Clean
-from ..menus_forms import modes_field, slots_field, submit_token_field
+from ..menus_forms import Chosen, int_or_zero, modes_field, slots_field, submit_token_field
 from .models import MAX_CAPACITY
 
 REQUIRED = _l("This field is required.")
@@ -12,9 +12,10 @@ REQUIRED = _l("This field is required.")
 
 class OfferForm(FlaskForm):
     submit_token = submit_token_field()
-    volunteer_id = SelectField(_l("Volunteer"), coerce=int, validate_choice=False, validators=[Optional()])
+    volunteer_id = SelectField(_l("Volunteer"), coerce=int_or_zero, validate_choice=False,
+                               validators=[Chosen(_l("Please choose a volunteer from the list."))])
     category_id = SelectField(_l("What kind of help I can give"), coerce=int, validate_choice=False,
-                              validators=[InputRequired(REQUIRED)])
+                              validators=[InputRequired(REQUIRED), Chosen(_l("Please choose a kind of help."))])
     skills = StringField(_l("Subjects or skills"), description=_l("e.g. 数学, 书法, 讲革命故事"),
                          validators=[Clean(), Optional(), Length(max=200)])
     detail = TextAreaField(_l("A few words (optional)"), validators=[Clean(), Optional(), Length(max=1000)],

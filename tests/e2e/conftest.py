@@ -104,7 +104,9 @@ class Tab:
     def nav(self) -> dict[str, str]:
         """Main navigation as {label: href}, in order."""
         links = self.page.locator("nav.main-nav a")
-        return {a.inner_text().strip(): a.get_attribute("href") for a in links.all()}
+        # The label without its count badge ("需求菜单 47" → "需求菜单").
+        label = "a => [...a.childNodes].filter(n => n.nodeType === Node.TEXT_NODE).map(n => n.textContent).join('').trim()"
+        return {a.evaluate(label): a.get_attribute("href") for a in links.all()}
 
     def screenshot(self, name: str, widths=tuple(VIEWPORTS)):
         """Full-page screenshots, one per width: test-artifacts/screenshots/<name>-<width>.png."""

@@ -93,7 +93,7 @@ BAD_INPUT = [
     ("empty detail", {"detail": ""}, "detail", lambda: zh("This field is required.")),
     ("detail too long", {"detail": "长" * 1001}, "detail", lambda: "字段长度不能超过 1000 个字符"),
     ("NUL in detail", {"detail": "不爱\x00说话"}, "detail", lambda: zh("Contains characters that are not allowed.")),
-    ("no category", {"category_id": "0"}, "category_id", lambda: zh("Please choose a kind of help from the list.")),
+    ("no category", {"category_id": "0"}, "category_id", lambda: zh("Please choose a kind of help.")),
     ("unknown category", {"category_id": "999999"}, "category_id",
      lambda: zh("Please choose a kind of help from the list.")),
     ("bad phone", {"contact_phone": "12345"}, "contact_phone",
@@ -296,7 +296,7 @@ def test_help_id_of_another_school_is_404_and_a_teacher_cannot_use_help_requests
 
 
 def test_messages_of_help_requests_are_chinese():
-    ids = ["Please choose one of your children.", "Please choose a kind of help from the list.",
+    ids = ["Please choose one of your children.", "Please choose a kind of help.", "Please choose a kind of help from the list.",
            "Please leave a phone number so we can call you.", "This help request has already been handled.",
            "The committee office has taken this on and is arranging help. You will be contacted.",
            "Taken on: help is being arranged", "Answered and closed", "Received, not yet handled"]

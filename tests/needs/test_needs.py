@@ -98,7 +98,7 @@ def test_teacher_cannot_raise_a_need_for_a_young_teacher(login_as, world, cats, 
     data = need_form(world, cats, term, beneficiary="young_teacher", young_teacher_id=str(young.id), student_id="0")
     r = login_as("teacher").post_form("/needs/new", data, token_from="/needs/new")
     assert r.status_code == 200
-    assert field_error(r.get_data(as_text=True), "student_id") == zh("Please choose a student of your classes.")
+    assert field_error(r.get_data(as_text=True), "student_id") == zh("Please choose a student.")
     assert count() == 0
 
 
@@ -139,7 +139,8 @@ BAD_INPUT = [
     ("NUL in detail", {"detail": "数学\x00辅导"}, "detail", lambda: zh("Contains characters that are not allowed.")),
     ("skills too long", {"skills": "数" * 201}, "skills", lambda: "字段长度不能超过 200 个字符"),
     ("NUL in skills", {"skills": "数学\x00"}, "skills", lambda: zh("Contains characters that are not allowed.")),
-    ("no category", {"category_id": "0"}, "category_id", lambda: zh("Please choose a category from the list.")),
+    ("no category", {"category_id": "0"}, "category_id", lambda: zh("Please choose a category.")),
+    ("no student", {"student_id": "0"}, "student_id", lambda: zh("Please choose a student.")),
     ("unknown category", {"category_id": "999999"}, "category_id",
      lambda: zh("Please choose a category from the list.")),
     ("not a number", {"category_id": "abc"}, "category_id", None),
@@ -585,7 +586,7 @@ def test_board_is_for_staff_only(login_as, role):
 
 def test_messages_of_the_needs_menu_are_chinese():
     ids = ["Please choose a category from the list.", "Please choose a student of your classes.",
-           "Please choose a term from the list.", "The form is out of date. Please reload it.",
+           "Please choose a term from the list.", "Please choose a category.", "Please choose a student.", "The form is out of date. Please reload it.",
            "Please give the reason for closing.", "This need was already saved; it was not saved twice.",
            "A need that is “%(now)s” cannot become “%(then)s”.", "Short of %(n)d", "Awaiting match", "Matched"]
     untranslated = [m for m in ids if not re.search(r"[\u4e00-\u9fff]", zh(m))]

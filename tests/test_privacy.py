@@ -1,0 +1,172 @@
+"""Support tags and family notes never reach a volunteer's or a parent's page (issue 4, DESIGN §5).
+
+Every GET route the role may use is found in app.url_map, filled with the world's records, and fetched
+as a full page and as an htmx partial; the forms a role can send are sent too. No support-tag word
+and no family-notes text may appear in any response. A route added later is walked automatically;
+one with a URL parameter this test cannot fill makes it fail until the parameter is added here.
+"""
+import itertools
+import re
+import secrets
+
+import pytest
+
+from portal.people.models import DEFAULT_SUPPORT_TAGS
+from portal.permissions import PUBLIC, RULES, policy_of
+from tests import factories
+from tests.factories import zh
+
+FAMILY_NOTES = "父母离异，由奶奶照看"
+SENSITIVE = (*DEFAULT_SUPPORT_TAGS, FAMILY_NOTES, "父母离异", "特殊群体")
+
+# Extra query strings worth fetching for a list page (filters, all statuses, page 2).
+VARIANTS = {
+    "help.index": ["?status=", "?status=need", "?status=answered", "?status=new", "?page=2"],
+    "offers.index": ["?status=", "?status=paused", "?sort=free", "?q=数学", "?free_only=1", "?page=2"],
+}
+
+
+def leaks(html: str) -> list[str]:
+    return [w for w in SENSITIVE if w in html]
+
+
+@pytest.fixture
+def data(world):
+    """Tagged children with needs, help requests in every state, offers; the family has notes after consent."""
+    coord, teacher, parent = world.users["coordinator"], world.users["teacher"], world.users["parent"]
+    assert world.pupil.active_consent is not None
+    world.family.notes = FAMILY_NOTES
+    world.stranger.support_tags = [factories.tag(world.school, t) for t in DEFAULT_SUPPORT_TAGS]
+    from portal.extensions import db
+    db.session.commit()
+    study, mind = factories.category(world.school, "学业辅导"), factories.category(world.school, "心理疏导")
+    for student in (world.pupil, world.stranger):
+        factories.need(student, mind, coord, detail=f"{student.name}需要每周谈心", urgency=3)
+        factories.need(student, study, teacher, detail="数学辅导", status="matched")
+    factories.need(world.pupil, study, teacher, detail="已结束", status="closed", close_reason="家长自行安排")
+    converted = factories.need(world.pupil, mind, coord, detail="由求助转来")
+    help_new = factories.help_request(world.pupil, mind, parent, detail="孩子最近不爱说话")
+    help_need = factories.help_request(world.pupil, mind, parent, detail="想请人辅导数学", status="need",
+                                       need_id=converted.id)
+    help_done = factories.help_request(world.pupil, study, parent, detail="作业太多怎么办", status="answered",
+                                       reply="已和班主任沟通，作业量会调整。")
+    other_vol = factories.volunteer(world.school, "李建华")
+    mine = [factories.offer(world.volunteer, mind, coord, skills="谈心", capacity=2, used=1, on_behalf=True),
+            factories.offer(world.volunteer, study, world.users["volunteer"], status="paused")]
+    factories.offer(other_vol, mind, coord)
+    return {
+        "volunteer": {"offer_id": [o.id for o in mine]},
+        "parent": {"help_id": [help_new.id, help_need.id, help_done.id]},
+    }
+
+
+def reachable_gets(app, role, params) -> list[tuple[str, str]]:
+    """(endpoint, url) for every GET route the role may use, each parameter filled from params."""
+    out = []
+    with app.app_context():
+        for rule in app.url_map.iter_rules():
+            if "GET" not in rule.methods or rule.endpoint == "static":
+                continue
+            policy = policy_of(rule.endpoint)
+            if policy != PUBLIC and role not in RULES[policy]:
+                continue
+            names = sorted(rule.arguments - set(rule.defaults or {}))
+            unknown = [n for n in names if n not in params]
+            assert not unknown, f"{rule.rule}: add ids for {unknown} to the privacy test's data for {role}"
+            for combo in itertools.product(*(params[n] for n in names)):
+                url = rule.build({**(rule.defaults or {}), **dict(zip(names, combo, strict=True))})[1]
+                out += [(rule.endpoint, url)] + [(rule.endpoint, url + q) for q in VARIANTS.get(rule.endpoint, [])]
+    return out
+
+
+def fetch_all(c, pages):
+    """Each page as a full page and as an htmx partial: (label, response)."""
+    for endpoint, url in pages:
+        for htmx in (False, True):
+            r = c.get(url, headers={"HX-Request": "true"} if htmx else {})
+            yield f"{'htmx ' if htmx else ''}GET {url} ({endpoint})", r
+
+
+@pytest.mark.parametrize("role", ["volunteer", "parent"])
+def test_no_tag_word_or_family_note_on_any_page_the_role_can_reach(app, login_as, world, data, role):
+    c = login_as(role)
+    pages = reachable_gets(app, role, data[role])
+    endpoints = {e for e, _ in pages}
+    assert {"volunteer": {"offers.index", "offers.card", "offers.edit", "offers.new", "home.volunteer"},
+            "parent": {"help.index", "help.show", "help.new", "home.family"}}[role] <= endpoints
+    seen = ""
+    for label, r in fetch_all(c, pages):
+        assert r.status_code < 500, label
+        html = r.get_data(as_text=True)
+        assert leaks(html) == [], label
+        seen += html
+    # The pages did show these children's and this volunteer's records, so the check had something to find.
+    if role == "parent":
+        assert "王小明" in seen and "孩子最近不爱说话" in seen and "已和班主任沟通" in seen
+        assert zh("The committee office has taken this on and is arranging help. You will be contacted.") in seen
+    else:
+        assert "谈心" in seen and "张建国" in seen
+
+
+def test_no_tag_word_in_what_a_volunteer_gets_back_from_a_form(login_as, world, data):
+    c = login_as("volunteer")
+    offer_id = data["volunteer"]["offer_id"][0]
+    cat = re.search(r'<option value="(\d+)">心理疏导', c.get("/offers/new").get_data(as_text=True)).group(1)
+    responses = {
+        "bad new offer": c.post_form("/offers/new", {"submit_token": secrets.token_hex(16), "category_id": "0",
+                                                     "capacity": "0", "detail": "\x00"}, token_from="/offers/new"),
+        "new offer": c.post_form("/offers/new", {"submit_token": secrets.token_hex(16), "category_id": cat,
+                                                 "capacity": "2", "available": "y"}, token_from="/offers/new"),
+        "inline edit": c.http.post(f"/offers/{offer_id}/edit", headers={"HX-Request": "true"},
+                                   data={f"e{offer_id}-csrf_token": c.csrf("/offers/"), f"e{offer_id}-capacity": "3",
+                                         f"e{offer_id}-category_id": cat, f"e{offer_id}-available": "y"}),
+        "bad inline edit": c.http.post(f"/offers/{offer_id}/edit", headers={"HX-Request": "true"},
+                                       data={f"e{offer_id}-csrf_token": c.csrf("/offers/"),
+                                             f"e{offer_id}-capacity": "0"}),
+        "pause": c.http.post(f"/offers/{offer_id}/status", headers={"HX-Request": "true"},
+                             data={"status": "paused", "csrf_token": c.csrf("/offers/")}),
+    }
+    for label, r in responses.items():
+        assert r.status_code < 500, label
+        assert leaks(r.get_data(as_text=True)) == [], label
+
+
+def test_no_tag_word_in_what_a_parent_gets_back_from_a_form(login_as, world, data):
+    c = login_as("parent")
+    form = c.get("/help/new").get_data(as_text=True)
+    cat = re.search(r'<option value="(\d+)">心理疏导', form).group(1)
+    base = {"student_id": str(world.pupil.id), "category_id": cat, "detail": "孩子想找人聊聊", "urgency": "1",
+            "contact_method": "微信"}
+    responses = {
+        "bad request": c.post_form("/help/new", {**base, "submit_token": secrets.token_hex(16), "detail": ""},
+                                   token_from="/help/new"),
+        "another child": c.post_form("/help/new", {**base, "submit_token": secrets.token_hex(16),
+                                                   "student_id": str(world.stranger.id)}, token_from="/help/new"),
+        "request": c.post_form("/help/new", {**base, "submit_token": secrets.token_hex(16)}, token_from="/help/new"),
+    }
+    responses["its page"] = c.get(responses["request"].headers["Location"])
+    for label, r in responses.items():
+        assert r.status_code < 500, label
+        assert leaks(r.get_data(as_text=True)) == [], label
+    assert "赵小红" not in responses["another child"].get_data(as_text=True)
+
+
+def test_the_check_finds_tags_and_notes_where_staff_may_see_them(app, login_as, world, data):
+    """The detector is not blind: the same walk over staff pages does find the words."""
+    c = login_as("coordinator")
+    need_page = next(r for label, r in fetch_all(c, [("needs.index", "/needs/")]) if "htmx" in label)
+    ids = re.findall(r'id="need-(\d+)"', need_page.get_data(as_text=True))
+    found = set()
+    for _, r in fetch_all(c, [("needs.show", f"/needs/{i}") for i in ids]
+                          + [("people.student", f"/people/students/{world.pupil.id}")]):
+        found |= set(leaks(r.get_data(as_text=True)))
+    assert {"留守", "单亲", FAMILY_NOTES} <= found
+    # And a leak into a page the volunteer reaches would be caught: render one with a tag word in it.
+    offer_id = data["volunteer"]["offer_id"][0]
+    from portal.extensions import db
+    from portal.offers.models import Offer
+
+    db.session.get(Offer, offer_id).detail = "这个孩子是留守儿童"
+    db.session.commit()
+    html = login_as("volunteer").htmx(f"/offers/{offer_id}/card").get_data(as_text=True)
+    assert leaks(html) == ["留守"]
