@@ -69,5 +69,7 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
+    # Still Argon2id, at the lowest cost: hundreds of test logins would otherwise take minutes.
+    ARGON2_PARAMS = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
     SECRET_KEY = "test-secret"
     REDIS_URL = None

@@ -12,9 +12,21 @@ from ..extensions import db
 from ..models_base import utcnow
 from .models import LoginFailure, User, new_session_token
 
-_hasher = PasswordHasher()  # argon2id by default
-# Verified when the user does not exist, so timing does not reveal which usernames exist.
-_DUMMY_HASH = _hasher.hash("no-such-user")
+
+
+def _hasher() -> PasswordHasher:
+    """Argon2id with the library's recommended cost, unless ARGON2_PARAMS says otherwise (tests go cheap)."""
+    ext = current_app.extensions
+    if "argon2" not in ext:
+        hasher = PasswordHasher(**current_app.config.get("ARGON2_PARAMS", {}))
+        # Verified when the user does not exist, so timing does not reveal which usernames exist.
+        ext["argon2"] = (hasher, hasher.hash("no-such-user"))
+    return ext["argon2"][0]
+
+
+def _dummy_hash() -> str:
+    _hasher()
+    return current_app.extensions["argon2"][1]
 
 
 class AuthError(Exception):
@@ -28,19 +40,19 @@ class Throttled(AuthError):
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(user, password: str) -> bool:
     try:
-        return _hasher.verify(user.password_hash, password)
+        return _hasher().verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
 def _burn_time(password: str) -> None:
     try:
-        _hasher.verify(_DUMMY_HASH, password)
+        _hasher().verify(_dummy_hash(), password)
     except VerificationError:
         pass
 
@@ -116,7 +128,7 @@ def authenticate(identifier: str, password: str, ip: str):
         store.add(ip_key, window)
         raise AuthError()
     store.clear(user_key)
-    if _hasher.check_needs_rehash(user.password_hash):
+    if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     record(user, "auth.login")

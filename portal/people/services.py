@@ -127,8 +127,14 @@ def current_term(school_id: int, today: date) -> Term:
         return term
     name, starts, ends = term_for(today)
     term = Term(school_id=school_id, name=name, starts_on=starts, ends_on=ends)
-    with saving(_("The term could not be created.")):
-        db.session.add(term)
+    try:
+        with saving(_("The term could not be created.")):
+            db.session.add(term)
+    except DomainError:
+        # Another request created it a moment ago.
+        term = db.session.scalar(select(Term).where(Term.school_id == school_id, Term.name == name))
+        if term is None:
+            raise
     return term
 
 

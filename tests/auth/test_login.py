@@ -192,3 +192,15 @@ def test_english_is_selectable_per_user_and_large_text_is_kept(login_as, world):
     assert "My family" in html and 'lang="en"' in html and 'class="large-text"' in html
     other = login_as("teacher")
     assert "我的班级" in other.get("/").get_data(as_text=True)
+
+
+def test_production_hashes_use_argon2id_at_the_recommended_cost(db_url):
+    from portal import create_app
+    from portal.auth.services import hash_password
+    from portal.config import Config
+    from tests.conftest import make_config
+
+    assert "ARGON2_PARAMS" not in vars(Config)
+    app = create_app(make_config(db_url, ARGON2_PARAMS={}))
+    with app.app_context():
+        assert hash_password("secret-words").startswith("$argon2id$v=19$m=65536,t=3,p=4$")

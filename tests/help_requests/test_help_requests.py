@@ -1,6 +1,7 @@
 """求助 (爱心热线): a parent asks for their own child; staff answer it or turn it into a need."""
 import re
 import secrets
+import threading
 from types import SimpleNamespace
 
 import pytest
@@ -54,6 +55,23 @@ def count(model=HelpRequest) -> int:
 
 def audits(action):
     return db.session.scalars(select(AuditEntry).where(AuditEntry.action == action)).all()
+
+
+def post_at_once(clients, url, payloads):
+    """Send the forms from two browser tabs at the same moment; returns the responses."""
+    barrier, responses = threading.Barrier(len(clients)), [None] * len(clients)
+
+    def post(i):
+        barrier.wait()
+        responses[i] = clients[i].http._client.post(url, data=payloads[i])
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(clients))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    db.session.expire_all()
+    return responses
 
 
 # --- the parent ---
@@ -140,6 +158,15 @@ def test_double_submit_and_bad_token(login_as, world, cats):
     r = c.post_form("/help/new", help_form(world, cats, submit_token="nope"), token_from="/help/new")
     assert r.status_code == 200 and zh("The form is out of date. Please reload it.") in r.get_data(as_text=True)
     assert count() == 1
+
+
+def test_two_identical_requests_at_the_same_moment_make_one(login_as, world, cats):
+    tabs = [login_as("parent") for _ in range(2)]
+    data = help_form(world, cats)
+    responses = post_at_once(tabs, "/help/new", [{**data, "csrf_token": t.csrf("/help/new")} for t in tabs])
+    assert [r.status_code for r in responses] == [302, 302]
+    assert len({r.headers["Location"] for r in responses}) == 1
+    assert count() == 1 and len(audits("help.submit")) == 1
 
 
 def test_parent_cannot_see_another_familys_request(login_as, world, cats, neighbour):

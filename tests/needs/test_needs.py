@@ -1,6 +1,7 @@
 """需求菜单: raising, validation, double submits, status changes, htmx partials, filters, sorting, paging, board."""
 import re
 import secrets
+import threading
 from types import SimpleNamespace
 
 import pytest
@@ -55,6 +56,23 @@ def count(model=Need) -> int:
 
 def audits(action):
     return db.session.scalars(select(AuditEntry).where(AuditEntry.action == action)).all()
+
+
+def post_at_once(clients, url, payloads):
+    """Send the forms from two browser tabs at the same moment; returns the responses."""
+    barrier, responses = threading.Barrier(len(clients)), [None] * len(clients)
+
+    def post(i):
+        barrier.wait()
+        responses[i] = clients[i].http._client.post(url, data=payloads[i])
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(clients))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    db.session.expire_all()
+    return responses
 
 
 # --- raising a need ---
@@ -217,6 +235,16 @@ def test_double_submit_saves_one_need_and_lands_on_it(login_as, world, cats, ter
     assert first.headers["Location"] == second.headers["Location"] == f"/needs/{need.id}"
     assert zh("This need was already saved; it was not saved twice.") in c.get(second.headers["Location"]).get_data(
         as_text=True)
+    assert len(audits("need.create")) == 1
+
+
+def test_two_identical_submits_at_the_same_moment_make_one_need(login_as, world, cats, term):
+    tabs = [login_as("teacher") for _ in range(2)]
+    data = need_form(world, cats, term)
+    responses = post_at_once(tabs, "/needs/new", [{**data, "csrf_token": t.csrf("/needs/new")} for t in tabs])
+    assert [r.status_code for r in responses] == [302, 302]
+    assert count() == 1
+    assert {r.headers["Location"] for r in responses} == {f"/needs/{db.session.scalar(select(Need.id))}"}
     assert len(audits("need.create")) == 1
 
 
@@ -586,7 +614,8 @@ def test_board_is_for_staff_only(login_as, role):
 
 def test_messages_of_the_needs_menu_are_chinese():
     ids = ["Please choose a category from the list.", "Please choose a student of your classes.",
-           "Please choose a term from the list.", "Please choose a category.", "Please choose a student.", "The form is out of date. Please reload it.",
+           "Please choose a term from the list.", "Please choose a category.", "Please choose a student.",
+           "The form is out of date. Please reload it.",
            "Please give the reason for closing.", "This need was already saved; it was not saved twice.",
            "A need that is “%(now)s” cannot become “%(then)s”.", "Short of %(n)d", "Awaiting match", "Matched"]
     untranslated = [m for m in ids if not re.search(r"[\u4e00-\u9fff]", zh(m))]

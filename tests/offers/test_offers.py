@@ -1,6 +1,7 @@
 """资源菜单: a volunteer's own offers, offers filled in on a volunteer's behalf, validation, htmx, filters."""
 import re
 import secrets
+import threading
 from types import SimpleNamespace
 
 import pytest
@@ -54,6 +55,23 @@ def count() -> int:
 
 def audits(action):
     return db.session.scalars(select(AuditEntry).where(AuditEntry.action == action)).all()
+
+
+def post_at_once(clients, url, payloads):
+    """Send the forms from two browser tabs at the same moment; returns the responses."""
+    barrier, responses = threading.Barrier(len(clients)), [None] * len(clients)
+
+    def post(i):
+        barrier.wait()
+        responses[i] = clients[i].http._client.post(url, data=payloads[i])
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(clients))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    db.session.expire_all()
+    return responses
 
 
 # --- a volunteer's own offers ---
@@ -214,6 +232,14 @@ def test_double_submit_saves_one_offer(login_as, cats):
     assert r.status_code == 302 and count() == 1
     assert zh("This offer was already saved; it was not saved twice.") in c.get(r.headers["Location"]).get_data(
         as_text=True)
+
+
+def test_two_identical_submits_at_the_same_moment_make_one_offer(login_as, cats):
+    tabs = [login_as("volunteer") for _ in range(2)]
+    data = offer_form(cats)
+    responses = post_at_once(tabs, "/offers/new", [{**data, "csrf_token": t.csrf("/offers/new")} for t in tabs])
+    assert [r.status_code for r in responses] == [302, 302]
+    assert count() == 1 and len(audits("offer.create")) == 1
 
 
 def test_unchecked_available_saves_a_paused_offer(login_as, cats):

@@ -33,3 +33,26 @@ def test_a_term_marked_current_wins():
     db.session.add(marked)
     db.session.commit()
     assert current_term(school.id, date(2026, 11, 23)).id == marked.id
+
+
+def test_a_term_created_meanwhile_by_another_request_is_reused(monkeypatch):
+    """Two first-ever need forms at once: the second insert clashes and must find the first term."""
+    from portal.extensions import db
+    from portal.people import services
+
+    school = factories.school()
+    name, starts, ends = term_for(date(2026, 11, 23))
+    db.session.add(Term(school_id=school.id, name=name, starts_on=starts, ends_on=ends))
+    db.session.commit()
+    real_scalar = db.session.scalar
+    calls = {"n": 0}
+
+    def miss_the_first_two_lookups(stmt, *a, **kw):
+        calls["n"] += 1
+        return None if calls["n"] <= 2 else real_scalar(stmt, *a, **kw)
+
+    monkeypatch.setattr(db.session, "scalar", miss_the_first_two_lookups)
+    term = services.current_term(school.id, date(2026, 11, 23))
+    monkeypatch.undo()
+    assert term is not None and term.name == name
+    assert Term.query.filter_by(school_id=school.id).count() == 1
