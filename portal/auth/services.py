@@ -13,7 +13,6 @@ from ..models_base import utcnow
 from .models import LoginFailure, User, new_session_token
 
 
-
 def _hasher() -> PasswordHasher:
     """Argon2id with the library's recommended cost, unless ARGON2_PARAMS says otherwise (tests go cheap)."""
     ext = current_app.extensions
