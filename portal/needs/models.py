@@ -48,9 +48,5 @@ class Need(SchoolScoped, Timestamped, db.Model):
     created_by = relationship("User")
 
     @property
-    def beneficiary(self):
-        return self.student or self.young_teacher
-
-    @property
     def status_label(self):
         return NEED_STATUS[self.status]

@@ -54,7 +54,7 @@ def count(model=HelpRequest) -> int:
 
 
 def audits(action):
-    return db.session.scalars(select(AuditEntry).where(AuditEntry.action == action)).all()
+    return db.session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)).all()
 
 
 def post_at_once(clients, url, payloads):
