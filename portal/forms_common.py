@@ -1,4 +1,5 @@
 """Validators every form shares."""
+from flask import flash
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
 
@@ -14,3 +15,12 @@ class Clean:
 
 
 MOBILE_PATTERN = r"^1\d{10}$"
+
+
+def show_error(form, err) -> None:
+    """Put a domain error beside its field, or at the top of the page when it concerns no one field."""
+    field = getattr(form, err.field, None) if err.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [err.message]
+    else:
+        flash(err.message, "error")

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from ..errors_domain import DomainError
 from ..extensions import db
+from ..forms_common import show_error
 from ..htmx import render
 from ..listing import paginate
 from ..people import services as people
@@ -47,11 +48,7 @@ def new():
         try:
             req, created = services.submit(me, form.values(), form.submit_token.data)
         except DomainError as err:
-            field = getattr(form, err.field, None) if err.field else None
-            if field is not None:
-                field.errors = list(field.errors) + [err.message]
-            else:
-                flash(err.message, "error")
+            show_error(form, err)
         else:
             flash(_("Your request has been sent. The committee office will contact you.") if created
                   else _("This request was already sent; it was not sent twice."), "success")

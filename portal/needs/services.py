@@ -7,6 +7,7 @@ from sqlalchemy import case, func, or_, select
 from ..audit.services import record
 from ..errors_domain import DomainError, saving
 from ..extensions import db
+from ..listing import int_arg
 from ..models_base import utcnow
 from ..offers.models import Offer
 from ..people.models import Category, SchoolClass, Student, YoungTeacher, student_tags
@@ -38,25 +39,19 @@ class NeedFilters:
 
     @classmethod
     def from_args(cls, args, clean):
-        def _int(name):
-            try:
-                return int(args.get(name) or "") or None
-            except ValueError:
-                return None
-
         status = args.get("status", "")
         sort = args.get("sort", "new")
         place = args.get("place", "")
         return cls(
             q=clean(args.get("q")),
-            category_id=_int("category_id"),
+            category_id=int_arg(args, "category_id"),
             status=status if status in NEED_STATUS or status == "active" else "",
             place=place if place[:1] in ("g", "c") and place[1:].isdigit() else "",
-            urgency=_int("urgency"),
-            slot=_int("slot"),
+            urgency=int_arg(args, "urgency"),
+            slot=int_arg(args, "slot"),
             has_tags=args.get("has_tags") == "1",
             beneficiary=args.get("beneficiary") if args.get("beneficiary") in ("student", "young_teacher") else "",
-            term_id=_int("term_id"),
+            term_id=int_arg(args, "term_id"),
             sort=sort if sort in SORTS else "new",
         )
 

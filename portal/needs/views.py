@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from ..errors_domain import DomainError
 from ..extensions import db
+from ..forms_common import show_error
 from ..help_requests.models import HelpRequest
 from ..htmx import is_htmx, render
 from ..listing import clean_query, paginate
@@ -41,9 +42,10 @@ def _places(classes):
 
 def list_context(f):
     classes = _classes()
-    return {"f": f, "categories": people.categories_of(current_user.school_id, active_only=False),
+    school_id = current_user.school_id
+    return {"f": f, "categories": [(c.id, c.name) for c in people.categories_of(school_id, active_only=False)],
             "places": _places(classes), "statuses": NEED_STATUS, "urgencies": URGENCY, "slots": SLOT_CHOICES,
-            "terms": people.terms_of(current_user.school_id), "sorts": _sort_labels()}
+            "terms": [(t.id, t.name) for t in people.terms_of(school_id)], "sorts": _sort_labels()}
 
 
 def _sort_labels():
@@ -124,14 +126,6 @@ def _help_request(help_id):
     return authorize("help.manage", db.session.get(HelpRequest, help_id))
 
 
-def _show_error(form, err: DomainError):
-    field = getattr(form, err.field, None) if err.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [err.message]
-    else:
-        flash(err.message, "error")
-
-
 def _renew_token(form):
     """A bad or missing submit token: say so (the field is hidden) and give the form a fresh one."""
     flash(form.submit_token.errors[0], "error")
@@ -161,7 +155,7 @@ def new():
             need, created = services.save_need(me, None, form.values(), db.session.get(type(term), form.term_id.data),
                                                form.submit_token.data, help_request=help_req)
         except DomainError as err:
-            _show_error(form, err)
+            show_error(form, err)
         else:
             flash(_("Need saved. It is now on the needs menu.") if created
                   else _("This need was already saved; it was not saved twice."), "success")
@@ -224,7 +218,7 @@ def edit(need_id):
             need, _created = services.save_need(_me(), need, form.values(),
                                                 db.session.get(type(need.term), form.term_id.data))
         except DomainError as err:
-            _show_error(form, err)
+            show_error(form, err)
         else:
             if is_htmx():
                 return _card(need, saved=True)

@@ -7,6 +7,7 @@ from sqlalchemy import func, or_, select
 from ..audit.services import record
 from ..errors_domain import DomainError, saving
 from ..extensions import db
+from ..listing import int_arg
 from ..people.models import Category, Volunteer
 from .models import OFFER_STATUS, Offer
 
@@ -25,15 +26,9 @@ class OfferFilters:
 
     @classmethod
     def from_args(cls, args, clean):
-        def _int(name):
-            try:
-                return int(args.get(name) or "") or None
-            except ValueError:
-                return None
-
         status, sort = args.get("status", ""), args.get("sort", "new")
-        return cls(q=clean(args.get("q")), category_id=_int("category_id"),
-                   status=status if status in OFFER_STATUS else "", slot=_int("slot"), mode=_int("mode"),
+        return cls(q=clean(args.get("q")), category_id=int_arg(args, "category_id"),
+                   status=status if status in OFFER_STATUS else "", slot=int_arg(args, "slot"), mode=int_arg(args, "mode"),
                    free_only=args.get("free_only") == "1", sort=sort if sort in SORTS else "new")
 
     def args(self) -> dict:

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from ..errors_domain import DomainError
 from ..extensions import db
+from ..forms_common import show_error
 from ..htmx import is_htmx, render
 from ..listing import clean_query, paginate
 from ..people import services as people
@@ -34,7 +35,7 @@ def index():
     pagination = paginate(services.offer_list(_me(), f), request.args.get("page", 1, type=int),
                           current_app.config["PAGE_SIZE"])
     return render("offers/index.html", "offers/_results.html", pagination=pagination, f=f,
-                  categories=people.categories_of(current_user.school_id, active_only=False),
+                  categories=[(c.id, c.name) for c in people.categories_of(current_user.school_id, active_only=False)],
                   statuses=OFFER_STATUS, slots=SLOT_CHOICES, modes=MODE_CHOICES, sorts=_sort_labels())
 
 
@@ -48,14 +49,6 @@ def _prepare(form: OfferForm, offer: Offer | None):
         form.volunteer_id.choices = [(0, _("Choose a volunteer"))] + [(v.id, f"{v.name}（{v.kind}）") for v in volunteers]
     else:
         del form.volunteer_id
-
-
-def _show_error(form, err: DomainError):
-    field = getattr(form, err.field, None) if err.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [err.message]
-    else:
-        flash(err.message, "error")
 
 
 def _volunteer(form):
@@ -81,7 +74,7 @@ def new():
         try:
             offer, created = services.save_offer(me, None, _volunteer(form), form.values(), form.submit_token.data)
         except DomainError as err:
-            _show_error(form, err)
+            show_error(form, err)
         else:
             flash(_("Thank you! Your offer is on the resource menu.") if me.role == "volunteer" and created
                   else _("Offer saved.") if created else _("This offer was already saved; it was not saved twice."),
@@ -128,7 +121,7 @@ def edit(offer_id):
         try:
             offer, _created = services.save_offer(_me(), offer, volunteer, form.values())
         except DomainError as err:
-            _show_error(form, err)
+            show_error(form, err)
         else:
             if is_htmx():
                 return _card(offer, saved=True)

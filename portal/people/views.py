@@ -5,6 +5,7 @@ from flask_login import current_user
 from ..auth.models import ROLE_LABELS, User
 from ..errors_domain import DomainError
 from ..extensions import db
+from ..forms_common import show_error
 from ..htmx import render
 from ..listing import clean_query, paginate
 from ..permissions import assignable_roles, authorize, can, requires
@@ -40,14 +41,6 @@ def _list(title, rows_template, stmt, **extra):
                   pagination=pagination, q=extra.pop("q", ""), **extra)
 
 
-def _show_error(form, err: DomainError):
-    field = getattr(form, err.field, None) if err.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [err.message]
-    else:
-        flash(err.message, "error")
-
-
 @bp.route("/")
 @requires("people.manage")
 def index():
@@ -67,7 +60,7 @@ def class_form(class_id):
         try:
             services.save_class(_me(), klass, form.grade.data, form.name.data)
         except DomainError as err:
-            _show_error(form, err)
+            show_error(form, err)
         else:
             flash(_("Class saved."), "success")
             return redirect(url_for("people.index"))
@@ -106,7 +99,7 @@ def student_form(student_id):
         try:
             student = services.save_student(_me(), student, form.data)
         except DomainError as err:
-            _show_error(form, err)
+            show_error(form, err)
         else:
             flash(_("Student saved."), "success")
             return redirect(url_for("people.student", student_id=student.id))
@@ -221,7 +214,7 @@ def family_form(family_id):
         try:
             family = services.save_family(_me(), family, form.data)
         except DomainError as err:
-            _show_error(form, err)
+            show_error(form, err)
         else:
             flash(_("Family saved."), "success")
             return redirect(url_for("people.family", family_id=family.id))
@@ -247,7 +240,7 @@ def family(family_id):
                 flash(_("Child linked to this family."), "success")
                 return redirect(url_for("people.family", family_id=family.id))
         except DomainError as err:
-            _show_error(child_form if "c-student_no" in request.form else guardian_form, err)
+            show_error(child_form if "c-student_no" in request.form else guardian_form, err)
     return render_template("people/family.html", family=family, guardian_form=guardian_form,
                            child_form=child_form, action_form=EmptyForm())
 
@@ -300,7 +293,7 @@ def volunteer_form(volunteer_id):
         try:
             services.save_volunteer(_me(), volunteer, form.data)
         except DomainError as err:
-            _show_error(form, err)
+            show_error(form, err)
         else:
             flash(_("Volunteer saved."), "success")
             return redirect(url_for("people.volunteers"))
@@ -343,7 +336,7 @@ def user_form(user_id):
             try:
                 services.save_user(_me(), user, form.data, chosen)
             except DomainError as err:
-                _show_error(form, err)
+                show_error(form, err)
             else:
                 flash(_("Account saved."), "success")
                 return redirect(url_for("people.users"))
@@ -372,7 +365,7 @@ def young_teacher_form(teacher_id):
         try:
             services.save_young_teacher(_me(), teacher, form.data)
         except DomainError as err:
-            _show_error(form, err)
+            show_error(form, err)
         else:
             flash(_("Young teacher saved."), "success")
             return redirect(url_for("people.young_teachers"))
