@@ -60,18 +60,51 @@ def _go(tab, href: str):
     expect(nav.locator('a[aria-current="page"]')).to_have_attribute("href", href)
 
 
+def _start(tab, role: str, viewport: dict):
+    """Sign in as `role` in a window of the given size; returns the page every test drives."""
+    tab.page.set_viewport_size(viewport)
+    tab.login(role)
+    return tab.page
+
+
+def _assert_clean(tab, a11y):
+    """How every test ends: no accessibility violation found along the way and no CSP report."""
+    a11y.assert_clean()
+    assert not tab.csp_errors
+
+
+def _open_new_form(tab, menu: str, form_class: str):
+    """Follow the menu page's link to its empty form, as a user would; returns the form."""
+    tab.page.locator(f'main a[href="{menu}new"]').click()
+    tab.page.wait_for_url(tab.url(f"{menu}new"))
+    return tab.page.locator(f"main form.{form_class}")
+
+
+def _show_more_filters(page):
+    """Unfold the filter form's less used filters, unless the layout shows them open already."""
+    more = page.locator("form.filters details.more-filters")
+    if not more.get_attribute("open"):
+        more.locator("summary").click()
+
+
+def _filter_by_category(page, cards, category: str, total: int) -> int:
+    """Choose `category` in the filter form and check every card left is of it; returns how many are listed."""
+    page.locator("#category_id").select_option(label=category)
+    page.wait_for_url(re.compile(r"[?&]category_id=\d+"))
+    expect(cards.filter(has=page.locator(".badge.cat", has_not_text=category))).to_have_count(0)
+    in_category = _count(page)
+    assert 0 < in_category < total, f"{category}: {in_category} of {total}"
+    return in_category
+
+
 def test_teacher_raises_need_on_phone(tab, a11y, demo):
-    page = tab.page
-    page.set_viewport_size(PHONE)
-    tab.login("teacher")
+    page = _start(tab, "teacher", PHONE)
     open_before = _nav_count(page, "needs")
 
     _go(tab, "/needs/")
     listed_before = _count(page)
     a11y.check(tab, "teacher: /needs/")
-    page.locator('main a[href="/needs/new"]').click()
-    page.wait_for_url(tab.url("/needs/new"))
-    form = page.locator("main form.need-form")
+    form = _open_new_form(tab, "/needs/", "need-form")
     submit = form.locator("button[type=submit]")
 
     # The teacher's only class is chosen already, and its students are in the second select.
@@ -121,14 +154,11 @@ def test_teacher_raises_need_on_phone(tab, a11y, demo):
     assert _count(page) == listed_before + 1
     expect(page.locator("#results li.menu-card").first).to_have_id(f"need-{need_id}")
 
-    a11y.assert_clean()
-    assert not tab.csp_errors
+    _assert_clean(tab, a11y)
 
 
 def test_teacher_empty_need_form_shows_errors_and_saves_nothing(tab, a11y, demo):
-    page = tab.page
-    page.set_viewport_size(PHONE)
-    tab.login("teacher")
+    page = _start(tab, "teacher", PHONE)
     open_before = _nav_count(page, "needs")
     tab.goto("/needs/new")
     form = page.locator("main form.need-form")
@@ -154,22 +184,17 @@ def test_teacher_empty_need_form_shows_errors_and_saves_nothing(tab, a11y, demo)
     unsaid = [name for name in ("student_id", "category_id") if form.locator(f"#{name}-error").count() == 0]
     assert not unsaid, f"an empty need form shows no error beside {unsaid}; they are flagged only after the detail is filled in"
 
-    a11y.assert_clean()
-    assert not tab.csp_errors
+    _assert_clean(tab, a11y)
 
 
 def test_volunteer_offers_help_on_phone(tab, a11y, demo):
-    page = tab.page
-    page.set_viewport_size(PHONE)
-    tab.login("volunteer")
+    page = _start(tab, "volunteer", PHONE)
     available_before = _nav_count(page, "offers")
 
     _go(tab, "/offers/")
     mine_before = set(page.locator("#results li.menu-card").evaluate_all("els => els.map(el => el.id)"))
     a11y.check(tab, "volunteer: /offers/")
-    page.locator('main a[href="/offers/new"]').click()
-    page.wait_for_url(tab.url("/offers/new"))
-    form = page.locator("main form.offer-form")
+    form = _open_new_form(tab, "/offers/", "offer-form")
     save = form.locator("button[type=submit]")
 
     # Elder-friendly: every box of the grid, every chip and the Save button are big enough to tap.
@@ -219,14 +244,11 @@ def test_volunteer_offers_help_on_phone(tab, a11y, demo):
     tab.screenshot("offers-volunteer-saved", widths=(375,))
     a11y.check(tab, "volunteer: /offers/ after saving")
 
-    a11y.assert_clean()
-    assert not tab.csp_errors
+    _assert_clean(tab, a11y)
 
 
 def test_coordinator_filters_needs_without_reload(tab, a11y, demo):
-    page = tab.page
-    page.set_viewport_size(DESKTOP)
-    tab.login("coordinator")
+    page = _start(tab, "coordinator", DESKTOP)
     _go(tab, "/needs/")
     total = _count(page)
     tab.screenshot("needs-coordinator")
@@ -238,16 +260,10 @@ def test_coordinator_filters_needs_without_reload(tab, a11y, demo):
     page.evaluate("window.__sameDocument = true")  # survives an htmx swap, not a full page load
     cards = page.locator("#results li.menu-card")
     category = "学业辅导"
-    page.locator("#category_id").select_option(label=category)
-    page.wait_for_url(re.compile(r"[?&]category_id=\d+"))
+    in_category = _filter_by_category(page, cards, category, total)
     expect(cards.first).to_be_visible()
-    expect(cards.filter(has=page.locator(".badge.cat", has_not_text=category))).to_have_count(0)
-    in_category = _count(page)
-    assert 0 < in_category < total, f"{category}: {in_category} of {total}"
 
-    more = page.locator("form.filters details.more-filters")
-    if not more.get_attribute("open"):
-        more.locator("summary").click()
+    _show_more_filters(page)
     page.locator("#urgency").select_option("1")
     page.wait_for_url(re.compile(r"[?&]urgency=1"))
     expect(cards.filter(has_not=page.locator(".badge.urg-1"))).to_have_count(0)
@@ -276,14 +292,11 @@ def test_coordinator_filters_needs_without_reload(tab, a11y, demo):
     expect(page.locator("#q")).to_have_value(word)
     assert _count(page) == found
 
-    a11y.assert_clean()
-    assert not tab.csp_errors
+    _assert_clean(tab, a11y)
 
 
 def test_coordinator_closes_need_inline(tab, a11y, demo):
-    page = tab.page
-    page.set_viewport_size(DESKTOP)
-    tab.login("coordinator")
+    page = _start(tab, "coordinator", DESKTOP)
     _go(tab, "/needs/")
     open_before = _nav_count(page, "needs")
     page.evaluate("window.__sameDocument = true")
@@ -317,29 +330,20 @@ def test_coordinator_closes_need_inline(tab, a11y, demo):
     expect(status_form.locator("select")).to_be_visible()
     tab.screenshot("need-closed-inline-coordinator")
 
-    a11y.assert_clean()
-    assert not tab.csp_errors
+    _assert_clean(tab, a11y)
 
 
 def test_coordinator_filters_offers_and_reads_board(tab, a11y, demo):
-    page = tab.page
-    page.set_viewport_size(DESKTOP)
-    tab.login("coordinator")
+    page = _start(tab, "coordinator", DESKTOP)
     _go(tab, "/offers/")
     total = _count(page)
     page.evaluate("window.__sameDocument = true")
     cards = page.locator("#results li.menu-card")
 
     category = "学业辅导"
-    page.locator("#category_id").select_option(label=category)
-    page.wait_for_url(re.compile(r"[?&]category_id=\d+"))
-    expect(cards.filter(has=page.locator(".badge.cat", has_not_text=category))).to_have_count(0)
-    in_category = _count(page)
-    assert 0 < in_category < total, f"{category}: {in_category} of {total}"
+    in_category = _filter_by_category(page, cards, category, total)
 
-    more = page.locator("form.filters details.more-filters")
-    if not more.get_attribute("open"):
-        more.locator("summary").click()
+    _show_more_filters(page)
     page.locator("input[name=free_only]").check()
     page.wait_for_url(re.compile(r"[?&]free_only=1"))
     free = _count(page)
@@ -368,5 +372,4 @@ def test_coordinator_filters_offers_and_reads_board(tab, a11y, demo):
     assert _query(page)["status"] == ["open"]
     assert _count(page) == waiting, f"board says {waiting} waiting in {category}"
 
-    a11y.assert_clean()
-    assert not tab.csp_errors
+    _assert_clean(tab, a11y)

@@ -1,19 +1,18 @@
 """求助 (爱心热线): a parent asks for their own child; staff answer it or turn it into a need."""
 import re
 import secrets
-import threading
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from portal.audit.models import AuditEntry
 from portal.extensions import db
 from portal.help_requests.models import HelpRequest
 from portal.needs.models import Need
 from tests import factories
 from tests.conftest import Client
 from tests.factories import zh
+from tests.helpers import audits, count, field_error, post_at_once
 
 
 @pytest.fixture
@@ -40,38 +39,8 @@ def help_form(world, cats, **over):
     return data
 
 
-def field_error(html, field_id) -> str:
-    m = re.search(rf'<small class="field-error" id="{re.escape(field_id)}-error">(.*?)</small>', html, re.S)
-    return m.group(1) if m else ""
-
-
 def help_ids(html) -> list[int]:
     return [int(i) for i in re.findall(r'id="help-(\d+)"', html)]
-
-
-def count(model=HelpRequest) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def audits(action):
-    return db.session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)).all()
-
-
-def post_at_once(clients, url, payloads):
-    """Send the forms from two browser tabs at the same moment; returns the responses."""
-    barrier, responses = threading.Barrier(len(clients)), [None] * len(clients)
-
-    def post(i):
-        barrier.wait()
-        responses[i] = clients[i].http._client.post(url, data=payloads[i])
-
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(clients))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    db.session.expire_all()
-    return responses
 
 
 # --- the parent ---
@@ -104,7 +73,7 @@ def test_parent_cannot_ask_for_another_familys_child(login_as, world, cats, neig
                                      token_from="/help/new")
     assert r.status_code == 200
     assert zh("Please choose one of your children.") in field_error(r.get_data(as_text=True), "student_id")
-    assert count() == 0
+    assert count(HelpRequest) == 0
 
 
 BAD_INPUT = [
@@ -130,7 +99,7 @@ def test_bad_help_input_gets_a_chinese_message_beside_the_field(login_as, world,
     html = r.get_data(as_text=True)
     assert r.status_code == 200
     assert message() in field_error(html, field)
-    assert count() == 0 and audits("help.submit") == []
+    assert count(HelpRequest) == 0 and audits("help.submit") == []
 
 
 def test_unknown_contact_method_urgency_or_another_schools_category_are_refused(login_as, world, cats):
@@ -138,7 +107,7 @@ def test_unknown_contact_method_urgency_or_another_schools_category_are_refused(
     for over in ({"contact_method": "飞鸽传书"}, {"urgency": "9"}, {"category_id": str(cats.far.id)}):
         r = c.post_form("/help/new", help_form(world, cats, **over), token_from="/help/new")
         assert r.status_code == 200 and 'class="field-error"' in r.get_data(as_text=True), over
-    assert count() == 0
+    assert count(HelpRequest) == 0
 
 
 def test_wechat_contact_needs_no_phone(login_as, world, cats):
@@ -152,12 +121,12 @@ def test_double_submit_and_bad_token(login_as, world, cats):
     data = help_form(world, cats)
     first = c.post_form("/help/new", data, token_from="/help/new")
     second = c.post_form("/help/new", data, token_from="/help/new")
-    assert first.headers["Location"] == second.headers["Location"] and count() == 1
+    assert first.headers["Location"] == second.headers["Location"] and count(HelpRequest) == 1
     assert zh("This request was already sent; it was not sent twice.") in c.get(second.headers["Location"]).get_data(
         as_text=True)
     r = c.post_form("/help/new", help_form(world, cats, submit_token="nope"), token_from="/help/new")
     assert r.status_code == 200 and zh("The form is out of date. Please reload it.") in r.get_data(as_text=True)
-    assert count() == 1
+    assert count(HelpRequest) == 1
 
 
 def test_two_identical_requests_at_the_same_moment_make_one(login_as, world, cats):
@@ -166,7 +135,7 @@ def test_two_identical_requests_at_the_same_moment_make_one(login_as, world, cat
     responses = post_at_once(tabs, "/help/new", [{**data, "csrf_token": t.csrf("/help/new")} for t in tabs])
     assert [r.status_code for r in responses] == [302, 302]
     assert len({r.headers["Location"] for r in responses}) == 1
-    assert count() == 1 and len(audits("help.submit")) == 1
+    assert count(HelpRequest) == 1 and len(audits("help.submit")) == 1
 
 
 def test_parent_cannot_see_another_familys_request(login_as, world, cats, neighbour):

@@ -1,7 +1,6 @@
 """Excel export and import of the needs and offers menus."""
 import io
 import re
-import threading
 from datetime import date, datetime
 from types import SimpleNamespace
 from urllib.parse import unquote
@@ -17,11 +16,11 @@ from portal.imports import services
 from portal.imports.models import ImportBatch
 from portal.needs.models import Need
 from portal.offers.models import Offer
-from portal.people.models import Category, Volunteer, YoungTeacher, initials
-from portal.people.services import current_term
+from portal.people.models import Volunteer
 from portal.slots import parse_modes, parse_slots
 from tests import factories
 from tests.conftest import Client, make_config
+from tests.helpers import audits, count, post_at_once
 
 NEED_HEADERS = ["学号", "青年教师姓名", "类别", "需求内容", "科目/技能", "紧急程度", "时间段", "方式", "学期"]
 OFFER_HEADERS = ["志愿者", "手机号", "类别", "科目/技能", "说明", "时间段", "方式", "可同时帮扶人数", "状态"]
@@ -29,44 +28,12 @@ OFFER_HEADERS = ["志愿者", "手机号", "类别", "科目/技能", "说明", 
 
 # ---- helpers -------------------------------------------------------------------------------
 
-def _category(school, name, active=True):
-    c = Category(school_id=school.id, name=name, active=active)
-    db.session.add(c)
-    db.session.commit()
-    return c
-
-
-def _young_teacher(school, name="李青"):
-    t = YoungTeacher(school_id=school.id, name=name, name_initials=initials(name), subject="语文")
-    db.session.add(t)
-    db.session.commit()
-    return t
-
-
-def _need(beneficiary, category, user, detail="数学基础薄弱，需要辅导", **kw):
-    young = isinstance(beneficiary, YoungTeacher)
-    n = Need(school_id=beneficiary.school_id, student_id=None if young else beneficiary.id,
-             young_teacher_id=beneficiary.id if young else None, category_id=category.id,
-             term_id=current_term(beneficiary.school_id, date.today()).id, detail=detail, created_by_id=user.id, **kw)
-    db.session.add(n)
-    db.session.commit()
-    return n
-
-
-def _offer(volunteer, category, user, **kw):
-    o = Offer(school_id=volunteer.school_id, volunteer_id=volunteer.id, category_id=category.id, entered_by_id=user.id,
-              skills=kw.pop("skills", "数学"), detail=kw.pop("detail", "每周可辅导一次"), **kw)
-    db.session.add(o)
-    db.session.commit()
-    return o
-
-
 @pytest.fixture
 def menus(world):
     s = world.school
     return SimpleNamespace(
-        study=_category(s, "学业辅导"), mind=_category(s, "心理疏导"), hobby=_category(s, "兴趣特长"),
-        young=_young_teacher(s), term=current_term(s.id, date.today()))
+        study=factories.category(s, "学业辅导"), mind=factories.category(s, "心理疏导"),
+        hobby=factories.category(s, "兴趣特长"), young=factories.young_teacher(s), term=factories.term(s))
 
 
 def xlsx(headers, rows) -> bytes:
@@ -107,10 +74,6 @@ def confirm(c: Client, batch, **kw):
     return c.post_form(f"{preview}/confirm", token_from=preview, **kw)
 
 
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
 def text_of(page) -> str:
     return re.sub(r"\s+", " ", page)
 
@@ -121,10 +84,10 @@ def test_export_applies_the_filters_and_leaves_out_support_tags_and_family_notes
     world.family.notes = "父母外出务工，由祖母照看"
     db.session.commit()
     coord = world.users["coordinator"]
-    _need(world.pupil, menus.study, coord, skills="数学", urgency=3, slots=parse_slots("周三晚上、周六全天"),
-          modes=parse_modes("面对面、电话"))
-    _need(world.stranger, menus.mind, coord, detail="情绪低落，想找人聊聊")
-    _need(menus.young, menus.study, coord, detail="想提高课堂管理")
+    factories.need(world.pupil, menus.study, coord, skills="数学", urgency=3, slots=parse_slots("周三晚上、周六全天"),
+                   modes=parse_modes("面对面、电话"))
+    factories.need(world.stranger, menus.mind, coord, detail="情绪低落，想找人聊聊")
+    factories.need(menus.young, menus.study, coord, detail="想提高课堂管理")
     c = login_as("coordinator")
 
     r = c.get(f"/needs/export.xlsx?category_id={menus.study.id}&has_tags=1&status=active")
@@ -154,8 +117,7 @@ def test_export_applies_the_filters_and_leaves_out_support_tags_and_family_notes
     for secret in ("留守", "单亲", "祖母", "外出务工"):
         assert secret not in cells
 
-    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "needs.export")
-                                 .order_by(AuditEntry.id)).all()
+    entries = audits("needs.export")
     assert len(entries) == 2 and entries[0].user_id == coord.id
     assert f"'category_id': {menus.study.id}" in entries[0].detail and "rows=1" in entries[0].detail
     assert "rows=3" in entries[1].detail
@@ -163,8 +125,9 @@ def test_export_applies_the_filters_and_leaves_out_support_tags_and_family_notes
 
 def test_export_of_offers_with_filters(login_as, world, menus):
     coord = world.users["coordinator"]
-    _offer(world.volunteer, menus.study, coord, capacity=3, used=1, on_behalf=True, slots=parse_slots("周六上午"))
-    _offer(world.volunteer, menus.hobby, coord, skills="书法", status="paused")
+    factories.offer(world.volunteer, menus.study, coord, capacity=3, used=1, on_behalf=True,
+                    slots=parse_slots("周六上午"))
+    factories.offer(world.volunteer, menus.hobby, coord, skills="书法", status="paused")
     c = login_as("admin")
     rows = sheet(c.get("/offers/export.xlsx?status=paused").data)
     assert rows[0] == ["编号", "志愿者", "手机号", "五老类别", "类别", "科目/技能", "说明", "时间段", "方式",
@@ -174,7 +137,7 @@ def test_export_of_offers_with_filters(login_as, world, menus):
     assert rows[1][1:5] == ["张建国", world.volunteer.phone, "老教师", "学业辅导"]
     assert rows[1][7:] == ["周六上午", "方式不限", 3, 1, "可对接", "是"]
     assert "资源菜单-" in unquote(c.get("/offers/export.xlsx").headers["Content-Disposition"])
-    assert db.session.scalar(select(func.count()).where(AuditEntry.action == "offers.export")) == 3
+    assert len(audits("offers.export")) == 3
 
 
 def test_export_needs_a_freshly_typed_password(login_as, world, menus):
@@ -290,10 +253,10 @@ def _need_values(n: Need):
 def test_round_trip_of_needs_after_closing_the_originals(login_as, world, menus):
     coord = world.users["coordinator"]
     originals = [
-        _need(world.pupil, menus.study, coord, skills="数学, 英语", urgency=2, slots=parse_slots("周一晚上、周六全天"),
-              modes=parse_modes("线上")),
-        _need(world.stranger, menus.mind, coord, detail="多行\n内容也要保留", urgency=3),
-        _need(menus.young, menus.study, coord, detail="想提高课堂管理", slots=parse_slots("周三下午")),
+        factories.need(world.pupil, menus.study, coord, skills="数学, 英语", urgency=2,
+                       slots=parse_slots("周一晚上、周六全天"), modes=parse_modes("线上")),
+        factories.need(world.stranger, menus.mind, coord, detail="多行\n内容也要保留", urgency=3),
+        factories.need(menus.young, menus.study, coord, detail="想提高课堂管理", slots=parse_slots("周三下午")),
     ]
     c = login_as("admin")
     exported = c.get("/needs/export.xlsx").data
@@ -317,21 +280,22 @@ def test_round_trip_of_needs_after_closing_the_originals(login_as, world, menus)
     assert db.session.get(ImportBatch, batch.id).applied_at is not None
     actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.detail.like(f"%import={batch.id}%"))).all()
     assert actions == ["need.create"] * 3
-    assert db.session.scalar(select(func.count()).where(AuditEntry.action == "needs.import")) == 1
+    assert len(audits("needs.import")) == 1
 
 
 def test_round_trip_of_offers_into_another_school(app, login_as, world, menus):
     coord = world.users["coordinator"]
     twin = factories.volunteer(world.school, "张建国", phone="13911112222")  # same name, told apart by phone
     originals = [
-        _offer(world.volunteer, menus.study, coord, capacity=3, slots=parse_slots("周六上午"), modes=parse_modes("面对面")),
-        _offer(twin, menus.hobby, coord, skills="书法", detail="", status="paused", capacity=1),
+        factories.offer(world.volunteer, menus.study, coord, capacity=3, slots=parse_slots("周六上午"),
+                        modes=parse_modes("面对面")),
+        factories.offer(twin, menus.hobby, coord, skills="书法", detail="", status="paused", capacity=1),
     ]
     exported = login_as("coordinator").get("/offers/export.xlsx").data
 
     far = world.far
     for name in ("学业辅导", "兴趣特长"):
-        _category(far, name)
+        factories.category(far, name)
     for v in (world.volunteer, twin):
         factories.volunteer(far, v.name, phone=v.phone)
     far_coord = factories.user(far, "coordinator", "far-coordinator")
@@ -356,8 +320,8 @@ def test_round_trip_of_offers_into_another_school(app, login_as, world, menus):
 
 def test_need_rows_are_checked_like_the_form(login_as, world, menus):
     coord = world.users["coordinator"]
-    _category(world.school, "旧类别", active=False)
-    _need(world.pupil, menus.study, coord, detail="已在菜单上")
+    factories.category(world.school, "旧类别", active=False)
+    factories.need(world.pupil, menus.study, coord, detail="已在菜单上")
     no = world.pupil.student_no
     rows = [
         [no, "", "学业辅导", "可以导入", "", "", "", "", ""],                     # 2 ok
@@ -443,8 +407,8 @@ def test_control_characters_are_refused(world, menus):
 
 
 def test_export_keeps_formulas_as_text(login_as, world, menus):
-    _need(world.pupil, menus.study, world.users["coordinator"], detail='=HYPERLINK("http://evil.example","点我")',
-          skills="+1\x0b")
+    factories.need(world.pupil, menus.study, world.users["coordinator"],
+                   detail='=HYPERLINK("http://evil.example","点我")', skills="+1\x0b")
     ws = load_workbook(io.BytesIO(login_as("admin").get("/needs/export.xlsx").data)).worksheets[0]
     assert ws.cell(2, 6).data_type == "s" and ws.cell(2, 6).value.startswith("=HYPERLINK")
     assert ws.cell(2, 7).value == "+1"
@@ -471,7 +435,7 @@ def test_confirm_is_all_or_nothing_and_checks_again(login_as, world, menus):
     assert "未导入任何内容：有些行已不再有效" in html and "类别“心理疏导”不存在或已停用" in html
     assert "confirm-import" not in html
     assert count(Need) == 0 and db.session.get(ImportBatch, batch.id).applied_at is None
-    assert db.session.scalar(select(func.count()).where(AuditEntry.action == "need.create")) == 0
+    assert len(audits("need.create")) == 0
 
 
 def test_a_batch_is_imported_only_once(login_as, world, menus):
@@ -493,22 +457,10 @@ def test_two_confirmations_at_the_same_time_import_once(app, login_as, world, me
     batch, _page = staged(login_as("coordinator"), "needs", _good_needs(world))
     preview = f"/needs/import/{batch.id}"
     tabs = [login_as("coordinator") for _ in range(2)]  # two browser tabs, two sessions of the same user
-    tokens = [tab.csrf(preview) for tab in tabs]
-    barrier, codes = threading.Barrier(2), []
-
-    def post(tab, token):
-        barrier.wait()
-        codes.append(tab.http._client.post(f"{preview}/confirm", data={"csrf_token": token}).status_code)
-
-    threads = [threading.Thread(target=post, args=pair) for pair in zip(tabs, tokens, strict=True)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert codes == [302, 302]
-    db.session.expire_all()
+    responses = post_at_once(tabs, f"{preview}/confirm", [{"csrf_token": tab.csrf(preview)} for tab in tabs])
+    assert [r.status_code for r in responses] == [302, 302]
     assert count(Need) == 2
-    assert db.session.scalar(select(func.count()).where(AuditEntry.action == "needs.import")) == 1
+    assert len(audits("needs.import")) == 1
 
 
 def test_only_the_uploader_sees_or_confirms_a_batch(app, login_as, world, menus):
@@ -545,5 +497,5 @@ def test_volunteers_are_imported_on_their_behalf(login_as, world, menus):
     offer = db.session.scalar(select(Offer))
     assert offer.volunteer_id == world.volunteer.id and offer.capacity == 1 and offer.status == "active"
     assert offer.on_behalf and offer.entered_by_id == world.users["coordinator"].id
-    assert db.session.scalar(select(func.count()).where(AuditEntry.action == "offer.create.on_behalf")) == 1
+    assert len(audits("offer.create.on_behalf")) == 1
     assert db.session.get(Volunteer, world.volunteer.id).active

@@ -1,18 +1,17 @@
 """需求菜单: raising, validation, double submits, status changes, htmx partials, filters, sorting, paging, board."""
 import re
 import secrets
-import threading
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from portal.audit.models import AuditEntry
 from portal.extensions import db
 from portal.needs.models import Need
 from portal.slots import slot_bit
 from tests import factories
 from tests.factories import zh
+from tests.helpers import audits, count, field_error, menu_categories, post_at_once
 
 WED_EVENING = slot_bit(2, 2)
 MON_MORNING = slot_bit(0, 0)
@@ -21,10 +20,7 @@ IN_PERSON, BY_PHONE = 1, 2
 
 @pytest.fixture
 def cats(world):
-    return SimpleNamespace(study=factories.category(world.school, "学业辅导", 1),
-                           mind=factories.category(world.school, "心理疏导", 2),
-                           old=factories.category(world.school, "旧类别", 9, active=False),
-                           far=factories.category(world.far, "学业辅导"))
+    return menu_categories(world)
 
 
 @pytest.fixture
@@ -43,36 +39,6 @@ def need_form(world, cats, term, **over):
 
 def need_ids(html) -> list[int]:
     return [int(i) for i in re.findall(r'<li class="menu-card[^"]*" id="need-(\d+)"', html)]
-
-
-def field_error(html, field_id) -> str:
-    m = re.search(rf'<small class="field-error" id="{re.escape(field_id)}-error">(.*?)</small>', html, re.S)
-    return m.group(1) if m else ""
-
-
-def count(model=Need) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def audits(action):
-    return db.session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)).all()
-
-
-def post_at_once(clients, url, payloads):
-    """Send the forms from two browser tabs at the same moment; returns the responses."""
-    barrier, responses = threading.Barrier(len(clients)), [None] * len(clients)
-
-    def post(i):
-        barrier.wait()
-        responses[i] = clients[i].http._client.post(url, data=payloads[i])
-
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(clients))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    db.session.expire_all()
-    return responses
 
 
 # --- raising a need ---
@@ -117,7 +83,7 @@ def test_teacher_cannot_raise_a_need_for_a_young_teacher(login_as, world, cats, 
     r = login_as("teacher").post_form("/needs/new", data, token_from="/needs/new")
     assert r.status_code == 200
     assert field_error(r.get_data(as_text=True), "student_id") == zh("Please choose a student.")
-    assert count() == 0
+    assert count(Need) == 0
 
 
 def test_new_form_is_prefilled_with_the_student_only_when_visible(login_as, world, cats, term):
@@ -179,7 +145,7 @@ def test_bad_need_input_gets_a_chinese_message_beside_the_field(login_as, world,
     if message:
         assert message() in error
     assert f'id="{field}" ' in html and 'aria-invalid="true"' in html
-    assert count() == 0 and audits("need.create") == []
+    assert count(Need) == 0 and audits("need.create") == []
 
 
 def test_references_to_another_school_another_class_or_inactive_rows_are_refused(login_as, world, cats, term):
@@ -197,7 +163,7 @@ def test_references_to_another_school_another_class_or_inactive_rows_are_refused
         r = login_as(role).post_form("/needs/new", need_form(world, cats, term, **over), token_from="/needs/new")
         assert r.status_code == 200, (role, over)
         assert message in field_error(r.get_data(as_text=True), field), (role, over)
-    assert count() == 0
+    assert count(Need) == 0
 
 
 def test_urgency_slots_and_modes_outside_the_lists_are_refused(login_as, world, cats, term):
@@ -206,7 +172,7 @@ def test_urgency_slots_and_modes_outside_the_lists_are_refused(login_as, world, 
         r = c.post_form("/needs/new", need_form(world, cats, term, **over), token_from="/needs/new")
         html = r.get_data(as_text=True)
         assert r.status_code == 200 and 'class="field-error"' in html, over
-    assert count() == 0
+    assert count(Need) == 0
 
 
 def test_a_bad_submit_token_is_refused_with_a_message_and_a_fresh_form(login_as, world, cats, term):
@@ -219,9 +185,9 @@ def test_a_bad_submit_token_is_refused_with_a_message_and_a_fresh_form(login_as,
         # The form carries a valid token again, so sending it once more works.
         fresh = re.search(r'name="submit_token" type="hidden" value="([0-9a-f]{32})"', html)
         assert fresh, token
-    assert count() == 0
+    assert count(Need) == 0
     r = c.post_form("/needs/new", need_form(world, cats, term, submit_token=fresh.group(1)), token_from="/needs/new")
-    assert r.status_code == 302 and count() == 1
+    assert r.status_code == 302 and count(Need) == 1
 
 
 def test_double_submit_saves_one_need_and_lands_on_it(login_as, world, cats, term):
@@ -229,7 +195,7 @@ def test_double_submit_saves_one_need_and_lands_on_it(login_as, world, cats, ter
     data = need_form(world, cats, term)
     first = c.post_form("/needs/new", data, token_from="/needs/new")
     second = c.post_form("/needs/new", data, token_from="/needs/new")
-    assert count() == 1
+    assert count(Need) == 1
     need = db.session.scalar(select(Need))
     assert first.status_code == second.status_code == 302
     assert first.headers["Location"] == second.headers["Location"] == f"/needs/{need.id}"
@@ -243,7 +209,7 @@ def test_two_identical_submits_at_the_same_moment_make_one_need(login_as, world,
     data = need_form(world, cats, term)
     responses = post_at_once(tabs, "/needs/new", [{**data, "csrf_token": t.csrf("/needs/new")} for t in tabs])
     assert [r.status_code for r in responses] == [302, 302]
-    assert count() == 1
+    assert count(Need) == 1
     assert {r.headers["Location"] for r in responses} == {f"/needs/{db.session.scalar(select(Need.id))}"}
     assert len(audits("need.create")) == 1
 
@@ -253,7 +219,7 @@ def test_the_same_token_with_other_content_still_makes_no_second_need(login_as, 
     data = need_form(world, cats, term)
     c.post_form("/needs/new", data, token_from="/needs/new")
     r = c.post_form("/needs/new", {**data, "detail": "改了一个字"}, token_from="/needs/new")
-    assert r.status_code == 302 and count() == 1
+    assert r.status_code == 302 and count(Need) == 1
     assert db.session.scalar(select(Need.detail)) == data["detail"]
 
 
@@ -280,7 +246,7 @@ def test_closing_needs_a_reason_and_reopening_works(login_as, world, cats):
     db.session.refresh(need)
     assert need.status == "closed" and need.close_reason == "家长已自行安排辅导" and need.closed_at is not None
     assert f'id="need-{need.id}"' in html and "家长已自行安排辅导" in html
-    assert re.search(r'<span class="nav-count" id="nav-count-needs" hx-swap-oob="true">0</span>', html)
+    assert re.search(r'<span class="nav-count zero" id="nav-count-needs" hx-swap-oob="true">0</span>', html)
 
     status_post(c, need, "open")
     db.session.refresh(need)
@@ -399,7 +365,7 @@ def test_full_page_edit_without_htmx(login_as, world, cats):
     r = c.post_form(f"/needs/{need.id}/edit", data, token_from=f"/needs/{need.id}/edit")
     assert r.status_code == 302, re.findall(r'field-error[^>]*>([^<]*)', r.get_data(as_text=True))
     db.session.refresh(need)
-    assert need.detail == "整页修改" and count() == 1
+    assert need.detail == "整页修改" and count(Need) == 1
 
 
 # --- the list: htmx, filters, sorting, paging ---

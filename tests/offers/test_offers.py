@@ -1,18 +1,17 @@
 """资源菜单: a volunteer's own offers, offers filled in on a volunteer's behalf, validation, htmx, filters."""
 import re
 import secrets
-import threading
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from portal.audit.models import AuditEntry
 from portal.extensions import db
 from portal.offers.models import Offer
 from portal.slots import slot_bit
 from tests import factories
 from tests.factories import zh
+from tests.helpers import audits, count, field_error, menu_categories, post_at_once
 
 WED_EVENING = slot_bit(2, 2)
 SAT_MORNING = slot_bit(5, 0)
@@ -21,10 +20,7 @@ IN_PERSON, BY_PHONE, ONLINE = 1, 2, 4
 
 @pytest.fixture
 def cats(world):
-    return SimpleNamespace(study=factories.category(world.school, "学业辅导", 1),
-                           mind=factories.category(world.school, "心理疏导", 2),
-                           old=factories.category(world.school, "旧类别", 9, active=False),
-                           far=factories.category(world.far, "学业辅导"))
+    return menu_categories(world)
 
 
 @pytest.fixture
@@ -42,36 +38,6 @@ def offer_form(cats, **over):
 
 def offer_ids(html) -> list[int]:
     return [int(i) for i in re.findall(r'<li class="menu-card[^"]*" id="offer-(\d+)"', html)]
-
-
-def field_error(html, field_id) -> str:
-    m = re.search(rf'<small class="field-error" id="{re.escape(field_id)}-error">(.*?)</small>', html, re.S)
-    return m.group(1) if m else ""
-
-
-def count() -> int:
-    return db.session.scalar(select(func.count()).select_from(Offer))
-
-
-def audits(action):
-    return db.session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)).all()
-
-
-def post_at_once(clients, url, payloads):
-    """Send the forms from two browser tabs at the same moment; returns the responses."""
-    barrier, responses = threading.Barrier(len(clients)), [None] * len(clients)
-
-    def post(i):
-        barrier.wait()
-        responses[i] = clients[i].http._client.post(url, data=payloads[i])
-
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(clients))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    db.session.expire_all()
-    return responses
 
 
 # --- a volunteer's own offers ---
@@ -167,7 +133,7 @@ def test_on_behalf_needs_an_active_volunteer_of_the_school(login_as, world, cats
                                           token_from="/offers/new")
     assert r.status_code == 200
     assert zh("Please choose a volunteer from the list.") in field_error(r.get_data(as_text=True), "volunteer_id")
-    assert count() == 0
+    assert count(Offer) == 0
 
 
 def _inactive_volunteer(world):
@@ -203,7 +169,7 @@ def test_bad_offer_input_gets_a_chinese_message_beside_the_field(login_as, cats,
     assert error, f"no message beside {field}"
     if message:
         assert (message() if callable(message) else message) in error
-    assert count() == 0 and audits("offer.create") == []
+    assert count(Offer) == 0 and audits("offer.create") == []
 
 
 def test_another_schools_or_an_inactive_category_is_refused(login_as, cats):
@@ -211,17 +177,17 @@ def test_another_schools_or_an_inactive_category_is_refused(login_as, cats):
     for cat in (cats.far, cats.old):
         r = c.post_form("/offers/new", offer_form(cats, category_id=str(cat.id)), token_from="/offers/new")
         assert zh("Please choose a category from the list.") in field_error(r.get_data(as_text=True), "category_id")
-    assert count() == 0
+    assert count(Offer) == 0
 
 
 def test_a_bad_submit_token_is_refused_with_a_message_and_a_fresh_form(login_as, cats):
     c = login_as("volunteer")
     r = c.post_form("/offers/new", offer_form(cats, submit_token="x" * 32), token_from="/offers/new")
     html = r.get_data(as_text=True)
-    assert r.status_code == 200 and zh("The form is out of date. Please reload it.") in html and count() == 0
+    assert r.status_code == 200 and zh("The form is out of date. Please reload it.") in html and count(Offer) == 0
     fresh = re.search(r'name="submit_token" type="hidden" value="([0-9a-f]{32})"', html).group(1)
     assert c.post_form("/offers/new", offer_form(cats, submit_token=fresh), token_from="/offers/new").status_code == 302
-    assert count() == 1
+    assert count(Offer) == 1
 
 
 def test_double_submit_saves_one_offer(login_as, cats):
@@ -229,7 +195,7 @@ def test_double_submit_saves_one_offer(login_as, cats):
     data = offer_form(cats)
     assert c.post_form("/offers/new", data, token_from="/offers/new").status_code == 302
     r = c.post_form("/offers/new", data, token_from="/offers/new")
-    assert r.status_code == 302 and count() == 1
+    assert r.status_code == 302 and count(Offer) == 1
     assert zh("This offer was already saved; it was not saved twice.") in c.get(r.headers["Location"]).get_data(
         as_text=True)
 
@@ -239,7 +205,7 @@ def test_two_identical_submits_at_the_same_moment_make_one_offer(login_as, cats)
     data = offer_form(cats)
     responses = post_at_once(tabs, "/offers/new", [{**data, "csrf_token": t.csrf("/offers/new")} for t in tabs])
     assert [r.status_code for r in responses] == [302, 302]
-    assert count() == 1 and len(audits("offer.create")) == 1
+    assert count(Offer) == 1 and len(audits("offer.create")) == 1
 
 
 def test_unchecked_available_saves_a_paused_offer(login_as, cats):
@@ -328,7 +294,7 @@ def test_pause_and_resume_inline(login_as, world, cats):
 
     html = post("paused")
     assert "<html" not in html and f'<li class="menu-card paused" id="offer-{offer.id}">' in html
-    assert '<span class="nav-count" id="nav-count-offers" hx-swap-oob="true">0</span>' in html
+    assert '<span class="nav-count zero" id="nav-count-offers" hx-swap-oob="true">0</span>' in html
     db.session.refresh(offer)
     assert offer.status == "paused"
     html = post("active")

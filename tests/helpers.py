@@ -1,0 +1,51 @@
+"""Small helpers the menu tests (needs, offers, help requests, Excel import) share."""
+import re
+import threading
+from types import SimpleNamespace
+
+from sqlalchemy import func, select
+
+from portal.audit.models import AuditEntry
+from portal.extensions import db
+from tests import factories
+
+
+def count(model) -> int:
+    """How many rows of `model` there are: a refused form or a double submit must not add one."""
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def audits(action):
+    """The audit entries of one action, oldest first (PostgreSQL returns them in any order otherwise)."""
+    return db.session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)).all()
+
+
+def field_error(html, field_id) -> str:
+    """The error shown beside one form field, or "" when there is none."""
+    m = re.search(rf'<small class="field-error" id="{re.escape(field_id)}-error">(.*?)</small>', html, re.S)
+    return m.group(1) if m else ""
+
+
+def post_at_once(clients, url, payloads):
+    """Send the forms from two browser tabs at the same moment; returns the responses."""
+    barrier, responses = threading.Barrier(len(clients)), [None] * len(clients)
+
+    def post(i):
+        barrier.wait()
+        responses[i] = clients[i].http._client.post(url, data=payloads[i])
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(clients))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    db.session.expire_all()
+    return responses
+
+
+def menu_categories(world):
+    """The categories both menus are filtered by: two active, one retired, and one of another school."""
+    return SimpleNamespace(study=factories.category(world.school, "学业辅导", 1),
+                           mind=factories.category(world.school, "心理疏导", 2),
+                           old=factories.category(world.school, "旧类别", 9, active=False),
+                           far=factories.category(world.far, "学业辅导"))
