@@ -20,7 +20,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -552,6 +552,9 @@ def stage(actor, kind: str, filename: str, data: bytes) -> ImportBatch:
     """Read and check an upload and keep it for the preview. Nothing is added to the menus."""
     rows = read_sheet(kind, data)
     checked = check_rows(kind, actor, rows, default_term(kind, actor))
+    # A new upload replaces the user's unconfirmed one: abandoned previews do not pile up children's data.
+    db.session.execute(delete(ImportBatch).where(ImportBatch.user_id == actor.id, ImportBatch.kind == kind,
+                                                 ImportBatch.applied_at.is_(None)))
     batch = ImportBatch(school_id=actor.school_id, kind=kind, user_id=actor.id, filename=_clean_filename(filename),
                         rows=[c.as_json() for c in checked])
     db.session.add(batch)

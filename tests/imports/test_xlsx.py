@@ -438,6 +438,23 @@ def test_confirm_is_all_or_nothing_and_checks_again(login_as, world, menus):
     assert len(audits("need.create")) == 0
 
 
+def test_a_new_upload_replaces_the_unconfirmed_one_but_keeps_imported_ones(login_as, world, menus):
+    c = login_as("coordinator")
+    imported, _page = staged(c, "needs", _good_needs(world))
+    assert confirm(c, imported).status_code == 302
+    staged(c, "needs", _good_needs(world))
+    second, _page = staged(c, "needs", _good_needs(world))
+    other = login_as("admin")
+    theirs, _page = staged(other, "needs", _good_needs(world))
+    db.session.expire_all()
+    kept = db.session.scalars(select(ImportBatch).order_by(ImportBatch.id)).all()
+    # SQLite may give the replacement the freed id, so compare the rows, not only the ids.
+    assert len(kept) == 3
+    assert {b.id for b in kept} == {imported.id, second.id, theirs.id}
+    pending = [b for b in kept if b.user_id == world.users["coordinator"].id and b.applied_at is None]
+    assert [b.id for b in pending] == [second.id]
+
+
 def test_a_batch_is_imported_only_once(login_as, world, menus):
     c = login_as("coordinator")
     batch, _page = staged(c, "needs", _good_needs(world))
