@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, RadioField, SelectMultipleField, widgets
 from wtforms.validators import InputRequired, Regexp, StopValidation
 
+from .listing import to_id
 from .menus_common import URGENCY
 from .slots import MODE_CHOICES, SLOT_CHOICES
 
@@ -41,8 +42,8 @@ def urgency_field():
 
 
 def int_or_zero(value) -> int:
-    """Coerce a select's value; the empty "please choose" entry becomes 0."""
-    return 0 if value in ("", None) else int(value)
+    """Coerce a select's value; the "please choose" entry, or anything that is no id, becomes 0."""
+    return to_id(value) or 0
 
 
 class Chosen:

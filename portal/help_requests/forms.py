@@ -4,7 +4,7 @@ from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from ..forms_common import MOBILE_PATTERN, Clean
-from ..menus_forms import Chosen, submit_token_field, urgency_field
+from ..menus_forms import Chosen, int_or_zero, submit_token_field, urgency_field
 from .models import CONTACT_METHODS
 
 REQUIRED = _l("This field is required.")
@@ -12,9 +12,9 @@ REQUIRED = _l("This field is required.")
 
 class HelpForm(FlaskForm):
     submit_token = submit_token_field()
-    student_id = SelectField(_l("For which child"), coerce=int, validate_choice=False,
+    student_id = SelectField(_l("For which child"), coerce=int_or_zero, validate_choice=False,
                              validators=[InputRequired(REQUIRED)])
-    category_id = SelectField(_l("What kind of help"), coerce=int, validate_choice=False,
+    category_id = SelectField(_l("What kind of help"), coerce=int_or_zero, validate_choice=False,
                               validators=[InputRequired(REQUIRED), Chosen(_l("Please choose a kind of help."))])
     detail = TextAreaField(_l("Tell us what is happening"), validators=[Clean(), DataRequired(REQUIRED), Length(max=1000)],
                            render_kw={"rows": 4})

@@ -8,7 +8,7 @@ from ..errors_domain import DomainError
 from ..extensions import db
 from ..forms_common import show_error
 from ..htmx import render
-from ..listing import paginate
+from ..listing import page_arg, paginate
 from ..people import services as people
 from ..permissions import authorize, can, requires
 from . import bp, services
@@ -24,7 +24,7 @@ def _me():
 @requires("help.view")
 def index():
     status = request.args.get("status", "new" if can(current_user, "help.manage") else "")
-    pagination = paginate(services.help_list(_me(), status), request.args.get("page", 1, type=int),
+    pagination = paginate(services.help_list(_me(), status), page_arg(request.args),
                           current_app.config["PAGE_SIZE"])
     return render("help/index.html", "help/_results.html", pagination=pagination, status=status, statuses=HELP_STATUS)
 

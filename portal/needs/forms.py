@@ -16,7 +16,7 @@ class NeedForm(FlaskForm):
     place = SelectField(_l("Class"), validate_choice=False)
     student_id = SelectField(_l("Student"), coerce=int_or_zero, validate_choice=False)
     young_teacher_id = SelectField(_l("Young teacher"), coerce=int_or_zero, validate_choice=False)
-    category_id = SelectField(_l("Category"), coerce=int, validate_choice=False,
+    category_id = SelectField(_l("Category"), coerce=int_or_zero, validate_choice=False,
                               validators=[InputRequired(REQUIRED), Chosen(_l("Please choose a category."))])
     detail = TextAreaField(_l("What is needed"), description=_l("In plain words: what help, how often, anything to know."),
                            validators=[Clean(), DataRequired(REQUIRED), Length(max=1000)], render_kw={"rows": 4})
@@ -25,7 +25,7 @@ class NeedForm(FlaskForm):
     urgency = urgency_field()
     slots = slots_field()
     modes = modes_field()
-    term_id = SelectField(_l("Term"), coerce=int, validate_choice=False, validators=[InputRequired(REQUIRED)])
+    term_id = SelectField(_l("Term"), coerce=int_or_zero, validate_choice=False, validators=[InputRequired(REQUIRED)])
 
     def validate_student_id(self, field):
         if self._for_student() and not field.data:

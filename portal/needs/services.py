@@ -1,4 +1,5 @@
 """Needs: the list with its filters, saving, status changes and the committee board. Each write commits."""
+import re
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -22,6 +23,7 @@ TRANSITIONS = {
     "closed": ("open",),
 }
 SORTS = ("new", "urgency", "waiting", "class")
+_PLACE = re.compile(r"[gc][0-9]{1,9}")  # "g3" a grade, "c12" a class
 
 
 @dataclass
@@ -46,7 +48,7 @@ class NeedFilters:
             q=clean(args.get("q")),
             category_id=int_arg(args, "category_id"),
             status=status if status in NEED_STATUS or status == "active" else "",
-            place=place if place[:1] in ("g", "c") and place[1:].isdigit() else "",
+            place=place if _PLACE.fullmatch(place) else "",
             urgency=int_arg(args, "urgency"),
             slot=int_arg(args, "slot"),
             has_tags=args.get("has_tags") == "1",

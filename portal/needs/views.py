@@ -11,7 +11,7 @@ from ..extensions import db
 from ..forms_common import show_error
 from ..help_requests.models import HelpRequest
 from ..htmx import is_htmx, render
-from ..listing import clean_query, paginate
+from ..listing import clean_query, page_arg, paginate, to_id
 from ..menus_common import URGENCY
 from ..people import services as people
 from ..people.models import GRADE_NAMES, Student
@@ -64,15 +64,15 @@ def index():
             services.note_tag_filter(_me(), f)
         else:
             f.has_tags = False
-    pagination = paginate(services.need_list(_me(), f), request.args.get("page", 1, type=int),
+    pagination = paginate(services.need_list(_me(), f), page_arg(request.args),
                           current_app.config["PAGE_SIZE"])
     return render("needs/index.html", "needs/_results.html", pagination=pagination, **list_context(f))
 
 
 def _student_choices(place: str):
-    if not place.startswith("c") or not place[1:].isdigit():
+    class_id = to_id(place[1:]) if place.startswith("c") else None
+    if class_id is None:
         return []
-    class_id = int(place[1:])
     me = _me()
     if me.role == "teacher" and class_id not in teacher_class_ids(me):
         return []
@@ -137,12 +137,12 @@ def _renew_token(form):
 def new():
     me = _me()
     term = people.current_term(me.school_id, datetime.now(SHANGHAI).date())
-    help_req = _help_request(request.values.get("help_id", type=int))
+    help_req = _help_request(to_id(request.values.get("help_id")))
     form = NeedForm()
     if request.method == "GET":
         form.submit_token.data = secrets.token_hex(16)
         form.term_id.data = term.id
-        student = db.session.get(Student, request.args.get("student_id", type=int) or 0)
+        student = db.session.get(Student, to_id(request.args.get("student_id")) or 0)
         if help_req is not None:
             student = help_req.student
             form.category_id.data, form.detail.data, form.urgency.data = (

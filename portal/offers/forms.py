@@ -14,7 +14,7 @@ class OfferForm(FlaskForm):
     submit_token = submit_token_field()
     volunteer_id = SelectField(_l("Volunteer"), coerce=int_or_zero, validate_choice=False,
                                validators=[Chosen(_l("Please choose a volunteer from the list."))])
-    category_id = SelectField(_l("What kind of help I can give"), coerce=int, validate_choice=False,
+    category_id = SelectField(_l("What kind of help I can give"), coerce=int_or_zero, validate_choice=False,
                               validators=[InputRequired(REQUIRED), Chosen(_l("Please choose a kind of help."))])
     skills = StringField(_l("Subjects or skills"), description=_l("e.g. 数学, 书法, 讲革命故事"),
                          validators=[Clean(), Optional(), Length(max=200)])

@@ -8,7 +8,7 @@ from ..errors_domain import DomainError
 from ..extensions import db
 from ..forms_common import show_error
 from ..htmx import is_htmx, render
-from ..listing import clean_query, paginate
+from ..listing import clean_query, page_arg, paginate, to_id
 from ..people import services as people
 from ..people.forms import EmptyForm
 from ..people.models import Volunteer
@@ -32,7 +32,7 @@ def _sort_labels():
 @requires("offers.view")
 def index():
     f = services.OfferFilters.from_args(request.args, clean_query)
-    pagination = paginate(services.offer_list(_me(), f), request.args.get("page", 1, type=int),
+    pagination = paginate(services.offer_list(_me(), f), page_arg(request.args),
                           current_app.config["PAGE_SIZE"])
     return render("offers/index.html", "offers/_results.html", pagination=pagination, f=f,
                   categories=[(c.id, c.name) for c in people.categories_of(current_user.school_id, active_only=False)],
@@ -68,7 +68,7 @@ def new():
     if request.method == "GET":
         form.submit_token.data = secrets.token_hex(16)
         if hasattr(form, "volunteer_id"):
-            form.volunteer_id.data = request.args.get("volunteer_id", type=int)
+            form.volunteer_id.data = to_id(request.args.get("volunteer_id"))
     _prepare(form, None)
     if form.validate_on_submit():
         try:

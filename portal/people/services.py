@@ -11,6 +11,8 @@ from ..auth.services import hash_password
 from ..errors_domain import DomainError, saving
 from ..extensions import db
 from ..models_base import utcnow
+from ..needs.models import Need
+from ..offers.models import Offer
 from ..permissions import teacher_class_ids
 from .models import (
     Category,
@@ -243,7 +245,22 @@ def set_active(actor, obj, active: bool):
         obj.session_token = new_session_token()
     obj.active = active
     record(actor, f"{type(obj).__name__.lower()}.{'activate' if active else 'deactivate'}", obj)
+    if not active:
+        _leave_the_menus(actor, obj)
     db.session.commit()
+
+
+def _leave_the_menus(actor, obj):
+    """A deactivated volunteer's offers pause and a deactivated student's waiting needs close, so the
+    menus, the board and the counts show only help that can still happen. Nothing is deleted."""
+    if isinstance(obj, Volunteer):
+        for offer in db.session.scalars(select(Offer).where(Offer.volunteer_id == obj.id, Offer.status == "active")):
+            offer.status = "paused"
+            record(actor, "offer.status", offer, "active→paused (volunteer deactivated)")
+    elif isinstance(obj, Student):
+        for need in db.session.scalars(select(Need).where(Need.student_id == obj.id, Need.status == "open")):
+            need.status, need.close_reason, need.closed_at = "closed", "学生档案已停用", utcnow()
+            record(actor, "need.status", need, "open→closed (student deactivated)")
 
 
 # ---- accounts ----------------------------------------------------------------------------

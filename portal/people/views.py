@@ -7,7 +7,7 @@ from ..errors_domain import DomainError
 from ..extensions import db
 from ..forms_common import show_error
 from ..htmx import render
-from ..listing import clean_query, paginate
+from ..listing import clean_query, int_arg, paginate
 from ..permissions import assignable_roles, authorize, can, requires
 from . import bp, services
 from .forms import (
@@ -74,7 +74,7 @@ def class_form(class_id):
 @requires("students.view")
 def students():
     q = clean_query(request.args.get("q"))
-    class_id = request.args.get("class_id", type=int)
+    class_id = int_arg(request.args, "class_id")
     show = request.args.get("show", "active")
     me = _me()
     classes = me.classes if me.role == "teacher" else services.classes_of(me.school_id)
