@@ -1,4 +1,7 @@
 """Form fields shared by needs, offers and help requests."""
+import secrets
+
+from flask import flash
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, RadioField, SelectMultipleField, widgets
 from wtforms.validators import InputRequired, Regexp, StopValidation
@@ -57,6 +60,18 @@ class Chosen:
     def __call__(self, form, field):
         if not field.data:
             raise StopValidation(self.message)
+
+
+def issue_token(form) -> None:
+    """A fresh submit token: the form's one-time name, so sending it twice saves once."""
+    form.submit_token.data = secrets.token_hex(16)
+
+
+def renew_bad_token(form) -> None:
+    """The token field is hidden: say what is wrong, and give the form a fresh token so sending again works."""
+    if form.submit_token.errors:
+        flash(form.submit_token.errors[0], "error")
+        issue_token(form)
 
 
 def submit_token_field():

@@ -1,5 +1,3 @@
-import secrets
-
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,6 +7,7 @@ from ..extensions import db
 from ..forms_common import show_error
 from ..htmx import render
 from ..listing import page_arg, paginate
+from ..menus_forms import issue_token, renew_bad_token
 from ..people import services as people
 from ..permissions import authorize, can, requires
 from . import bp, services
@@ -42,7 +41,7 @@ def new():
     form.student_id.choices = [(c.id, f"{c.name}（{c.school_class.label}）") for c in children]
     form.category_id.choices = [(0, _("Choose one"))] + [(c.id, c.name) for c in people.categories_of(me.school_id)]
     if request.method == "GET":
-        form.submit_token.data = secrets.token_hex(16)
+        issue_token(form)
         form.contact_phone.data = me.guardian.mobile if me.guardian else ""
     if form.validate_on_submit():
         try:
@@ -53,10 +52,8 @@ def new():
             flash(_("Your request has been sent. The committee office will contact you.") if created
                   else _("This request was already sent; it was not sent twice."), "success")
             return redirect(url_for("help.show", help_id=req.id))
-    elif form.submit_token.errors:
-        # The field is hidden: say so, and give the form a fresh token so sending again works.
-        flash(form.submit_token.errors[0], "error")
-        form.submit_token.data = secrets.token_hex(16)
+    else:
+        renew_bad_token(form)
     return render_template("help/form.html", form=form)
 
 

@@ -1,10 +1,8 @@
-import secrets
 from datetime import datetime
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..errors_domain import DomainError
 from ..extensions import db
@@ -13,9 +11,10 @@ from ..help_requests.models import HelpRequest
 from ..htmx import is_htmx, render
 from ..listing import clean_query, page_arg, paginate, to_id
 from ..menus_common import URGENCY
+from ..menus_forms import issue_token, renew_bad_token
 from ..people import services as people
 from ..people.models import GRADE_NAMES, Student
-from ..permissions import authorize, can, requires, teacher_class_ids
+from ..permissions import authorize, can, requires
 from ..slots import SLOT_CHOICES
 from ..web import SHANGHAI, nav_count
 from . import bp, services
@@ -73,12 +72,8 @@ def _student_choices(place: str):
     class_id = to_id(place[1:]) if place.startswith("c") else None
     if class_id is None:
         return []
-    me = _me()
-    if me.role == "teacher" and class_id not in teacher_class_ids(me):
-        return []
-    students = db.session.scalars(select(Student).where(
-        Student.school_id == me.school_id, Student.class_id == class_id, Student.active.is_(True))
-        .order_by(Student.name_initials, Student.id)).all()
+    # student_list keeps a class teacher to their own classes.
+    students = db.session.scalars(people.student_list(_me(), class_id=class_id)).all()
     return [(s.id, f"{s.name}（{s.student_no}）") for s in students]
 
 
@@ -126,12 +121,6 @@ def _help_request(help_id):
     return authorize("help.manage", db.session.get(HelpRequest, help_id))
 
 
-def _renew_token(form):
-    """A bad or missing submit token: say so (the field is hidden) and give the form a fresh one."""
-    flash(form.submit_token.errors[0], "error")
-    form.submit_token.data = secrets.token_hex(16)
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @requires("needs.raise")
 def new():
@@ -140,7 +129,7 @@ def new():
     help_req = _help_request(to_id(request.values.get("help_id")))
     form = NeedForm()
     if request.method == "GET":
-        form.submit_token.data = secrets.token_hex(16)
+        issue_token(form)
         form.term_id.data = term.id
         student = db.session.get(Student, to_id(request.args.get("student_id")) or 0)
         if help_req is not None:
@@ -160,8 +149,8 @@ def new():
             flash(_("Need saved. It is now on the needs menu.") if created
                   else _("This need was already saved; it was not saved twice."), "success")
             return redirect(url_for("needs.show", need_id=need.id))
-    elif form.submit_token.errors:
-        _renew_token(form)
+    else:
+        renew_bad_token(form)
     return render_template("needs/form.html", form=form, need=None, help_req=help_req, title=_("Raise a need"))
 
 

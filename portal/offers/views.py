@@ -1,5 +1,3 @@
-import secrets
-
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,6 +7,7 @@ from ..extensions import db
 from ..forms_common import show_error
 from ..htmx import is_htmx, render
 from ..listing import clean_query, page_arg, paginate, to_id
+from ..menus_forms import issue_token, renew_bad_token
 from ..people import services as people
 from ..people.forms import EmptyForm
 from ..people.models import Volunteer
@@ -66,7 +65,7 @@ def new():
         return redirect(url_for("offers.index"))
     form = OfferForm()
     if request.method == "GET":
-        form.submit_token.data = secrets.token_hex(16)
+        issue_token(form)
         if hasattr(form, "volunteer_id"):
             form.volunteer_id.data = to_id(request.args.get("volunteer_id"))
     _prepare(form, None)
@@ -80,10 +79,8 @@ def new():
                   else _("Offer saved.") if created else _("This offer was already saved; it was not saved twice."),
                   "success")
             return redirect(url_for("offers.index"))
-    elif form.submit_token.errors:
-        # The field is hidden: say so, and give the form a fresh token so sending again works.
-        flash(form.submit_token.errors[0], "error")
-        form.submit_token.data = secrets.token_hex(16)
+    else:
+        renew_bad_token(form)
     return render_template("offers/form.html", form=form, offer=None,
                            title=_("What I can offer") if me.role == "volunteer" else _("New offer for a volunteer"))
 
