@@ -3,10 +3,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..audit.services import record
-from ..errors_domain import DomainError, saving
+from ..errors_domain import DomainError
 from ..extensions import db
+from ..menus_services import earlier_submit, save_once, usable_category
 from ..models_base import utcnow
-from ..people.models import Category, Student
+from ..people.models import Student
 from .models import HELP_STATUS, HelpRequest
 
 
@@ -33,30 +34,25 @@ def open_count(user) -> int:
 
 def submit(actor, data: dict, submit_token: str) -> tuple[HelpRequest, bool]:
     family = actor.family
-    earlier = db.session.scalar(select(HelpRequest).where(HelpRequest.submit_token == submit_token))
+    earlier = earlier_submit(HelpRequest, submit_token)
     if earlier is not None:
         return earlier, False
     student = db.session.get(Student, data["student_id"] or 0)
     if family is None or student is None or student.family_id != family.id or not student.active:
         raise DomainError(_("Please choose one of your children."), "student_id")
-    category = db.session.get(Category, data["category_id"] or 0)
-    if category is None or category.school_id != actor.school_id or not category.active:
-        raise DomainError(_("Please choose a kind of help from the list."), "category_id")
+    usable_category(actor, data["category_id"], _("Please choose a kind of help from the list."))
     if data["contact_method"] == "电话" and not data["contact_phone"]:
         raise DomainError(_("Please leave a phone number so we can call you."), "contact_phone")
     req = HelpRequest(school_id=actor.school_id, family_id=family.id, submitted_by_id=actor.id,
                       submit_token=submit_token, **data)
-    try:
-        with saving(_("The request could not be sent. Please try again.")):
-            db.session.add(req)
-            db.session.flush()
-            record(actor, "help.submit", req)
-    except DomainError:
-        earlier = db.session.scalar(select(HelpRequest).where(HelpRequest.submit_token == submit_token))
-        if earlier is not None:
-            return earlier, False
-        raise
-    return req, True
+
+    def write():
+        db.session.add(req)
+        db.session.flush()
+        record(actor, "help.submit", req)
+        return req
+
+    return save_once(HelpRequest, submit_token, _("The request could not be sent. Please try again."), write)
 
 
 def answer(actor, req: HelpRequest, reply: str) -> HelpRequest:

@@ -6,9 +6,10 @@ from flask_babel import gettext as _
 from sqlalchemy import case, func, or_, select
 
 from ..audit.services import record
-from ..errors_domain import DomainError, saving
+from ..errors_domain import DomainError
 from ..extensions import db
 from ..listing import int_arg
+from ..menus_services import earlier_submit, save_once, usable_category
 from ..models_base import utcnow
 from ..offers.models import Offer
 from ..people.models import Category, SchoolClass, Student, YoungTeacher, student_tags
@@ -123,9 +124,7 @@ def open_count(user) -> int:
 
 def _check_refs(actor, data: dict):
     """Every referenced row must belong to the actor's school and be theirs to use."""
-    category = db.session.get(Category, data["category_id"] or 0)
-    if category is None or category.school_id != actor.school_id or not category.active:
-        raise DomainError(_("Please choose a category from the list."), "category_id")
+    usable_category(actor, data["category_id"])
     if data.get("young_teacher_id"):
         if not can(actor, "needs.manage"):
             raise DomainError(_("Only the committee office raises needs for young teachers."), "young_teacher_id")
@@ -145,10 +144,9 @@ def save_need(actor, need: Need | None, data: dict, term, submit_token: str | No
 
     A need made from a help request marks that request as taken on, in the same transaction.
     """
-    if need is None and submit_token:
-        earlier = db.session.scalar(select(Need).where(Need.submit_token == submit_token))
-        if earlier is not None:
-            return earlier, False
+    earlier = earlier_submit(Need, submit_token) if need is None else None
+    if earlier is not None:
+        return earlier, False
     if help_request is not None and help_request.status != "new":
         raise DomainError(_("This help request has already been handled."))
     student, teacher = _check_refs(actor, data)
@@ -161,21 +159,18 @@ def save_need(actor, need: Need | None, data: dict, term, submit_token: str | No
     need.term_id = term.id
     for key in ("category_id", "detail", "skills", "urgency", "slots", "modes"):
         setattr(need, key, data[key])
-    try:
-        with saving(_("The need could not be saved. Please try again.")):
-            db.session.add(need)
-            db.session.flush()
-            record(actor, "need.create" if creating else "need.update", need)
-            if creating and help_request is not None:
-                _take_on(actor, help_request, need)
-    except DomainError:
-        # Two identical submits raced: the other one won, and it is the same need.
-        if creating and submit_token:
-            earlier = db.session.scalar(select(Need).where(Need.submit_token == submit_token))
-            if earlier is not None:
-                return earlier, False
-        raise
-    return need, creating
+
+    def write():
+        db.session.add(need)
+        db.session.flush()
+        record(actor, "need.create" if creating else "need.update", need)
+        if creating and help_request is not None:
+            _take_on(actor, help_request, need)
+        return need
+
+    saved, fresh = save_once(Need, submit_token if creating else None,
+                             _("The need could not be saved. Please try again."), write)
+    return saved, fresh and creating
 
 
 def _take_on(actor, help_request, need):

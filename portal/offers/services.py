@@ -5,10 +5,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from ..audit.services import record
-from ..errors_domain import DomainError, saving
+from ..errors_domain import DomainError
 from ..extensions import db
 from ..listing import int_arg
-from ..people.models import Category, Volunteer
+from ..menus_services import earlier_submit, save_once, usable_category
+from ..people.models import Volunteer
 from .models import OFFER_STATUS, Offer
 
 SORTS = ("new", "free", "name")
@@ -80,17 +81,14 @@ def active_count(user) -> int:
 def save_offer(actor, offer: Offer | None, volunteer: Volunteer | None, data: dict,
                submit_token: str | None = None) -> tuple[Offer, bool]:
     """Create or update an offer; a volunteer only for themself, staff on anyone's behalf."""
-    if offer is None and submit_token:
-        earlier = db.session.scalar(select(Offer).where(Offer.submit_token == submit_token))
-        if earlier is not None:
-            return earlier, False
+    earlier = earlier_submit(Offer, submit_token) if offer is None else None
+    if earlier is not None:
+        return earlier, False
     if actor.role == "volunteer":
         volunteer = actor.volunteer
     if volunteer is None or volunteer.school_id != actor.school_id or not volunteer.active:
         raise DomainError(_("Please choose a volunteer from the list."), "volunteer_id")
-    category = db.session.get(Category, data["category_id"] or 0)
-    if category is None or category.school_id != actor.school_id or not category.active:
-        raise DomainError(_("Please choose a category from the list."), "category_id")
+    usable_category(actor, data["category_id"])
     if offer is not None and data["capacity"] < offer.used:
         raise DomainError(_("%(used)d people are already paired with this offer; the capacity cannot be lower.",
                             used=offer.used), "capacity")
@@ -105,18 +103,16 @@ def save_offer(actor, offer: Offer | None, volunteer: Volunteer | None, data: di
     if "status" in data:
         offer.status = data["status"]
     action = ("offer.create" if creating else "offer.update") + (".on_behalf" if on_behalf else "")
-    try:
-        with saving(_("The offer could not be saved. Please try again.")):
-            db.session.add(offer)
-            db.session.flush()
-            record(actor, action, offer, f"volunteer={volunteer.id}")
-    except DomainError:
-        if creating and submit_token:
-            earlier = db.session.scalar(select(Offer).where(Offer.submit_token == submit_token))
-            if earlier is not None:
-                return earlier, False
-        raise
-    return offer, creating
+
+    def write():
+        db.session.add(offer)
+        db.session.flush()
+        record(actor, action, offer, f"volunteer={volunteer.id}")
+        return offer
+
+    saved, fresh = save_once(Offer, submit_token if creating else None,
+                             _("The offer could not be saved. Please try again."), write)
+    return saved, fresh and creating
 
 
 def set_status(actor, offer: Offer, status: str) -> Offer:
