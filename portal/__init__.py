@@ -56,10 +56,13 @@ def create_app(config=None):
     from .home.views import bp as home_bp
     from .imports.views import bp as imports_bp
     from .needs.views import bp as needs_bp
+    from .matching.views import bp as matching_bp
     from .offers.views import bp as offers_bp
+    from .pairs.views import bp as pairs_bp
     from .people.views import bp as people_bp
 
-    for bp in (auth_bp, home_bp, people_bp, needs_bp, offers_bp, help_bp, imports_bp, audit_bp):
+    for bp in (auth_bp, home_bp, people_bp, needs_bp, offers_bp, help_bp, imports_bp, matching_bp, pairs_bp,
+               audit_bp):
         app.register_blueprint(bp)
 
     from . import cli, errors, permissions

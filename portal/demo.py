@@ -1,6 +1,7 @@
 """A believable demo school in Chinese, and a district's worth of them for benchmarks."""
 import random
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import insert, select
 
@@ -8,7 +9,9 @@ from .auth.models import User
 from .auth.services import hash_password
 from .extensions import db
 from .needs.models import Need
+from .hours.models import HourEntry
 from .offers.models import Offer
+from .pairs.models import Pair, PairNeed, PairVolunteer, Visit
 from .people.models import (
     DEFAULT_CATEGORIES,
     DEFAULT_SUPPORT_TAGS,
@@ -145,6 +148,7 @@ def seed(scale="school", seed_value=2026):
             db.session.flush()
         _consents_and_tags(school.id, rng, tags, tagged, recorder.id)
         _menus(school.id, rng, student_ids, vol_ids, recorder.id)
+        _pairs(school.id, rng, recorder.id, vol_ids[0] if index == 0 else None)
         db.session.commit()
 
 
@@ -222,3 +226,53 @@ def _menus(sid, rng, student_ids, vol_ids, creator_id):
 
 def _random_slots(rng):
     return sum({slot_bit(rng.randrange(7), rng.randrange(3)) for _ in range(rng.randint(1, 4))})
+
+
+VISIT_TEXTS = ("一起复习了本周的数学作业，订正错题", "聊了聊在校情况，孩子比上次开朗", "电话了解近况，提醒按时作息",
+               "家访，和祖辈交流了陪伴方法", "讲了一个革命故事，布置了读书任务")
+
+
+def _pairs(sid, rng, creator_id, demo_volunteer_id):
+    """A pair for each need marked matched, with visits spread so some are due for follow-up."""
+    today = date.today()
+    offers = db.session.scalars(select(Offer).where(Offer.school_id == sid, Offer.status == "active")
+                                .order_by(Offer.id)).all()
+    if demo_volunteer_id and not any(o.volunteer_id == demo_volunteer_id for o in offers):
+        first = offers[0]
+        offers.insert(0, Offer(school_id=sid, volunteer_id=demo_volunteer_id, category_id=first.category_id,
+                               skills="数学, 语文", slots=first.slots, modes=3, capacity=2, entered_by_id=creator_id,
+                               on_behalf=True))
+        db.session.add(offers[0])
+    matched = db.session.scalars(select(Need).where(Need.school_id == sid, Need.status == "matched",
+                                                    Need.student_id.is_not(None)).order_by(Need.id)).all()
+    for need in matched:
+        # The demo volunteer gets the first pairs, so their home page has something to show.
+        fits = [o for o in offers if o.used < o.capacity and (o.category_id == need.category_id
+                                                              or o.volunteer_id == demo_volunteer_id)]
+        if not fits:
+            need.status = "open"
+            continue
+        offer = fits[0] if fits[0].volunteer_id == demo_volunteer_id else rng.choice(fits)
+        offer.used += 1
+        started = today - timedelta(days=rng.randint(15, 80))
+        pair = Pair(school_id=sid, kind="one_to_one", status="active", term_id=need.term_id, started_on=started,
+                    created_by_id=creator_id)
+        db.session.add(pair)
+        db.session.flush()
+        db.session.add_all([PairNeed(pair_id=pair.id, need_id=need.id),
+                            PairVolunteer(pair_id=pair.id, volunteer_id=offer.volunteer_id, offer_id=offer.id)])
+        day = started
+        while True:
+            day += timedelta(days=rng.randint(5, 25))
+            if day > today:
+                break
+            visit = Visit(school_id=sid, pair_id=pair.id, volunteer_id=offer.volunteer_id, visited_on=day,
+                          mode=rng.choice(("talk", "talk", "phone", "home")), hours=Decimal(rng.choice(("1", "1.5", "2"))),
+                          content=rng.choice(VISIT_TEXTS), follow_up=rng.choice(("", "下次检查错题本", "下周家访一次")),
+                          recorded_by_id=creator_id)
+            db.session.add(visit)
+            db.session.flush()
+            db.session.add(HourEntry(school_id=sid, volunteer_id=offer.volunteer_id, worked_on=day, hours=visit.hours,
+                                     pair_id=pair.id, visit_id=visit.id, note=visit.content, entered_by_id=creator_id,
+                                     on_behalf=True))
+            pair.last_visit_on = day

@@ -37,6 +37,11 @@ RULES = {
     "help.submit": {"parent"},
     "help.view": STAFF | {"parent"},
     "help.manage": STAFF,
+    "matching.use": STAFF,
+    "pairs.view": STAFF | {"teacher", "volunteer"},
+    "pairs.manage": STAFF,
+    "pairs.confirm": STAFF | {"volunteer"},
+    "visits.record": STAFF | {"volunteer"},
 }
 
 # Roles only an admin may hand out or edit.
@@ -64,6 +69,7 @@ def visible(user, obj) -> bool:
     from .help_requests.models import HelpRequest
     from .needs.models import Need
     from .offers.models import Offer
+    from .pairs.models import Pair, Visit
     from .people.models import Student
 
     if isinstance(obj, Student) and user.role == "teacher":
@@ -72,9 +78,23 @@ def visible(user, obj) -> bool:
         return obj.student is not None and obj.student.class_id in teacher_class_ids(user)
     if isinstance(obj, Offer) and user.role == "volunteer":
         return user.volunteer_id is not None and obj.volunteer_id == user.volunteer_id
+    if isinstance(obj, Visit):
+        return visible(user, obj.pair) and (user.role != "volunteer" or obj.volunteer_id in pair_volunteer_ids(obj.pair))
+    if isinstance(obj, Pair) and user.role == "teacher":
+        classes = teacher_class_ids(user)
+        return any(n.student is not None and n.student.class_id in classes for n in obj.needs)
+    if isinstance(obj, Pair) and user.role == "volunteer":
+        return user.volunteer_id is not None and user.volunteer_id in pair_volunteer_ids(obj)
+    if isinstance(obj, Pair) and user.role == "parent":
+        return False
     if isinstance(obj, HelpRequest) and user.role == "parent":
         return user.guardian is not None and obj.family_id == user.guardian.family_id
     return True
+
+
+def pair_volunteer_ids(pair) -> set[int]:
+    """Volunteers in a pair now; one who left sees it no more."""
+    return {m.volunteer_id for m in pair.current_members}
 
 
 def teacher_class_ids(user) -> set[int]:

@@ -29,6 +29,8 @@ NAV = (
     (_l("Needs"), "needs.index", "needs.view", "needs"),
     (_l("Offers"), "offers.index", "offers.view", "offers"),
     (_l("Help requests"), "help.index", "help.view", "help"),
+    (_l("Matching"), "matching.index", "matching.use", None),
+    (_l("Pairs"), "pairs.index", "pairs.view", "pairs"),
     (_l("Board"), "needs.board", "menus.board", None),
     (_l("Students"), "people.students", "students.view", None),
     (_l("People"), "people.index", "people.manage", None),
@@ -38,13 +40,17 @@ NAV = (
 
 
 def nav_count(key: str, user) -> int:
-    """Needs waiting, offers available, help requests not yet handled (for staff) or open (for a parent)."""
+    """Needs waiting, offers available, pairs without a visit for 14 days, help requests not yet handled
+    (for staff) or open (for a parent)."""
     if key == "needs":
         from .needs.services import open_count
         return open_count(user)
     if key == "offers":
         from .offers.services import active_count
         return active_count(user)
+    if key == "pairs":
+        from .pairs.services import due_count
+        return due_count(user, datetime.now(SHANGHAI).date())
     from .help_requests.services import open_count as help_count
     return help_count(user)
 

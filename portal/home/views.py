@@ -1,11 +1,15 @@
+from datetime import datetime
+
 from flask import jsonify, render_template
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..database import ping
+from ..pairs.services import due_count, follow_ups, pairs_of_volunteer
 from ..extensions import db
 from ..people.models import Family, SchoolClass, Student, Volunteer
 from ..permissions import public, requires
+from ..web import SHANGHAI
 from . import bp
 
 
@@ -19,7 +23,10 @@ def index():
                            ("classes", SchoolClass)):
             counts[key] = db.session.scalar(
                 select(func.count()).select_from(model).where(model.school_id == me.school_id, model.active.is_(True)))
-    return render_template("home/index.html", counts=counts)
+    my_pairs = pairs_of_volunteer(me.volunteer_id) if me.role == "volunteer" and me.volunteer_id else []
+    notes = follow_ups(me.volunteer_id, [p.id for p in my_pairs]) if my_pairs else {}
+    due = due_count(me, datetime.now(SHANGHAI).date()) if me.role in ("admin", "coordinator", "teacher") else 0
+    return render_template("home/index.html", counts=counts, my_pairs=my_pairs, notes=notes, due=due)
 
 
 @bp.route("/my/family")

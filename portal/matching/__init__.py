@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("matching", __name__, url_prefix="/matching")

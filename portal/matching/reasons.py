@@ -1,0 +1,36 @@
+"""The scorer's reasons in words: 同类别; 科目：数学; 时间重合：周三下午 …"""
+from flask_babel import gettext as _
+
+from ..menus_common import URGENCY
+
+
+def reason_text(code: str, params: dict) -> str:
+    if code == "category":
+        return _("Same category")
+    if code == "related":
+        return _("Related category: %(name)s", **params)
+    if code == "skills":
+        return _("Subjects: %(skills)s", **params)
+    if code == "slots":
+        return _("Common time: %(slots)s", **params)
+    if code == "any_time":
+        return _("Any time suits")
+    if code == "remote":
+        return _("By phone or online, so no common time is needed")
+    if code == "mode":
+        return _("How: %(modes)s", **params)
+    if code == "urgent":
+        return _("Urgency: %(level)s", level=URGENCY.get(params.get("level"), ""))
+    if code == "priority":
+        return _("Priority student")
+    if code == "places":
+        return _("Places left %(free)d/%(capacity)d", **params)
+    if code == "load":
+        return _("Current load: %(pairs)d pairs", **params)
+    if code == "continuity":
+        return _("Paired before, it went well")
+    return code
+
+
+def reasons_text(reasons) -> list[str]:
+    return [reason_text(code, params or {}) for code, params in reasons]

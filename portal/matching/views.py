@@ -1,0 +1,169 @@
+from datetime import datetime
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..errors_domain import DomainError
+from ..extensions import db
+from ..htmx import is_htmx, render
+from ..listing import clean_query, page_arg, paginate
+from ..menus_forms import issue_token, renew_bad_token
+from ..needs.models import Need
+from ..needs.services import NeedFilters, need_list
+from ..offers.models import Offer
+from ..pairs import services as pairs
+from ..pairs.forms import CreateForm
+from ..people import services as people
+from ..permissions import authorize, requires
+from ..web import SHANGHAI, nav_count
+from . import bp, services
+from .models import MatchPlan, Proposal
+from .reasons import reasons_text
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _today():
+    return datetime.now(SHANGHAI).date()
+
+
+@bp.app_template_filter("reasons")
+def _reasons(reasons):
+    return reasons_text(reasons)
+
+
+@bp.route("/")
+@requires("matching.use")
+def index():
+    f = NeedFilters.from_args(request.args, clean_query)
+    f.status, f.sort = "open", request.args.get("sort") if request.args.get("sort") in ("new", "waiting") else "urgency"
+    pagination = paginate(need_list(_me(), f), page_arg(request.args), current_app.config["PAGE_SIZE"])
+    categories = [(c.id, c.name) for c in people.categories_of(current_user.school_id, active_only=False)]
+    return render("matching/index.html", "matching/_needs.html", pagination=pagination, f=f, categories=categories,
+                  plan=services.latest_plan(current_user.school_id))
+
+
+def _create_form():
+    form = CreateForm()
+    if request.method == "GET":
+        issue_token(form)
+    return form
+
+
+@bp.route("/needs/<int:need_id>", methods=["GET", "POST"])
+@requires("matching.use")
+def need(need_id):
+    """Suggestions for one need; ticking one volunteer makes 一对一, several make 多对一 (二帮一 …)."""
+    need = authorize("matching.use", db.session.get(Need, need_id))
+    form = _create_form()
+    if form.validate_on_submit():
+        chosen = [o for o in (db.session.get(Offer, i) for i in dict.fromkeys(form.chosen.data or [])) if o]
+        if not chosen:
+            flash(_("Please tick at least one volunteer."), "error")
+        else:
+            try:
+                pair, created = pairs.create_pair(_me(), [need], chosen, _today(), form.submit_token.data)
+            except DomainError as err:
+                flash(err.message, "error")
+            else:
+                flash(_("Pair made. The volunteer sees it on their home page.") if created
+                      else _("This pair was already made; it was not made twice."), "success")
+                return redirect(url_for("pairs.show", pair_id=pair.id))
+    else:
+        renew_bad_token(form)
+    rows = services.suggestions(need) if need.status == "open" else []
+    return render_template("matching/need.html", need=need, rows=rows, form=form,
+                           earlier=pairs.pairs_of_need(need))
+
+
+@bp.route("/offers/<int:offer_id>", methods=["GET", "POST"])
+@requires("matching.use")
+def offer(offer_id):
+    """Needs one offer suits best; ticking several makes a small group (一对多)."""
+    offer = authorize("matching.use", db.session.get(Offer, offer_id))
+    form = _create_form()
+    if form.validate_on_submit():
+        chosen = [n for n in (db.session.get(Need, i) for i in dict.fromkeys(form.chosen.data or [])) if n]
+        if not chosen:
+            flash(_("Please tick at least one need."), "error")
+        else:
+            try:
+                pair, created = pairs.create_pair(_me(), chosen, [offer], _today(), form.submit_token.data)
+            except DomainError as err:
+                flash(err.message, "error")
+            else:
+                flash(_("Pair made. The volunteer sees it on their home page.") if created
+                      else _("This pair was already made; it was not made twice."), "success")
+                return redirect(url_for("pairs.show", pair_id=pair.id))
+    else:
+        renew_bad_token(form)
+    return render_template("matching/offer.html", offer=offer, rows=services.needs_for_offer(offer), form=form)
+
+
+@bp.route("/plans", methods=["POST"])
+@requires("matching.use")
+def make_plan():
+    plan = services.make_plan(_me())
+    return redirect(url_for("matching.plan", plan_id=plan.id))
+
+
+def _plan(plan_id):
+    return authorize("matching.use", db.session.get(MatchPlan, plan_id))
+
+
+@bp.route("/plans/<int:plan_id>")
+@requires("matching.use")
+def plan(plan_id):
+    plan = _plan(plan_id)
+    proposals = db.session.scalars(
+        select(Proposal).options(selectinload(Proposal.need).selectinload(Need.student),
+                                 selectinload(Proposal.need).selectinload(Need.category),
+                                 selectinload(Proposal.offer).selectinload(Offer.volunteer))
+        .where(Proposal.plan_id == plan.id).order_by(Proposal.score.desc(), Proposal.id)).all()
+    return render("matching/plan.html", "matching/_proposals.html", plan=plan, proposals=proposals,
+                  latest=services.latest_plan(current_user.school_id))
+
+
+def _proposal(proposal_id):
+    return authorize("matching.use", db.session.get(Proposal, proposal_id))
+
+
+def _decided(proposal):
+    if is_htmx():
+        return render_template("matching/_proposal_response.html", p=proposal,
+                               open_count=nav_count("needs", current_user))
+    return redirect(url_for("matching.plan", plan_id=proposal.plan_id))
+
+
+@bp.route("/proposals/<int:proposal_id>/accept", methods=["POST"])
+@requires("matching.use")
+def accept(proposal_id):
+    proposal = _proposal(proposal_id)
+    services.accept(_me(), proposal, _today())
+    return _decided(proposal)
+
+
+@bp.route("/proposals/<int:proposal_id>/reject", methods=["POST"])
+@requires("matching.use")
+def reject(proposal_id):
+    proposal = _proposal(proposal_id)
+    services.reject(_me(), proposal)
+    return _decided(proposal)
+
+
+@bp.route("/plans/<int:plan_id>/accept-all", methods=["POST"])
+@requires("matching.use")
+def accept_all(plan_id):
+    plan = _plan(plan_id)
+    made, failed = services.accept_all(_me(), plan, _today())
+    flash(_("%(made)d pairs made.", made=made) + (
+        " " + _("%(failed)d could not be made; see the rows marked.", failed=failed) if failed else ""),
+        "success" if not failed else "warning")
+    return redirect(url_for("matching.plan", plan_id=plan.id))
+
+

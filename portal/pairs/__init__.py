@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("pairs", __name__, url_prefix="/pairs")
