@@ -87,8 +87,14 @@ def cn_datetime(value):
     return f"{cn_date(local)} {local:%H:%M}"
 
 
+def hours_text(value) -> str:
+    """2.0 → "2", 1.50 → "1.5"."""
+    return f"{value:f}".rstrip("0").rstrip(".") if "." in f"{value:f}" else f"{value:f}"
+
+
 def init_app(app):
     app.jinja_env.filters["cn_date"] = cn_date
+    app.jinja_env.filters["hours"] = hours_text
     app.jinja_env.filters["cn_datetime"] = cn_datetime
     app.jinja_env.filters["slots_text"] = slots_text
     app.jinja_env.filters["modes_text"] = modes_text

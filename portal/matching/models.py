@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..models_base import SchoolScoped, utcnow
 
-PROPOSAL_STATUS = {"staged": _l("Proposed"), "accepted": _l("Accepted"), "rejected": _l("Rejected"),
+PROPOSAL_STATUS = {"staged": _l("Proposed"), "accepted": _l("Accepted"), "rejected": _l("Not taken"),
                    "failed": _l("Could not be paired"), "stale": _l("Replaced by a newer plan")}
 
 

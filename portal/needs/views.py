@@ -12,6 +12,7 @@ from ..htmx import is_htmx, render
 from ..listing import clean_query, page_arg, paginate, to_id
 from ..menus_common import URGENCY
 from ..menus_forms import issue_token, renew_bad_token
+from ..pairs.services import pairs_of_need
 from ..people import services as people
 from ..people.models import GRADE_NAMES, Student
 from ..permissions import authorize, can, requires
@@ -162,7 +163,7 @@ def show(need_id):
     sensitive = student is not None and can(current_user, "students.sensitive", student) and bool(student.support_tags)
     if sensitive:
         people.view_sensitive(_me(), student)
-    return render_template("needs/show.html", need=need, sensitive=sensitive)
+    return render_template("needs/show.html", need=need, sensitive=sensitive, pairs=pairs_of_need(need))
 
 
 @bp.context_processor

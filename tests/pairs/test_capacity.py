@@ -1,0 +1,176 @@
+"""Offer capacity holds when coordinators confirm pairs at the same moment (SQLite and PostgreSQL)."""
+import re
+import threading
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select
+
+from portal.errors_domain import DomainError
+from portal.extensions import db
+from portal.needs.models import Need
+from portal.offers.models import Offer
+from portal.pairs.models import Pair, PairNeed, PairVolunteer
+from portal.pairs.services import create_pair
+from portal.web import SHANGHAI
+from tests import factories
+from tests.conftest import Client
+from tests.factories import zh
+from tests.helpers import audits, count, menu_categories, post_at_once
+
+TODAY = datetime.now(SHANGHAI).date()
+
+
+def _token(html):
+    return re.search(r'name="submit_token"[^>]*value="([0-9a-f]{32})"', html).group(1)
+
+
+def _coordinators(app, world, n):
+    """n browsers, each logged in as its own coordinator of the school."""
+    names = ["coordinator"] + [factories.user(world.school, "coordinator", f"coord{i + 2}").username
+                               for i in range(n - 1)]
+    clients = []
+    for name in names:
+        c = Client(app)
+        assert c.login(name).status_code == 302
+        clients.append(c)
+    return clients
+
+
+def _form(c, need_id, offer_id):
+    """What the coordinator's page for one need would send when one volunteer is ticked."""
+    url = f"/matching/needs/{need_id}"
+    page = c.get(url).get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    return {"chosen": [str(offer_id)], "submit_token": _token(page), "csrf_token": csrf}
+
+
+def _needs(world, cats, n):
+    coord = world.users["coordinator"]
+    pupils = [world.pupil, world.stranger] + [factories.student(world.own_class, f"学生{i}") for i in range(n - 2)]
+    return [factories.need(p, cats.study, coord) for p in pupils[:n]]
+
+
+def _post_each(clients, urls, payloads):
+    """helpers.post_at_once for requests that go to different URLs: each tab posts to its own need."""
+    barrier, responses = threading.Barrier(len(clients)), [None] * len(clients)
+
+    def post(i):
+        barrier.wait()
+        responses[i] = clients[i].http._client.post(urls[i], data=payloads[i])
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(clients))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    db.session.expire_all()
+    return responses
+
+
+def test_two_coordinators_take_the_last_place_of_one_offer_for_different_needs(app, world):
+    cats = menu_categories(world)
+    first, second = _needs(world, cats, 2)
+    offer = factories.offer(world.volunteer, cats.study, world.users["coordinator"], capacity=1)
+    tabs = _coordinators(app, world, 2)
+    payloads = [_form(tabs[0], first.id, offer.id), _form(tabs[1], second.id, offer.id)]
+    responses = _post_each(tabs, [f"/matching/needs/{first.id}", f"/matching/needs/{second.id}"], payloads)
+
+    assert sorted(r.status_code for r in responses) == [200, 302], [r.status_code for r in responses]
+    assert count(Pair) == 1 and count(PairNeed) == 1 and count(PairVolunteer) == 1
+    offer = db.session.get(Offer, offer.id)
+    assert offer.used == 1 == offer.capacity
+    won = db.session.scalar(select(PairNeed.need_id))
+    lost = second if won == first.id else first
+    assert db.session.get(Need, won).status == "matched"
+    assert db.session.get(Need, lost.id).status == "open"
+    loser = next(r for r in responses if r.status_code == 200).get_data(as_text=True)
+    assert zh("%(name)s has no free place left in this offer.", name=world.volunteer.name) in loser
+    assert len(audits("pair.create")) == 1
+
+
+def test_one_need_confirmed_twice_with_different_offers_at_once_makes_one_pair(app, world):
+    cats = menu_categories(world)
+    need = factories.need(world.pupil, cats.study, world.users["coordinator"])
+    other = factories.volunteer(world.school, "李桂英")
+    offers = [factories.offer(v, cats.study, world.users["coordinator"], capacity=1) for v in (world.volunteer, other)]
+    tabs = _coordinators(app, world, 2)
+    url = f"/matching/needs/{need.id}"
+    responses = post_at_once(tabs, url, [_form(tabs[i], need.id, offers[i].id) for i in range(2)])
+
+    assert sorted(r.status_code for r in responses) == [200, 302]
+    assert count(Pair) == 1 and count(PairNeed) == 1 and count(PairVolunteer) == 1
+    taken = db.session.scalar(select(PairVolunteer.offer_id))
+    assert sorted(db.session.get(Offer, o.id).used for o in offers) == [0, 1]
+    assert db.session.get(Offer, taken).used == 1
+    assert db.session.get(Need, need.id).status == "matched"
+    loser = next(r for r in responses if r.status_code == 200).get_data(as_text=True)
+    assert zh("The need of %(name)s has just been matched or closed.", name=world.pupil.name) in loser \
+        or zh("The need of %(name)s is no longer waiting.", name=world.pupil.name) in loser
+
+
+def test_four_requests_for_an_offer_with_two_places_make_two_pairs(app, world):
+    cats = menu_categories(world)
+    needs = _needs(world, cats, 4)
+    offer = factories.offer(world.volunteer, cats.study, world.users["coordinator"], capacity=2)
+    tabs = _coordinators(app, world, 4)
+    payloads = [_form(tabs[i], needs[i].id, offer.id) for i in range(4)]
+    responses = _post_each(tabs, [f"/matching/needs/{n.id}" for n in needs], payloads)
+
+    assert sorted(r.status_code for r in responses) == [200, 200, 302, 302]
+    assert count(Pair) == 2 and count(PairNeed) == 2 and count(PairVolunteer) == 2
+    offer = db.session.get(Offer, offer.id)
+    assert offer.used == 2 == offer.capacity
+    statuses = sorted(db.session.get(Need, n.id).status for n in needs)
+    assert statuses == ["matched", "matched", "open", "open"]
+    paired = set(db.session.scalars(select(PairNeed.need_id)))
+    assert {n.id for n in needs if db.session.get(Need, n.id).status == "matched"} == paired
+    for r in responses:
+        if r.status_code == 200:
+            assert zh("%(name)s has no free place left in this offer.", name=world.volunteer.name) in \
+                r.get_data(as_text=True)
+
+
+def test_a_full_offer_refuses_the_pair_and_nothing_is_half_saved(world):
+    cats = menu_categories(world)
+    coord = world.users["coordinator"]
+    need = factories.need(world.pupil, cats.study, coord)
+    offer = factories.offer(world.volunteer, cats.study, coord, capacity=1, used=1)
+    with pytest.raises(DomainError) as err:
+        create_pair(coord, [need], [offer], TODAY, "a" * 32)
+    assert err.value.message == zh("%(name)s has no free place left in this offer.", name=world.volunteer.name)
+    assert err.value.field == "offer_ids"
+    db.session.expire_all()
+    assert count(Pair) == 0 and count(PairNeed) == 0 and count(PairVolunteer) == 0
+    assert db.session.get(Need, need.id).status == "open"
+    assert db.session.get(Offer, offer.id).used == 1
+    assert audits("pair.create") == []
+
+
+def test_a_group_pair_needs_a_place_per_need_and_saves_nothing_when_short(world):
+    """One volunteer for two needs takes two places: with one left, neither need is claimed."""
+    cats = menu_categories(world)
+    coord = world.users["coordinator"]
+    needs = _needs(world, cats, 2)
+    offer = factories.offer(world.volunteer, cats.study, coord, capacity=2, used=1)
+    with pytest.raises(DomainError):
+        create_pair(coord, needs, [offer], TODAY)
+    db.session.expire_all()
+    assert count(Pair) == 0 and count(PairNeed) == 0
+    assert [db.session.get(Need, n.id).status for n in needs] == ["open", "open"]
+    assert db.session.get(Offer, offer.id).used == 1
+
+
+def test_the_second_offer_being_full_undoes_the_first_offers_place(world):
+    """多对一: both offers must have a place; when the second has none the first keeps its place free."""
+    cats = menu_categories(world)
+    coord = world.users["coordinator"]
+    need = factories.need(world.pupil, cats.study, coord)
+    free = factories.offer(world.volunteer, cats.study, coord, capacity=1)
+    full = factories.offer(factories.volunteer(world.school, "李桂英"), cats.study, coord, capacity=1, used=1)
+    with pytest.raises(DomainError):
+        create_pair(coord, [need], [free, full], TODAY)
+    db.session.expire_all()
+    assert count(Pair) == 0 and count(PairVolunteer) == 0
+    assert db.session.get(Offer, free.id).used == 0
+    assert db.session.get(Need, need.id).status == "open"
