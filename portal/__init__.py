@@ -27,6 +27,9 @@ def create_app(config=None):
         instance_path=str(INSTANCE_DIR),
     )
     app.config.from_object(config or Config)
+    from .listing import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
@@ -55,8 +58,8 @@ def create_app(config=None):
     from .help_requests.views import bp as help_bp
     from .home.views import bp as home_bp
     from .imports.views import bp as imports_bp
-    from .needs.views import bp as needs_bp
     from .matching.views import bp as matching_bp
+    from .needs.views import bp as needs_bp
     from .offers.views import bp as offers_bp
     from .pairs.views import bp as pairs_bp
     from .people.views import bp as people_bp

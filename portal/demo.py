@@ -8,8 +8,8 @@ from sqlalchemy import insert, select
 from .auth.models import User
 from .auth.services import hash_password
 from .extensions import db
-from .needs.models import Need
 from .hours.models import HourEntry
+from .needs.models import Need
 from .offers.models import Offer
 from .pairs.models import Pair, PairNeed, PairVolunteer, Visit
 from .people.models import (

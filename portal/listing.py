@@ -1,6 +1,8 @@
 """Search text, ids from requests and pagination shared by every list page."""
 import re
 
+from werkzeug.routing import IntegerConverter
+
 from .extensions import db
 
 MAX_ID = 2**31 - 1  # the largest id both databases store in an integer column
@@ -21,6 +23,14 @@ def to_id(value) -> int | None:
     else:
         return None
     return number if 0 < number <= MAX_ID else None
+
+
+class IdConverter(IntegerConverter):
+    """<int:…> in a route: a number no integer column can hold matches no route (404), not a database error."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def int_arg(args, name: str) -> int | None:

@@ -31,6 +31,15 @@ def test_huge_or_strange_numbers_in_urls(login_as, url):
     assert r.status_code == 200, url
 
 
+@pytest.mark.parametrize("url", [
+    f"/needs/{HUGE}", f"/needs/{2**31}/card", f"/offers/{HUGE}/edit", f"/help/{HUGE}", f"/pairs/{HUGE}",
+    f"/matching/needs/{HUGE}", f"/matching/plans/{2**31}", f"/people/student/{HUGE}",
+])
+def test_huge_ids_in_the_path_are_not_found(login_as, url):
+    """PostgreSQL refused such numbers with an error page (500) before."""
+    assert login_as("coordinator").get(url).status_code == 404
+
+
 @pytest.mark.parametrize("url, field", [
     ("/needs/new", "category_id"), ("/needs/new", "term_id"), ("/needs/new", "student_id"),
     ("/offers/new", "volunteer_id"), ("/offers/new", "category_id"),

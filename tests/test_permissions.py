@@ -30,6 +30,10 @@ STAFF_TEACHER = {"admin": 200, "coordinator": 200, "teacher": 200, "volunteer": 
 OTHER_SCHOOL = {"admin": 404, "coordinator": 404, "teacher": 403, "volunteer": 403, "parent": 403}
 OFFERS = {"admin": 200, "coordinator": 200, "teacher": 403, "volunteer": 200, "parent": 403}
 HELP = {"admin": 200, "coordinator": 200, "teacher": 403, "volunteer": 403, "parent": 200}
+PAIRS = {"admin": 200, "coordinator": 200, "teacher": 200, "volunteer": 200, "parent": 403}
+VISITS = {"admin": 200, "coordinator": 200, "teacher": 403, "volunteer": 200, "parent": 403}
+STAFF_MOVES = {"admin": 302, "coordinator": 302, "teacher": 403, "volunteer": 403, "parent": 403}
+FAR = {"admin": 404, "coordinator": 404}
 
 # (method, url with {placeholders}, expected status per role; anonymous is always sent to the login page)
 MATRIX = [
@@ -128,6 +132,37 @@ MATRIX = [
     ("POST", "/help/{help}", {**HELP, "parent": 302}),  # staff: the empty answer comes back; a parent cannot answer
     ("POST", "/help/{other_help}", {**HELP, "parent": 404}),
     ("POST", "/help/{far_help}", {**HELP, "admin": 404, "coordinator": 404, "parent": 404}),
+    # --- matching and pairs (issue 5) ---
+    ("GET", "/matching/", STAFF_ONLY),
+    ("GET", "/matching/?category_id=1&sort=waiting", STAFF_ONLY),
+    ("GET", "/matching/needs/{need}", STAFF_ONLY),
+    ("GET", "/matching/needs/{far_need}", {**STAFF_ONLY, **FAR}),
+    ("POST", "/matching/needs/{need}", STAFF_ONLY),  # nothing ticked: the page comes back with a message
+    ("GET", "/matching/offers/{offer}", STAFF_ONLY),
+    ("GET", "/matching/offers/{far_offer}", {**STAFF_ONLY, **FAR}),
+    ("POST", "/matching/plans", STAFF_MOVES),
+    ("GET", "/matching/plans/{plan}", STAFF_ONLY),
+    ("GET", "/matching/plans/{far_plan}", {**STAFF_ONLY, **FAR}),
+    ("POST", "/matching/proposals/{proposal}/reject", STAFF_MOVES),
+    ("POST", "/matching/proposals/{far_proposal}/accept", {**STAFF_MOVES, **FAR}),
+    ("POST", "/matching/plans/{plan}/accept-all", STAFF_MOVES),
+    ("GET", "/pairs/", PAIRS),
+    ("GET", "/pairs/?follow=due&status=all&kind=one_to_one", PAIRS),
+    ("GET", "/pairs/{pair}", PAIRS),
+    ("GET", "/pairs/{other_pair}", {**PAIRS, "teacher": 404, "volunteer": 404}),
+    ("GET", "/pairs/{far_pair}", {**PAIRS, **FAR, "teacher": 404, "volunteer": 404}),
+    ("GET", "/pairs/{pair}/visits/new", VISITS),
+    ("GET", "/pairs/{other_pair}/visits/new", {**VISITS, "volunteer": 404}),
+    ("GET", "/pairs/{far_pair}/visits/new", {**VISITS, **FAR, "volunteer": 404}),
+    ("POST", "/pairs/{pair}/visits/new", VISITS),  # an empty form comes back with messages
+    ("POST", "/pairs/{pair}/confirm", {**STAFF_MOVES, "volunteer": 302}),
+    ("POST", "/pairs/{other_pair}/confirm", {**STAFF_MOVES, "volunteer": 404}),
+    ("POST", "/pairs/{pair}/pause", STAFF_MOVES),
+    ("POST", "/pairs/{pair}/end", STAFF_ONLY),  # no reason given: the page comes back with a message
+    ("POST", "/pairs/{far_pair}/end", {**STAFF_ONLY, **FAR}),
+    ("GET", "/pairs/{pair}/reassign/{member}", STAFF_ONLY),
+    ("GET", "/pairs/renew", STAFF_ONLY),
+    ("POST", "/pairs/renew", {**STAFF_MOVES}),
 ]
 
 @pytest.fixture
@@ -139,14 +174,30 @@ def menus(world):
     other_vol = factories.volunteer(world.school, "李建华")
     neighbours = factories.family(world.school, "李家")
     neighbour_child = factories.student(world.other_class, "李小华", family=neighbours)
+    from datetime import date
+
+    from portal.matching.services import make_plan
+    from portal.pairs.services import create_pair
+
+    pair_need, other_need = factories.need(world.pupil, cat, coord), factories.need(world.stranger, cat, coord)
+    offer = factories.offer(world.volunteer, cat, coord, capacity=3)
+    other_offer = factories.offer(other_vol, cat, coord)
+    far_offer = factories.offer(factories.volunteer(world.far), far_cat, far_coord, capacity=3)
+    pair = create_pair(coord, [pair_need], [offer], date.today())[0]
+    other_pair = create_pair(coord, [other_need], [other_offer], date.today())[0]
+    far_pair = create_pair(far_coord, [factories.need(world.far_pupil, far_cat, far_coord)], [far_offer], date.today())[0]
+    need = factories.need(world.pupil, cat, coord)
+    factories.need(world.far_pupil, far_cat, far_coord)
+    plan, far_plan = make_plan(coord), make_plan(far_coord)
     return {
-        "need": factories.need(world.pupil, cat, coord).id,
+        "pair": pair.id, "other_pair": other_pair.id, "far_pair": far_pair.id, "member": pair.members[0].id,
+        "plan": plan.id, "far_plan": far_plan.id, "proposal": plan.proposals[0].id,
+        "far_proposal": far_plan.proposals[0].id,
+        "need": need.id,
         "stranger_need": factories.need(world.stranger, cat, coord).id,
         "young_need": factories.need(factories.young_teacher(world.school), cat, coord).id,
         "far_need": factories.need(world.far_pupil, far_cat, far_coord).id,
-        "offer": factories.offer(world.volunteer, cat, coord).id,
-        "other_offer": factories.offer(other_vol, cat, coord).id,
-        "far_offer": factories.offer(factories.volunteer(world.far), far_cat, far_coord).id,
+        "offer": offer.id, "other_offer": other_offer.id, "far_offer": far_offer.id,
         "help": factories.help_request(world.pupil, cat, parent).id,
         "other_help": factories.help_request(neighbour_child, cat, coord).id,
         "far_help": factories.help_request(world.far_pupil, far_cat, far_coord, family_id=world.far_family.id).id,

@@ -54,10 +54,28 @@ def data(world):
     mine = [factories.offer(world.volunteer, mind, coord, skills="谈心", capacity=2, used=1, on_behalf=True),
             factories.offer(world.volunteer, study, world.users["volunteer"], status="paused")]
     factories.offer(other_vol, mind, coord)
+    pairs = _pairs_with_visits(world, coord, mind, mine[0], factories.offer(other_vol, study, coord, capacity=3))
     return {
-        "volunteer": {"offer_id": [o.id for o in mine]},
+        "volunteer": {"offer_id": [o.id for o in mine], "pair_id": pairs},
         "parent": {"help_id": [help_new.id, help_need.id, help_done.id]},
     }
+
+
+def _pairs_with_visits(world, coord, category, offer, other_offer) -> list[int]:
+    """The volunteer's pair with the tagged pupil, with a visit; and a group pair of another volunteer."""
+    from datetime import datetime
+
+    from portal.pairs.services import add_visit, create_pair
+    from portal.web import SHANGHAI
+
+    today = datetime.now(SHANGHAI).date()
+    mine, _ = create_pair(coord, [factories.need(world.pupil, category, coord, detail="需要有人陪伴谈心")], [offer], today)
+    add_visit(world.users["volunteer"], mine, world.volunteer.id,
+              {"visited_on": today, "mode": "home", "hours": "1", "content": "家访，聊了学校的事", "follow_up": "下周再来"},
+              today)
+    group, _ = create_pair(coord, [factories.need(s, other_offer.category, coord) for s in (world.pupil, world.stranger)],
+                           [other_offer], today)
+    return [mine.id, group.id]
 
 
 def reachable_gets(app, role, params) -> list[tuple[str, str]]:

@@ -5,8 +5,8 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..database import ping
-from ..pairs.services import due_count, follow_ups, pairs_of_volunteer
 from ..extensions import db
+from ..pairs.services import due_count, follow_ups, pairs_of_volunteer
 from ..people.models import Family, SchoolClass, Student, Volunteer
 from ..permissions import public, requires
 from ..web import SHANGHAI

@@ -92,7 +92,8 @@ def shared_skills(a: frozenset[str], b: frozenset[str]) -> list[str]:
         for y in b:
             if x == y or (min(len(x), len(y)) >= 2 and (x in y or y in x)):
                 out.add(min(x, y, key=len))
-    return sorted(out)
+    # '数学' and '初二数学' both matching are one subject, not two.
+    return sorted(w for w in out if not any(o != w and o in w for o in out))
 
 
 def score(need: NeedInfo, offer: OfferInfo, history: History = History()) -> Match | None:
@@ -112,8 +113,10 @@ def score(need: NeedInfo, offer: OfferInfo, history: History = History()) -> Mat
         return None
     any_time = not need.slots or not offer.slots
     common = need.slots & offer.slots
-    if not any_time and not common and not modes & REMOTE_MODES:
-        return None
+    if not any_time and not common:
+        modes &= REMOTE_MODES  # with no common time they can only meet by phone or online
+        if not modes:
+            return None
 
     skills = shared_skills(need.skills, offer.skills)
     if skills:

@@ -57,22 +57,40 @@ def blocked_between(volunteer_ids, needs) -> bool:
     return any((f"s{s}" if s else f"t{t}") in keys for _v, s, t in rows)
 
 
-def _take_places(offer: Offer, places: int):
+def _take_places(offer: Offer, places: int, field: str = "offer_ids"):
     """The one write that uses an offer's capacity: it cannot exceed it, whoever confirms at the same time."""
     done = db.session.execute(
         update(Offer).where(Offer.id == offer.id, Offer.status == "active", Offer.used + places <= Offer.capacity)
         .values(used=Offer.used + places).execution_options(synchronize_session=False)).rowcount
     if done != 1:
-        raise DomainError(_("%(name)s has no free place left in this offer.", name=offer.volunteer.name), "offer_ids")
+        raise DomainError(_("%(name)s has no free place left in this offer.", name=offer.volunteer.name), field)
     db.session.expire(offer, ["used"])
 
 
-def _release_places(member: PairVolunteer):
+def _release_places(member: PairVolunteer) -> bool:
+    """The member leaves and their places go back, once: of two requests releasing the same member at the
+    same time, only the one whose update marks them left gives the places back."""
+    left = db.session.execute(
+        update(PairVolunteer).where(PairVolunteer.id == member.id, PairVolunteer.left_at.is_(None))
+        .values(left_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+    db.session.expire(member, ["left_at"])
+    if left != 1:
+        return False
     db.session.execute(
         update(Offer).where(Offer.id == member.offer_id, Offer.used >= member.places)
         .values(used=Offer.used - member.places).execution_options(synchronize_session=False))
     db.session.expire(member.offer, ["used"])
-    member.left_at = utcnow()
+    return True
+
+
+def _claim_pair(pair: Pair, statuses, **values) -> bool:
+    """Write the pair row only while it is still in one of `statuses`. The first write of every change to a
+    pair: a second request that read the same status waits for the first, then finds nothing to update."""
+    done = db.session.execute(
+        update(Pair).where(Pair.id == pair.id, Pair.status.in_(statuses)).values(**values)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.expire(pair)
+    return done == 1
 
 
 def _claim_need(need: Need):
@@ -138,7 +156,9 @@ def move(actor, pair: Pair, action: str) -> Pair:
     if pair.status != before:
         raise DomainError(_("This pair is “%(now)s”; that cannot be done now.", now=pair.status_label))
     with saving(_("The pair could not be saved. Please try again.")):
-        pair.status = after
+        if not _claim_pair(pair, (before,), status=after):
+            raise DomainError(_("This pair is “%(now)s”; that cannot be done now.",
+                                now=PAIR_STATUS[db.session.scalar(select(Pair.status).where(Pair.id == pair.id))]))
         record(actor, f"pair.{action}", pair)
     return pair
 
@@ -155,12 +175,13 @@ def end(actor, pair: Pair, reason: str, note: str, no_rematch: bool, today: date
     if len(note) > 200:
         raise DomainError(_("The note can have at most 200 characters."), "note")
     with saving(_("The pair could not be saved. Please try again.")):
+        if not _claim_pair(pair, OPEN_STATUSES, status="ended", end_reason=reason, end_note=note,
+                           no_rematch=bool(no_rematch), ended_on=today):
+            raise DomainError(_("This pair has already ended."))
         for member in pair.current_members:
             _release_places(member)
         for need in pair.needs:
             _after_pair(need, reason, note)
-        pair.status, pair.end_reason, pair.end_note = "ended", reason, note
-        pair.no_rematch, pair.ended_on = bool(no_rematch), today
         record(actor, "pair.end", pair, f"{reason} no_rematch={bool(no_rematch)} {note}".strip())
     return pair
 
@@ -190,8 +211,11 @@ def replace_volunteer(actor, pair: Pair, member: PairVolunteer, offer: Offer) ->
     if blocked_between({offer.volunteer_id}, pair.needs):
         raise DomainError(_("An earlier pair of these people was closed as “do not pair again”."), "offer_id")
     with saving(_("The pair could not be saved. Please try again.")):
-        _release_places(member)
-        _take_places(offer, member.places)
+        if not _claim_pair(pair, OPEN_STATUSES, updated_at=utcnow()):
+            raise DomainError(_("This pair has already ended."))
+        if not _release_places(member):
+            raise DomainError(_("Please choose a volunteer of this pair."), "member")
+        _take_places(offer, member.places, "offer_id")
         db.session.add(PairVolunteer(pair_id=pair.id, volunteer_id=offer.volunteer_id, offer_id=offer.id,
                                      places=member.places))
         record(actor, "pair.reassign", pair, f"volunteer {member.volunteer_id}→{offer.volunteer_id}")
@@ -304,13 +328,15 @@ def add_visit(actor, pair: Pair, volunteer_id: int, data: dict, today: date,
                   submit_token=submit_token or None)
 
     def write():
+        # A first visit shows the pair has started; one paused or ended meanwhile takes no visit.
+        if not _claim_pair(pair, ("pending", "active"), status="active"):
+            raise DomainError(_("Visits cannot be recorded for a pair that is “%(now)s”.",
+                                now=PAIR_STATUS[db.session.scalar(select(Pair.status).where(Pair.id == pair.id))]))
         db.session.add(visit)
         db.session.flush()
         db.session.add(HourEntry(school_id=pair.school_id, volunteer_id=volunteer_id, worked_on=day, hours=hours,
                                  activity="pair_visit", pair_id=pair.id, visit_id=visit.id,
                                  note=content[:500], entered_by_id=actor.id, on_behalf=actor.volunteer_id != volunteer_id))
-        if pair.status == "pending":  # a first visit shows the pair has started
-            pair.status = "active"
         if pair.last_visit_on is None or day > pair.last_visit_on:
             pair.last_visit_on = day
         record(actor, "visit.create", visit, f"pair={pair.id} hours={hours}")

@@ -332,3 +332,19 @@ def test_ranked_uses_history():
     offers = [offer(id=1, volunteer_id=1, skills=frozenset({"数学"})), offer(id=2, volunteer_id=2), offer(id=3, volunteer_id=3)]
     result = ranked(need(beneficiary="s1", skills=frozenset({"数学"})), offers, history)
     assert [m.offer_id for m in result] == [2, 3]
+
+
+def test_one_subject_written_two_ways_counts_once():
+    """'数学' and '初二数学' on the need both match the offer's '初二数学': one shared subject, not two."""
+    need = NeedInfo(id=1, category_id=1, category_name="学业辅导", beneficiary="s1", skills=skill_words("数学, 初二数学"))
+    offer = OfferInfo(id=1, volunteer_id=1, category_id=1, category_name="学业辅导", skills=skill_words("初二数学"))
+    assert shared_skills(need.skills, offer.skills) == ["数学"]
+    assert ["skills", {"skills": "数学"}] in score(need, offer).reasons
+
+
+def test_a_pair_without_common_time_is_offered_only_the_remote_ways():
+    """No common slot: in person is impossible, so the reason names only phone or online."""
+    need = NeedInfo(id=1, category_id=1, category_name="学业辅导", beneficiary="s1",
+                    slots=slot_bit(0, 0), modes=0b011)
+    offer = OfferInfo(id=1, volunteer_id=1, category_id=1, category_name="学业辅导", slots=slot_bit(1, 0))
+    assert ["mode", {"modes": "电话"}] in score(need, offer).reasons

@@ -14,7 +14,6 @@ from tests import factories
 from tests.factories import zh
 from tests.helpers import audits, count, menu_categories
 
-
 TODAY = datetime.now(SHANGHAI).date()
 
 
