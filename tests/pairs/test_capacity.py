@@ -1,4 +1,5 @@
-"""Offer capacity holds when coordinators confirm pairs at the same moment (SQLite and PostgreSQL)."""
+"""Offer capacity holds when coordinators confirm pairs at the same moment, and places go back exactly once when
+pairs end or change hands at the same moment (SQLite by default, PostgreSQL with DATABASE_URL)."""
 import re
 import threading
 from datetime import datetime
@@ -8,9 +9,10 @@ from sqlalchemy import select
 
 from portal.errors_domain import DomainError
 from portal.extensions import db
+from portal.hours.models import HourEntry
 from portal.needs.models import Need
 from portal.offers.models import Offer
-from portal.pairs.models import Pair, PairNeed, PairVolunteer
+from portal.pairs.models import Pair, PairNeed, PairVolunteer, Visit
 from portal.pairs.services import create_pair
 from portal.web import SHANGHAI
 from tests import factories
@@ -174,3 +176,110 @@ def test_the_second_offer_being_full_undoes_the_first_offers_place(world):
     assert count(Pair) == 0 and count(PairVolunteer) == 0
     assert db.session.get(Offer, free.id).used == 0
     assert db.session.get(Need, need.id).status == "open"
+
+
+# --- giving places back happens once, however often it is sent ---
+
+def _end_form(c, pair_id, reason="volunteer"):
+    return {"reason": reason, "note": "", "csrf_token": c.csrf(f"/pairs/{pair_id}")}
+
+
+def test_ending_a_pair_twice_at_once_gives_its_place_back_once(app, world):
+    cats = menu_categories(world)
+    coord = world.users["coordinator"]
+    first, second = _needs(world, cats, 2)
+    offer = factories.offer(world.volunteer, cats.study, coord, capacity=2)
+    pair, _ = create_pair(coord, [first], [offer], TODAY)
+    create_pair(coord, [second], [offer], TODAY)
+    assert db.session.get(Offer, offer.id).used == 2
+    tabs = _coordinators(app, world, 2)
+    responses = post_at_once(tabs, f"/pairs/{pair.id}/end", [_end_form(t, pair.id) for t in tabs])
+
+    assert all(r.status_code in (200, 302) for r in responses), [r.status_code for r in responses]
+    assert db.session.get(Offer, offer.id).used == 1  # the other pair still holds its place
+    assert db.session.get(Pair, pair.id).status == "ended"
+    assert db.session.get(Need, first.id).status == "open"
+    assert len(audits("pair.end")) == 1
+
+
+def test_replacing_a_volunteer_twice_at_once_moves_one_place(app, world):
+    cats = menu_categories(world)
+    coord = world.users["coordinator"]
+    first, second = _needs(world, cats, 2)
+    old = factories.offer(world.volunteer, cats.study, coord, capacity=2)
+    pair, _ = create_pair(coord, [first], [old], TODAY)
+    create_pair(coord, [second], [old], TODAY)
+    newcomers = [factories.offer(factories.volunteer(world.school, name), cats.study, coord, capacity=1)
+                 for name in ("李桂英", "陈志强")]
+    member = db.session.scalar(select(PairVolunteer).where(PairVolunteer.pair_id == pair.id))
+    url = f"/pairs/{pair.id}/reassign/{member.id}"
+    tabs = _coordinators(app, world, 2)
+    payloads = [{"offer_id": str(o.id), "csrf_token": t.csrf(url)} for t, o in zip(tabs, newcomers, strict=True)]
+    responses = post_at_once(tabs, url, payloads)
+
+    assert all(r.status_code in (200, 302) for r in responses), [r.status_code for r in responses]
+    assert db.session.get(Offer, old.id).used == 1  # the other pair still holds its place
+    current = db.session.scalars(select(PairVolunteer).where(PairVolunteer.pair_id == pair.id,
+                                                             PairVolunteer.left_at.is_(None))).all()
+    assert len(current) == 1
+    assert sorted(db.session.get(Offer, o.id).used for o in newcomers) == [0, 1]
+    assert len(audits("pair.reassign")) == 1
+
+
+def test_pausing_while_another_coordinator_ends_never_revives_the_pair(app, world):
+    """Whatever order they land in, an ended pair stays ended and its place stays free."""
+    cats = menu_categories(world)
+    coord = world.users["coordinator"]
+    need = factories.need(world.pupil, cats.study, coord)
+    offer = factories.offer(world.volunteer, cats.study, coord, capacity=1)
+    pair, _ = create_pair(coord, [need], [offer], TODAY)
+    pair.status = "active"
+    db.session.commit()
+    tabs = _coordinators(app, world, 2)
+    forms = [_end_form(tabs[0], pair.id), {"csrf_token": tabs[1].csrf(f"/pairs/{pair.id}")}]
+    threads_done = _post_each(tabs, [f"/pairs/{pair.id}/end", f"/pairs/{pair.id}/pause"], forms)
+
+    assert [r.status_code for r in threads_done] == [302, 302]
+    pair = db.session.get(Pair, pair.id)
+    assert pair.status == "ended" and pair.end_reason == "volunteer"
+    assert db.session.get(Offer, offer.id).used == 0
+    assert len(audits("pair.end")) == 1 and len(audits("pair.pause")) <= 1
+
+
+def test_a_visit_sent_while_the_pair_ends_never_revives_it(app, world, login_as):
+    """A first visit starts a pending pair; landing together with 结束 it must not turn the ended pair active."""
+    cats = menu_categories(world)
+    coord = world.users["coordinator"]
+    need = factories.need(world.pupil, cats.study, coord)
+    offer = factories.offer(world.volunteer, cats.study, coord, capacity=1)
+    pair, _ = create_pair(coord, [need], [offer], TODAY)
+    staff, vol = _coordinators(app, world, 1)[0], login_as("volunteer")
+    url = f"/pairs/{pair.id}/visits/new"
+    page = vol.get(url).get_data(as_text=True)
+    visit = {"submit_token": _token(page), "visited_on": TODAY.isoformat(), "mode": "talk", "hours": "1",
+             "content": "辅导作业", "csrf_token": vol.csrf(url)}
+    responses = _post_each([staff, vol], [f"/pairs/{pair.id}/end", url], [_end_form(staff, pair.id), visit])
+
+    # The visit lands first (302), is refused with a message (200), or finds the volunteer gone (404).
+    assert responses[0].status_code == 302 and responses[1].status_code in (200, 302, 404)
+    pair = db.session.get(Pair, pair.id)
+    assert pair.status == "ended" and pair.end_reason == "volunteer"
+    assert db.session.get(Offer, offer.id).used == 0
+
+
+def test_one_visit_sent_from_two_tabs_at_once_is_saved_once(app, world, login_as):
+    cats = menu_categories(world)
+    coord = world.users["coordinator"]
+    need = factories.need(world.pupil, cats.study, coord)
+    offer = factories.offer(world.volunteer, cats.study, coord, capacity=1)
+    pair, _ = create_pair(coord, [need], [offer], TODAY)
+    tabs = [login_as("volunteer") for _ in range(2)]
+    url = f"/pairs/{pair.id}/visits/new"
+    token = _token(tabs[0].get(url).get_data(as_text=True))
+    data = {"submit_token": token, "visited_on": TODAY.isoformat(), "mode": "talk", "hours": "1", "content": "辅导作业"}
+    responses = post_at_once(tabs, url, [{**data, "csrf_token": t.csrf(url)} for t in tabs])
+
+    assert [r.status_code for r in responses] == [302, 302]
+    assert count(Visit) == 1 and count(HourEntry) == 1 and len(audits("visit.create")) == 1
+    pair = db.session.get(Pair, pair.id)
+    assert (pair.status, pair.last_visit_on) == ("active", TODAY)
