@@ -27,12 +27,14 @@ def field_error(html, field_id) -> str:
 
 
 def post_at_once(clients, url, payloads):
-    """Send the forms from two browser tabs at the same moment; returns the responses."""
+    """Send the forms from two browser tabs at the same moment; returns the responses.
+    `url` is one address for all, or a list with each tab's own."""
+    urls = [url] * len(clients) if isinstance(url, str) else url
     barrier, responses = threading.Barrier(len(clients)), [None] * len(clients)
 
     def post(i):
         barrier.wait()
-        responses[i] = clients[i].http._client.post(url, data=payloads[i])
+        responses[i] = clients[i].http._client.post(urls[i], data=payloads[i])
 
     threads = [threading.Thread(target=post, args=(i,)) for i in range(len(clients))]
     for t in threads:

@@ -55,27 +55,36 @@ def _create_form():
     return form
 
 
+def _pair_from_ticks(form, model, nothing_ticked, sides):
+    """A sent suggestion list: the ticked rows become one pair and the answer is a redirect to it;
+    None when the page is to be shown again with a message."""
+    if not form.validate_on_submit():
+        renew_bad_token(form)
+        return None
+    ticked = [row for row in (db.session.get(model, i) for i in dict.fromkeys(form.chosen.data or [])) if row]
+    if not ticked:
+        flash(nothing_ticked, "error")
+        return None
+    needs, offers = sides(ticked)
+    try:
+        pair, created = pairs.create_pair(_me(), needs, offers, _today(), form.submit_token.data)
+    except DomainError as err:
+        flash(err.message, "error")
+        return None
+    flash(_("Pair made. The volunteer sees it on their home page.") if created
+          else _("This pair was already made; it was not made twice."), "success")
+    return redirect(url_for("pairs.show", pair_id=pair.id))
+
+
 @bp.route("/needs/<int:need_id>", methods=["GET", "POST"])
 @requires("matching.use")
 def need(need_id):
     """Suggestions for one need; ticking one volunteer makes 一对一, several make 多对一 (二帮一 …)."""
     need = authorize("matching.use", db.session.get(Need, need_id))
     form = _create_form()
-    if form.validate_on_submit():
-        chosen = [o for o in (db.session.get(Offer, i) for i in dict.fromkeys(form.chosen.data or [])) if o]
-        if not chosen:
-            flash(_("Please tick at least one volunteer."), "error")
-        else:
-            try:
-                pair, created = pairs.create_pair(_me(), [need], chosen, _today(), form.submit_token.data)
-            except DomainError as err:
-                flash(err.message, "error")
-            else:
-                flash(_("Pair made. The volunteer sees it on their home page.") if created
-                      else _("This pair was already made; it was not made twice."), "success")
-                return redirect(url_for("pairs.show", pair_id=pair.id))
-    else:
-        renew_bad_token(form)
+    made = _pair_from_ticks(form, Offer, _("Please tick at least one volunteer."), lambda offers: ([need], offers))
+    if made:
+        return made
     rows = services.suggestions(need) if need.status == "open" else []
     return render_template("matching/need.html", need=need, rows=rows, form=form,
                            earlier=pairs.pairs_of_need(need))
@@ -87,21 +96,9 @@ def offer(offer_id):
     """Needs one offer suits best; ticking several makes a small group (一对多)."""
     offer = authorize("matching.use", db.session.get(Offer, offer_id))
     form = _create_form()
-    if form.validate_on_submit():
-        chosen = [n for n in (db.session.get(Need, i) for i in dict.fromkeys(form.chosen.data or [])) if n]
-        if not chosen:
-            flash(_("Please tick at least one need."), "error")
-        else:
-            try:
-                pair, created = pairs.create_pair(_me(), chosen, [offer], _today(), form.submit_token.data)
-            except DomainError as err:
-                flash(err.message, "error")
-            else:
-                flash(_("Pair made. The volunteer sees it on their home page.") if created
-                      else _("This pair was already made; it was not made twice."), "success")
-                return redirect(url_for("pairs.show", pair_id=pair.id))
-    else:
-        renew_bad_token(form)
+    made = _pair_from_ticks(form, Need, _("Please tick at least one need."), lambda needs: (needs, [offer]))
+    if made:
+        return made
     return render_template("matching/offer.html", offer=offer, rows=services.needs_for_offer(offer), form=form)
 
 

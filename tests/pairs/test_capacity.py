@@ -1,7 +1,6 @@
 """Offer capacity holds when coordinators confirm pairs at the same moment, and places go back exactly once when
 pairs end or change hands at the same moment (SQLite by default, PostgreSQL with DATABASE_URL)."""
 import re
-import threading
 from datetime import datetime
 
 import pytest
@@ -53,30 +52,13 @@ def _needs(world, cats, n):
     return [factories.need(p, cats.study, coord) for p in pupils[:n]]
 
 
-def _post_each(clients, urls, payloads):
-    """helpers.post_at_once for requests that go to different URLs: each tab posts to its own need."""
-    barrier, responses = threading.Barrier(len(clients)), [None] * len(clients)
-
-    def post(i):
-        barrier.wait()
-        responses[i] = clients[i].http._client.post(urls[i], data=payloads[i])
-
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(clients))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    db.session.expire_all()
-    return responses
-
-
 def test_two_coordinators_take_the_last_place_of_one_offer_for_different_needs(app, world):
     cats = menu_categories(world)
     first, second = _needs(world, cats, 2)
     offer = factories.offer(world.volunteer, cats.study, world.users["coordinator"], capacity=1)
     tabs = _coordinators(app, world, 2)
     payloads = [_form(tabs[0], first.id, offer.id), _form(tabs[1], second.id, offer.id)]
-    responses = _post_each(tabs, [f"/matching/needs/{first.id}", f"/matching/needs/{second.id}"], payloads)
+    responses = post_at_once(tabs, [f"/matching/needs/{first.id}", f"/matching/needs/{second.id}"], payloads)
 
     assert sorted(r.status_code for r in responses) == [200, 302], [r.status_code for r in responses]
     assert count(Pair) == 1 and count(PairNeed) == 1 and count(PairVolunteer) == 1
@@ -117,7 +99,7 @@ def test_four_requests_for_an_offer_with_two_places_make_two_pairs(app, world):
     offer = factories.offer(world.volunteer, cats.study, world.users["coordinator"], capacity=2)
     tabs = _coordinators(app, world, 4)
     payloads = [_form(tabs[i], needs[i].id, offer.id) for i in range(4)]
-    responses = _post_each(tabs, [f"/matching/needs/{n.id}" for n in needs], payloads)
+    responses = post_at_once(tabs, [f"/matching/needs/{n.id}" for n in needs], payloads)
 
     assert sorted(r.status_code for r in responses) == [200, 200, 302, 302]
     assert count(Pair) == 2 and count(PairNeed) == 2 and count(PairVolunteer) == 2
@@ -237,7 +219,7 @@ def test_pausing_while_another_coordinator_ends_never_revives_the_pair(app, worl
     db.session.commit()
     tabs = _coordinators(app, world, 2)
     forms = [_end_form(tabs[0], pair.id), {"csrf_token": tabs[1].csrf(f"/pairs/{pair.id}")}]
-    threads_done = _post_each(tabs, [f"/pairs/{pair.id}/end", f"/pairs/{pair.id}/pause"], forms)
+    threads_done = post_at_once(tabs, [f"/pairs/{pair.id}/end", f"/pairs/{pair.id}/pause"], forms)
 
     assert [r.status_code for r in threads_done] == [302, 302]
     pair = db.session.get(Pair, pair.id)
@@ -258,7 +240,7 @@ def test_a_visit_sent_while_the_pair_ends_never_revives_it(app, world, login_as)
     page = vol.get(url).get_data(as_text=True)
     visit = {"submit_token": _token(page), "visited_on": TODAY.isoformat(), "mode": "talk", "hours": "1",
              "content": "辅导作业", "csrf_token": vol.csrf(url)}
-    responses = _post_each([staff, vol], [f"/pairs/{pair.id}/end", url], [_end_form(staff, pair.id), visit])
+    responses = post_at_once([staff, vol], [f"/pairs/{pair.id}/end", url], [_end_form(staff, pair.id), visit])
 
     # The visit lands first (302), is refused with a message (200), or finds the volunteer gone (404).
     assert responses[0].status_code == 302 and responses[1].status_code in (200, 302, 404)
