@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from portal.demo import DEMO_PASSWORD, seed
@@ -178,3 +178,31 @@ def visible_button_heights(page: Page) -> dict[str, float]:
         [...document.querySelectorAll('button, [role="button"], input[type="submit"]')]
           .filter(el => el.offsetParent !== null)
           .map((el, i) => [`${i}:${(el.innerText || el.value || '').trim()}`, el.getBoundingClientRect().height]))""")
+
+
+def nav_count(page: Page, key: str) -> int:
+    """The number in the main navigation's count badge `key` (needs, offers, pairs …)."""
+    return int(page.locator(f"#nav-count-{key}").inner_text())
+
+
+def tap(scope, name: str):
+    """Tap the big chip or grid box labelled `name`; returns its hidden input, to check it followed."""
+    box = scope.locator("label.toggle", has=scope.page.get_by_label(name, exact=True))
+    expect(box).to_have_count(1)
+    box.click()
+    return scope.get_by_label(name, exact=True)
+
+
+def go(tab, href: str):
+    """Follow a main-navigation link and check it is marked as the current page."""
+    nav = tab.page.locator("nav.main-nav")
+    nav.locator(f'a[href="{href}"]').click()
+    tab.page.wait_for_url(re.compile(re.escape(tab.url(href)) + r"(\?|$)"))
+    expect(nav.locator('a[aria-current="page"]')).to_have_attribute("href", href)
+
+
+def start(tab, role: str, viewport: dict) -> Page:
+    """Sign in as `role` in a window of the given size; returns the page every test drives."""
+    tab.page.set_viewport_size(viewport)
+    tab.login(role)
+    return tab.page

@@ -7,6 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import go, nav_count, start, tap
+
 pytestmark = pytest.mark.e2e
 
 PHONE = {"width": 375, "height": 812}
@@ -26,8 +28,6 @@ def _count(page) -> int:
     return int(match.group(1))
 
 
-def _nav_count(page, key: str) -> int:
-    return int(page.locator(f"#nav-count-{key}").inner_text())
 
 
 def _options(select) -> dict[str, str]:
@@ -44,27 +44,10 @@ def _heights(locator) -> list[float]:
     return locator.evaluate_all("els => els.map(el => el.getBoundingClientRect().height)")
 
 
-def _tap(scope, name: str):
-    """Tap the big chip or grid box labelled `name`, and check its hidden input followed."""
-    box = scope.locator("label.toggle", has=scope.page.get_by_label(name, exact=True))
-    expect(box).to_have_count(1)
-    box.click()
-    return scope.get_by_label(name, exact=True)
 
 
-def _go(tab, href: str):
-    """Follow a main-navigation link and check it is marked as the current page."""
-    nav = tab.page.locator("nav.main-nav")
-    nav.locator(f'a[href="{href}"]').click()
-    tab.page.wait_for_url(re.compile(re.escape(tab.url(href)) + r"(\?|$)"))
-    expect(nav.locator('a[aria-current="page"]')).to_have_attribute("href", href)
 
 
-def _start(tab, role: str, viewport: dict):
-    """Sign in as `role` in a window of the given size; returns the page every test drives."""
-    tab.page.set_viewport_size(viewport)
-    tab.login(role)
-    return tab.page
 
 
 def _assert_clean(tab, a11y):
@@ -98,10 +81,10 @@ def _filter_by_category(page, cards, category: str, total: int) -> int:
 
 
 def test_teacher_raises_need_on_phone(tab, a11y, demo):
-    page = _start(tab, "teacher", PHONE)
-    open_before = _nav_count(page, "needs")
+    page = start(tab, "teacher", PHONE)
+    open_before = nav_count(page, "needs")
 
-    _go(tab, "/needs/")
+    go(tab, "/needs/")
     listed_before = _count(page)
     a11y.check(tab, "teacher: /needs/")
     form = _open_new_form(tab, "/needs/", "need-form")
@@ -130,9 +113,9 @@ def test_teacher_raises_need_on_phone(tab, a11y, demo):
     expect(form.locator(fairly_urgent)).to_be_checked()
     grid = form.locator("table.slot-grid")
     for slot in ("周三晚上", "周六上午"):
-        expect(_tap(grid, slot)).to_be_checked()
+        expect(tap(grid, slot)).to_be_checked()
     expect(grid.locator("input:checked")).to_have_count(2)
-    expect(_tap(form.locator("fieldset.chips-set").filter(has=page.locator("input[name=modes]")), "面对面")).to_be_checked()
+    expect(tap(form.locator("fieldset.chips-set").filter(has=page.locator("input[name=modes]")), "面对面")).to_be_checked()
     tab.screenshot("need-form-teacher-filled", widths=(375,))
 
     submit.click()
@@ -150,7 +133,7 @@ def test_teacher_raises_need_on_phone(tab, a11y, demo):
     a11y.check(tab, f"teacher: {tab.path()}")
 
     # On the menu it is the newest of the class, and exactly one more than before.
-    _go(tab, "/needs/")
+    go(tab, "/needs/")
     assert _count(page) == listed_before + 1
     expect(page.locator("#results li.menu-card").first).to_have_id(f"need-{need_id}")
 
@@ -158,8 +141,8 @@ def test_teacher_raises_need_on_phone(tab, a11y, demo):
 
 
 def test_teacher_empty_need_form_shows_errors_and_saves_nothing(tab, a11y, demo):
-    page = _start(tab, "teacher", PHONE)
-    open_before = _nav_count(page, "needs")
+    page = start(tab, "teacher", PHONE)
+    open_before = nav_count(page, "needs")
     tab.goto("/needs/new")
     form = page.locator("main form.need-form")
     form.locator("button[type=submit]").click()
@@ -173,9 +156,9 @@ def test_teacher_empty_need_form_shows_errors_and_saves_nothing(tab, a11y, demo)
     assert all(CHINESE.search(e) for e in errors), f"error messages not in Chinese: {errors}"
     tab.screenshot("need-form-teacher-errors", widths=(375,))
     a11y.check(tab, "teacher: /needs/new with errors")
-    assert _nav_count(page, "needs") == open_before, "the empty form saved a need"
+    assert nav_count(page, "needs") == open_before, "the empty form saved a need"
     tab.goto("/needs/")
-    assert _nav_count(page, "needs") == open_before
+    assert nav_count(page, "needs") == open_before
 
     # Every required field that was left empty says so at once, not one round trip later.
     tab.goto("/needs/new")
@@ -188,10 +171,10 @@ def test_teacher_empty_need_form_shows_errors_and_saves_nothing(tab, a11y, demo)
 
 
 def test_volunteer_offers_help_on_phone(tab, a11y, demo):
-    page = _start(tab, "volunteer", PHONE)
-    available_before = _nav_count(page, "offers")
+    page = start(tab, "volunteer", PHONE)
+    available_before = nav_count(page, "offers")
 
-    _go(tab, "/offers/")
+    go(tab, "/offers/")
     mine_before = set(page.locator("#results li.menu-card").evaluate_all("els => els.map(el => el.id)"))
     a11y.check(tab, "volunteer: /offers/")
     form = _open_new_form(tab, "/offers/", "offer-form")
@@ -215,12 +198,12 @@ def test_volunteer_offers_help_on_phone(tab, a11y, demo):
     form.locator("input[name=skills]").fill("书法")
     chosen = ("周一上午", "周三下午", "周六上午")
     for slot in chosen:
-        expect(_tap(grid, slot)).to_be_checked()
+        expect(tap(grid, slot)).to_be_checked()
     # Tapping again undoes a box.
-    expect(_tap(grid, "周日晚上")).to_be_checked()
-    expect(_tap(grid, "周日晚上")).not_to_be_checked()
+    expect(tap(grid, "周日晚上")).to_be_checked()
+    expect(tap(grid, "周日晚上")).not_to_be_checked()
     expect(grid.locator("input:checked")).to_have_count(len(chosen))
-    expect(_tap(form, "电话")).to_be_checked()
+    expect(tap(form, "电话")).to_be_checked()
     form.locator("select[name=capacity]").select_option("2")
     form.locator("textarea[name=detail]").fill("退休语文教师，写了四十年毛笔字")
     tab.screenshot("offer-form-volunteer-filled", widths=(375,))
@@ -248,8 +231,8 @@ def test_volunteer_offers_help_on_phone(tab, a11y, demo):
 
 
 def test_coordinator_filters_needs_without_reload(tab, a11y, demo):
-    page = _start(tab, "coordinator", DESKTOP)
-    _go(tab, "/needs/")
+    page = start(tab, "coordinator", DESKTOP)
+    go(tab, "/needs/")
     total = _count(page)
     tab.screenshot("needs-coordinator")
     a11y.check(tab, "coordinator: /needs/")
@@ -296,9 +279,9 @@ def test_coordinator_filters_needs_without_reload(tab, a11y, demo):
 
 
 def test_coordinator_closes_need_inline(tab, a11y, demo):
-    page = _start(tab, "coordinator", DESKTOP)
-    _go(tab, "/needs/")
-    open_before = _nav_count(page, "needs")
+    page = start(tab, "coordinator", DESKTOP)
+    go(tab, "/needs/")
+    open_before = nav_count(page, "needs")
     page.evaluate("window.__sameDocument = true")
 
     need_id = page.locator("#results li.menu-card:has(.badge.st-open)").first.get_attribute("id")
@@ -334,8 +317,8 @@ def test_coordinator_closes_need_inline(tab, a11y, demo):
 
 
 def test_coordinator_filters_offers_and_reads_board(tab, a11y, demo):
-    page = _start(tab, "coordinator", DESKTOP)
-    _go(tab, "/offers/")
+    page = start(tab, "coordinator", DESKTOP)
+    go(tab, "/offers/")
     total = _count(page)
     page.evaluate("window.__sameDocument = true")
     cards = page.locator("#results li.menu-card")
@@ -357,7 +340,7 @@ def test_coordinator_filters_offers_and_reads_board(tab, a11y, demo):
     tab.screenshot("offers-coordinator-filtered")
     a11y.check(tab, "coordinator: /offers/ filtered")
 
-    _go(tab, "/needs/board")
+    go(tab, "/needs/board")
     rows = page.locator("table.board tbody tr")
     expect(rows.first).to_be_visible()
     row = rows.filter(has=page.locator("th", has_text=category))

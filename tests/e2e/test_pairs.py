@@ -22,6 +22,7 @@ from portal.people.models import DEFAULT_SUPPORT_TAGS, Category, Student, Term, 
 from portal.slots import slot_bit
 from portal.web import SHANGHAI
 from tests import factories
+from tests.e2e.conftest import go, nav_count, start, tap
 
 pytestmark = pytest.mark.e2e
 
@@ -37,22 +38,10 @@ WEEKEND = slot_bit(5, 0) | slot_bit(5, 1) | slot_bit(6, 0)  # 周六上午、周
 IN_PERSON_OR_PHONE = 0b011
 
 
-def _nav_count(page, key: str) -> int:
-    return int(page.locator(f"#nav-count-{key}").inner_text())
 
 
-def _go(tab, href: str):
-    """Follow a main-navigation link and check it is marked as the current page."""
-    nav = tab.page.locator("nav.main-nav")
-    nav.locator(f'a[href="{href}"]').click()
-    tab.page.wait_for_url(re.compile(re.escape(tab.url(href)) + r"(\?|$)"))
-    expect(nav.locator('a[aria-current="page"]')).to_have_attribute("href", href)
 
 
-def _start(tab, role: str, viewport: dict):
-    tab.page.set_viewport_size(viewport)
-    tab.login(role)
-    return tab.page
 
 
 def _check_at(tab, a11y, width: int, label: str):
@@ -73,12 +62,6 @@ def _fits_phone(page, what: str):
     assert scroll_width <= PHONE["width"], f"{what} overflows a {PHONE['width']} px phone: {scroll_width} px wide"
 
 
-def _tap(scope, name: str):
-    """Tap the big chip labelled `name`; returns its radio."""
-    chip = scope.locator("label.toggle", has=scope.page.get_by_label(name, exact=True))
-    expect(chip).to_have_count(1)
-    chip.click()
-    return scope.get_by_label(name, exact=True)
 
 
 def _heights(locator) -> list[tuple[str, float]]:
@@ -128,10 +111,10 @@ def _fitting_need():
 
 def _coordinator_pairs(tab, a11y, facts) -> int:
     """对接 → the need's 查看推荐 → read the reasons → tick the demo volunteer → 确认结对. Returns the pair id."""
-    page = _start(tab, "coordinator", DESKTOP)
-    open_before = _nav_count(page, "needs")
+    page = start(tab, "coordinator", DESKTOP)
+    open_before = nav_count(page, "needs")
 
-    _go(tab, "/matching/")
+    go(tab, "/matching/")
     page.locator("#q").fill("航模")
     page.wait_for_url(re.compile(r"[?&]q="))
     card = page.locator("#results li.menu-card").filter(has_text=NEED_DETAIL)
@@ -179,7 +162,7 @@ def _coordinator_pairs(tab, a11y, facts) -> int:
 
 def _volunteer_records_visit(tab, a11y, pair_id: int, facts):
     """On a phone: 我的结对 → 记录帮扶 → date prefilled, chips 电话 and 1.5, two short texts → saved in under a minute."""
-    page = _start(tab, "volunteer", PHONE)
+    page = start(tab, "volunteer", PHONE)
     mine = page.locator("section.my-pairs")
     expect(mine.get_by_role("heading", level=2)).to_have_text("我的结对")
     card = mine.locator("article.pair-home").filter(has=page.locator(f'a[href="/pairs/{pair_id}"]'))
@@ -215,8 +198,8 @@ def _volunteer_records_visit(tab, a11y, pair_id: int, facts):
     today = datetime.now(SHANGHAI).date()
     started = time.monotonic()
     expect(form.get_by_label("日期")).to_have_value(today.isoformat())
-    expect(_tap(form, "电话")).to_be_checked()
-    expect(_tap(form, "1.5")).to_be_checked()
+    expect(tap(form, "电话")).to_be_checked()
+    expect(tap(form, "1.5")).to_be_checked()
     content = "电话问了这周的航模课，孩子做好了机翼，很开心"
     follow_up = "周六带材料去学校，一起装尾翼"
     form.get_by_label(re.compile(r"^帮扶内容")).fill(content)
@@ -276,9 +259,9 @@ def _accept_all_count(page) -> int:
 
 
 def test_office_decides_plan_rows_in_place(tab, a11y, demo):
-    page = _start(tab, "coordinator", DESKTOP)
-    open_before = _nav_count(page, "needs")
-    _go(tab, "/matching/")
+    page = start(tab, "coordinator", DESKTOP)
+    open_before = nav_count(page, "needs")
+    go(tab, "/matching/")
     page.get_by_role("button", name="生成方案（一键对接）").click()
     page.wait_for_url(re.compile(r"/matching/plans/\d+$"))
     plan_id = int(tab.path().rsplit("/", 1)[1])
