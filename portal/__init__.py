@@ -57,6 +57,7 @@ def create_app(config=None):
     from .auth.views import bp as auth_bp
     from .help_requests.views import bp as help_bp
     from .home.views import bp as home_bp
+    from .hours.views import bp as hours_bp
     from .imports.views import bp as imports_bp
     from .matching.views import bp as matching_bp
     from .needs.views import bp as needs_bp
@@ -65,7 +66,7 @@ def create_app(config=None):
     from .people.views import bp as people_bp
 
     for bp in (auth_bp, home_bp, people_bp, needs_bp, offers_bp, help_bp, imports_bp, matching_bp, pairs_bp,
-               audit_bp):
+               hours_bp, audit_bp):
         app.register_blueprint(bp)
 
     from . import cli, errors, permissions

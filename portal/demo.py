@@ -1,12 +1,13 @@
 """A believable demo school in Chinese, and a district's worth of them for benchmarks."""
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import insert, select
 
 from .auth.models import User
 from .auth.services import hash_password
+from .events.models import Event, event_leads
 from .extensions import db
 from .hours.models import HourEntry
 from .needs.models import Need
@@ -149,6 +150,7 @@ def seed(scale="school", seed_value=2026):
         _consents_and_tags(school.id, rng, tags, tagged, recorder.id)
         _menus(school.id, rng, student_ids, vol_ids, recorder.id)
         _pairs(school.id, rng, recorder.id, vol_ids[0] if index == 0 else None)
+        _events_and_hours(school.id, rng, recorder.id, vol_ids)
         db.session.commit()
 
 
@@ -272,7 +274,65 @@ def _pairs(sid, rng, creator_id, demo_volunteer_id):
                           recorded_by_id=creator_id)
             db.session.add(visit)
             db.session.flush()
+            reviewed = (today - day).days > 10
             db.session.add(HourEntry(school_id=sid, volunteer_id=offer.volunteer_id, worked_on=day, hours=visit.hours,
                                      pair_id=pair.id, visit_id=visit.id, note=visit.content, entered_by_id=creator_id,
-                                     on_behalf=True))
+                                     on_behalf=True, status="approved" if reviewed else "pending",
+                                     reviewed_by_id=creator_id if reviewed else None,
+                                     reviewed_at=datetime.combine(day + timedelta(days=3), time(9)) if reviewed else None))
             pair.last_visit_on = day
+
+
+EVENTS = (("五老进课堂：我的从教故事", "五老进课堂", "阶梯教室"), ("红色故事会", "红色故事会", "图书馆"),
+          ("社区敬老服务", "社区服务", "滨湖社区"), ("参观革命纪念馆", "参观教育基地", "区革命纪念馆"),
+          ("重阳节活动", "节日活动", "学校操场"), ("防溺水安全讲座", "讲座", "报告厅"),
+          ("家长学校：隔代教育讲座", "讲座", "阶梯教室"), ("学雷锋志愿服务", "社区服务", "滨湖社区"))
+SERVICE_NOTES = {"lecture": ("给四年级讲红色故事", "五老进课堂，讲传统美德"),
+                 "event": ("协助组织活动，维持秩序", "活动讲解与带队"),
+                 "home_visit": ("走访留守儿童家庭", "与班主任一起家访"), "parent_school": ("家长学校授课", "家长沙龙答疑"),
+                 "safety": ("上学放学护学岗", "校园周边安全巡查"), "other": ("整理关工委档案", "图书角整理")}
+
+
+def _events_and_hours(sid, rng, creator_id, vol_ids):
+    """Events of the past half year (the demo teacher leads two) and a year of logged service, so totals,
+    recognition levels and the review queue have something to show."""
+    today = date.today()
+    teacher_id = db.session.scalar(select(User.id).where(User.school_id == sid, User.role == "teacher"))
+    events = []
+    for i, (title, kind, place) in enumerate(EVENTS):
+        day = today - timedelta(days=3 + i * 22)
+        events.append(Event(school_id=sid, title=title, kind=kind, place=place, status="done",
+                            starts_at=datetime.combine(day, time(14)), ends_at=datetime.combine(day, time(16)),
+                            created_by_id=creator_id))
+    db.session.add_all(events)
+    db.session.flush()
+    leads = [{"event_id": e.id, "user_id": creator_id} for e in events]
+    if teacher_id:
+        leads += [{"event_id": e.id, "user_id": teacher_id} for e in events[:2]]
+    db.session.execute(insert(event_leads), leads)
+    claimed = {(v, d): h for v, d, h in db.session.execute(
+        select(HourEntry.volunteer_id, HourEntry.worked_on, HourEntry.hours).where(HourEntry.school_id == sid))}
+    rows = []
+    for vid in vol_ids:
+        if rng.random() < 0.2:
+            continue
+        # Some volunteers serve far more than others: the recognition list needs each level.
+        for _ in range(int(rng.choice((4, 10, 20, 40, 80)) * rng.uniform(0.8, 1.2))):
+            activity = rng.choice(("lecture", "event", "event", "home_visit", "parent_school", "safety", "safety",
+                                   "other"))
+            event = rng.choice(events) if activity == "event" else None
+            day = event.starts_at.date() if event else today - timedelta(days=rng.randint(0, 360))
+            hours = Decimal(rng.choice(("1", "1.5", "2", "2", "3", "4")))
+            if claimed.get((vid, day), 0) + hours > 12:
+                continue
+            claimed[(vid, day)] = claimed.get((vid, day), 0) + hours
+            recent = (today - day).days <= 14
+            status = "pending" if recent else rng.choices(("approved", "rejected"), weights=(95, 5))[0]
+            rows.append({"school_id": sid, "volunteer_id": vid, "worked_on": day, "hours": hours, "activity": activity,
+                         "event_id": event.id if event else None, "note": rng.choice(SERVICE_NOTES[activity]),
+                         "status": status, "entered_by_id": creator_id, "on_behalf": rng.random() < 0.3,
+                         "reviewed_by_id": None if recent else creator_id,
+                         "reviewed_at": None if recent else datetime.combine(day + timedelta(days=4), time(10)),
+                         "reason": "日期与签到表不符，请核对" if status == "rejected" else ""})
+    if rows:
+        db.session.execute(insert(HourEntry), rows)

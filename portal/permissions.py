@@ -42,6 +42,11 @@ RULES = {
     "pairs.manage": STAFF,
     "pairs.confirm": STAFF | {"volunteer"},
     "visits.record": STAFF | {"volunteer"},
+    "hours.view": STAFF | {"teacher", "volunteer"},
+    "hours.log": STAFF | {"volunteer"},
+    "hours.verify": STAFF | {"teacher"},
+    "hours.manage": STAFF,
+    "hours.record": STAFF | {"volunteer"},
 }
 
 # Roles only an admin may hand out or edit.
@@ -67,6 +72,7 @@ def visible(user, obj) -> bool:
     if getattr(obj, "school_id", None) != user.school_id:
         return False
     from .help_requests.models import HelpRequest
+    from .hours.models import HourEntry, ServiceRecord
     from .needs.models import Need
     from .offers.models import Offer
     from .pairs.models import Pair, Visit
@@ -86,6 +92,12 @@ def visible(user, obj) -> bool:
     if isinstance(obj, Pair) and user.role == "volunteer":
         return user.volunteer_id is not None and user.volunteer_id in pair_volunteer_ids(obj)
     if isinstance(obj, Pair) and user.role == "parent":
+        return False
+    if isinstance(obj, HourEntry | ServiceRecord) and user.role == "volunteer":
+        return user.volunteer_id is not None and obj.volunteer_id == user.volunteer_id
+    if isinstance(obj, HourEntry) and user.role == "teacher":
+        return obj.event is not None and user in obj.event.leads
+    if isinstance(obj, HourEntry | ServiceRecord) and user.role not in STAFF:
         return False
     if isinstance(obj, HelpRequest) and user.role == "parent":
         return user.guardian is not None and obj.family_id == user.guardian.family_id

@@ -31,6 +31,7 @@ NAV = (
     (_l("Help requests"), "help.index", "help.view", "help"),
     (_l("Matching"), "matching.index", "matching.use", None),
     (_l("Pairs"), "pairs.index", "pairs.view", "pairs"),
+    (_l("Hours"), "hours.index", "hours.view", "hours"),
     (_l("Board"), "needs.board", "menus.board", None),
     (_l("Students"), "people.students", "students.view", None),
     (_l("People"), "people.index", "people.manage", None),
@@ -40,8 +41,8 @@ NAV = (
 
 
 def nav_count(key: str, user) -> int:
-    """Needs waiting, offers available, pairs without a visit for 14 days, help requests not yet handled
-    (for staff) or open (for a parent)."""
+    """Needs waiting, offers available, pairs without a visit for 14 days, hours waiting for this user to
+    verify, help requests not yet handled (for staff) or open (for a parent)."""
     if key == "needs":
         from .needs.services import open_count
         return open_count(user)
@@ -51,6 +52,9 @@ def nav_count(key: str, user) -> int:
     if key == "pairs":
         from .pairs.services import due_count
         return due_count(user, datetime.now(SHANGHAI).date())
+    if key == "hours":
+        from .hours.services import pending_count
+        return pending_count(user)
     from .help_requests.services import open_count as help_count
     return help_count(user)
 

@@ -18,3 +18,17 @@ document.addEventListener("htmx:responseError", (event) => {
     : "操作没有成功，请刷新页面后重试。";
   flash.replaceChildren(p);
 });
+
+// Print buttons on printable pages (service records).
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) window.print();
+});
+
+// "Choose all" ticks every box of the list that belongs to the same form.
+document.addEventListener("change", (event) => {
+  const all = event.target.closest("[data-check-all]");
+  if (!all) return;
+  const form = all.form ? all.form.id : "";
+  document.querySelectorAll(`input[type=checkbox][name="${all.dataset.checkAll}"][form="${form}"]`)
+    .forEach((box) => { box.checked = all.checked; });
+});

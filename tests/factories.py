@@ -162,6 +162,36 @@ def help_request(student, category, submitted_by, detail="孩子最近数学跟�
     return h
 
 
+# --- Events and the hours ledger (issue 6) ---
+
+def event(school, title="红色故事会", leads=(), day=None, **kw):
+    """An event of the school; `leads` are the users responsible (责任人)."""
+    from datetime import datetime, time
+
+    from portal.events.models import Event
+
+    day = day or date.today()
+    e = Event(school_id=school.id, title=title, kind=kw.pop("kind", "红色故事会"), starts_at=datetime.combine(day, time(14)),
+              leads=list(leads), **kw)
+    db.session.add(e)
+    db.session.commit()
+    return e
+
+
+def hour_entry(volunteer, entered_by, hours="2", day=None, status="pending", **kw):
+    """A ledger row written directly (no service checks): for building totals and queues."""
+    from decimal import Decimal
+
+    from portal.hours.models import HourEntry
+
+    e = HourEntry(school_id=volunteer.school_id, volunteer_id=volunteer.id, worked_on=day or date.today(),
+                  hours=Decimal(hours), activity=kw.pop("activity", "lecture"), status=status,
+                  entered_by_id=entered_by.id, **kw)
+    db.session.add(e)
+    db.session.commit()
+    return e
+
+
 def zh(msgid, **kw):
     """The text the Chinese interface shows for an English message id (as the compiled catalog has it)."""
     from pathlib import Path

@@ -1,1 +1,4 @@
-"""服务时长: the hours ledger. Visits file pending claims here; the hours issue adds the screens."""
+"""服务时长: the hours ledger, its review queue, totals, recognition and service records."""
+from flask import Blueprint
+
+bp = Blueprint("hours", __name__, url_prefix="/hours")

@@ -109,7 +109,7 @@ HEADER_FILL = PatternFill("solid", fgColor="E8F1FB")
 WRAP = Alignment(wrap_text=True, vertical="top")
 
 
-def _sheet(ws, headers: list[tuple[str, int]], rows, date_columns=()):
+def write_sheet(ws, headers: list[tuple[str, int]], rows, date_columns=()):
     ws.append([h for h, _w in headers])
     for cell in ws[1]:
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
@@ -126,7 +126,7 @@ def _sheet(ws, headers: list[tuple[str, int]], rows, date_columns=()):
             cell.number_format = "yyyy-mm-dd"
 
 
-def _save(wb: Workbook) -> bytes:
+def workbook_bytes(wb: Workbook) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -176,17 +176,17 @@ def export_workbook(actor, kind: str, filters) -> tuple[bytes, int]:
             selectinload(Need.student).selectinload(Student.school_class), selectinload(Need.young_teacher),
             selectinload(Need.category), selectinload(Need.term), selectinload(Need.created_by))
         rows = [_need_row(n) for n in db.session.scalars(stmt)]
-        _sheet(ws, NEED_EXPORT, rows, date_columns=(15,))
+        write_sheet(ws, NEED_EXPORT, rows, date_columns=(15,))
     else:
         stmt = offer_list(actor, filters).options(selectinload(Offer.volunteer), selectinload(Offer.category))
         rows = [_offer_row(o) for o in db.session.scalars(stmt)]
-        _sheet(ws, OFFER_EXPORT, rows)
+        write_sheet(ws, OFFER_EXPORT, rows)
     for row in ws.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = WRAP
     record(actor, f"{kind}.export", None, f"filters={filters.args()} rows={len(rows)}")
     db.session.commit()
-    return _save(wb), len(rows)
+    return workbook_bytes(wb), len(rows)
 
 
 def export_filename(kind: str, day: date) -> str:
@@ -208,7 +208,7 @@ def template_workbook(kind: str, school_id: int) -> bytes:
     example = [c.example for c in columns]
     if categories:
         example[[c.key for c in columns].index("category")] = categories[0]
-    _sheet(ws, [(c.header, c.width) for c in columns], [example])
+    write_sheet(ws, [(c.header, c.width) for c in columns], [example])
 
     notes = wb.create_sheet("说明")
     rule = {
@@ -229,11 +229,11 @@ def template_workbook(kind: str, school_id: int) -> bytes:
     rows = [[c.header, "必填" if c.required else "选填", rule[c.key]] for c in columns]
     rows.append(["", "", "第一行为列标题，请勿修改；多余的列会被忽略。每个文件最多 "
                  f"{MAX_ROWS} 行、2 MB。导入前会先检查，确认后全部导入或全部不导入。"])
-    _sheet(notes, [("列", 16), ("是否必填", 10), ("填写说明", 80)], rows)
+    write_sheet(notes, [("列", 16), ("是否必填", 10), ("填写说明", 80)], rows)
     for row in notes.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = WRAP
-    return _save(wb)
+    return workbook_bytes(wb)
 
 
 # ---- reading an upload --------------------------------------------------------------------

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
@@ -11,7 +10,8 @@ from sqlalchemy import func, or_, select, update
 from ..audit.services import record
 from ..errors_domain import DomainError, saving
 from ..extensions import db
-from ..hours.models import MAX_HOURS_PER_DAY, HourEntry
+from ..hours.models import HourEntry
+from ..hours.services import check_day, parse_hours
 from ..listing import int_arg
 from ..menus_services import earlier_submit, save_once
 from ..models_base import utcnow
@@ -284,20 +284,6 @@ def renew(actor, school_id: int, term: Term, pair_ids: set[int]) -> tuple[Term, 
 
 # --- visits ------------------------------------------------------------------------------------
 
-def parse_hours(text) -> Decimal:
-    try:
-        value = Decimal(str(text).strip())
-    except (InvalidOperation, ValueError):
-        raise DomainError(_("Please enter the hours as a number, e.g. 1.5."), "hours") from None
-    if not value.is_finite() or value <= 0:
-        raise DomainError(_("The hours must be more than 0."), "hours")
-    if value > MAX_HOURS_PER_DAY:
-        raise DomainError(_("At most %(n)s hours can be recorded for one visit.", n=MAX_HOURS_PER_DAY), "hours")
-    if (value * 2) != (value * 2).to_integral_value():
-        raise DomainError(_("Hours go in half-hour steps, e.g. 0.5, 1 or 1.5."), "hours")
-    return value
-
-
 def add_visit(actor, pair: Pair, volunteer_id: int, data: dict, today: date,
               submit_token: str | None = None) -> tuple[Visit, bool]:
     """A visit record and, with it, a pending hours claim for the volunteer."""
@@ -332,6 +318,7 @@ def add_visit(actor, pair: Pair, volunteer_id: int, data: dict, today: date,
         if not _claim_pair(pair, ("pending", "active"), status="active"):
             raise DomainError(_("Visits cannot be recorded for a pair that is “%(now)s”.",
                                 now=PAIR_STATUS[db.session.scalar(select(Pair.status).where(Pair.id == pair.id))]))
+        check_day(volunteer_id, day, hours)
         db.session.add(visit)
         db.session.flush()
         db.session.add(HourEntry(school_id=pair.school_id, volunteer_id=volunteer_id, worked_on=day, hours=hours,

@@ -1,0 +1,546 @@
+"""服务时长: logging, review, corrections, totals, recognition and service records. Each write commits.
+
+Every total is a sum over approved rows, reversals (negative rows) included, so a correction never edits
+history and the sums stay right.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+from sqlalchemy import case, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..audit.services import record
+from ..errors_domain import DomainError, saving
+from ..events.models import Event, event_leads
+from ..extensions import db
+from ..listing import int_arg
+from ..menus_services import save_once
+from ..models_base import utcnow
+from ..pairs.models import Pair, PairVolunteer
+from ..people.models import VOLUNTEER_KINDS, Term, Volunteer
+from ..permissions import STAFF
+from .models import ACTIVITIES, HOUR_STEP, MAX_HOURS_PER_DAY, HourEntry, RecognitionLevel, ServiceRecord
+
+MAX_NOTE = 500
+MAX_REASON = 200
+MAX_BACKDATE_DAYS = 366  # older service is entered by the office from paper, with a note
+MAX_BATCH = 500
+MAX_LEVELS = 6
+DEFAULT_LEVELS = (("一星志愿者", Decimal(50)), ("二星志愿者", Decimal(100)), ("三星志愿者", Decimal(200)))
+ZERO = Decimal(0)
+
+
+# --- logging -------------------------------------------------------------------------------------
+
+def parse_hours(text, field: str = "hours") -> Decimal:
+    """Hours as typed or tapped: more than 0, at most a day's maximum, in half-hour steps."""
+    try:
+        value = Decimal(str(text).strip())
+    except (InvalidOperation, ValueError):
+        raise DomainError(_("Please enter the hours as a number, e.g. 1.5."), field) from None
+    if not value.is_finite() or value <= 0:
+        raise DomainError(_("The hours must be more than 0."), field)
+    if value > MAX_HOURS_PER_DAY:
+        raise DomainError(_("At most %(n)s hours can be recorded for one day.", n=MAX_HOURS_PER_DAY), field)
+    if value % HOUR_STEP:
+        raise DomainError(_("Hours go in half-hour steps, e.g. 0.5, 1 or 1.5."), field)
+    return value
+
+
+def day_total(volunteer_id: int, day: date) -> Decimal:
+    """Hours already claimed for a day: pending and approved rows, corrections included."""
+    return db.session.scalar(select(func.coalesce(func.sum(HourEntry.hours), 0)).where(
+        HourEntry.volunteer_id == volunteer_id, HourEntry.worked_on == day,
+        HourEntry.status.in_(("pending", "approved")))) or ZERO
+
+
+def check_day(volunteer_id: int, day: date, hours: Decimal, field: str = "hours", less: Decimal = ZERO):
+    already = Decimal(day_total(volunteer_id, day)) - less
+    if already + hours > MAX_HOURS_PER_DAY:
+        raise DomainError(_("%(day)s already has %(had)s hours; %(more)s more would pass the limit of %(max)s hours "
+                            "a day.", day=day.isoformat(), had=_h(already), more=_h(hours), max=_h(MAX_HOURS_PER_DAY)),
+                          field)
+
+
+def _h(value: Decimal) -> str:
+    from ..web import hours_text
+    return hours_text(Decimal(value))
+
+
+def check_date(day: date | None, today: date, field: str = "worked_on"):
+    if day is None:
+        raise DomainError(_("Please give the date, e.g. 2026-03-05."), field)
+    if day > today:
+        raise DomainError(_("The date cannot be in the future."), field)
+    if day < today - timedelta(days=MAX_BACKDATE_DAYS):
+        raise DomainError(_("Only service within the last year can be logged here. Please ask the office about older "
+                            "service."), field)
+
+
+def pairs_for_logging(volunteer_id: int) -> list[Pair]:
+    """The volunteer's pairs that hours may be linked to: those they are or were in, not ended long ago."""
+    return db.session.scalars(
+        select(Pair).join(PairVolunteer, PairVolunteer.pair_id == Pair.id)
+        .where(PairVolunteer.volunteer_id == volunteer_id, PairVolunteer.left_at.is_(None),
+               Pair.status.in_(("pending", "active", "paused")))
+        .order_by(Pair.id.desc())).unique().all()
+
+
+def events_for_logging(school_id: int, today: date) -> list[Event]:
+    """Events of the last 60 days and today, newest first: hours are logged after helping."""
+    return db.session.scalars(
+        select(Event).where(Event.school_id == school_id, Event.status != "cancelled",
+                            Event.starts_at >= today - timedelta(days=60), Event.starts_at < today + timedelta(days=1))
+        .order_by(Event.starts_at.desc()).limit(50)).all()
+
+
+def log_hours(actor, volunteer: Volunteer, data: dict, today: date,
+              submit_token: str | None = None) -> tuple[HourEntry, bool]:
+    """A pending entry for a volunteer; by the volunteer themself, or by staff on their behalf (audited)."""
+    if volunteer.school_id != actor.school_id or not volunteer.active:
+        raise DomainError(_("Please choose an active volunteer."), "volunteer_id")
+    day = data.get("worked_on")
+    check_date(day, today)
+    hours = parse_hours(data.get("hours"))
+    activity = data.get("activity") or ""
+    if activity not in ACTIVITIES:
+        raise DomainError(_("Please choose what kind of service it was."), "activity")
+    pair_id, event_id = data.get("pair_id") or None, data.get("event_id") or None
+    if pair_id and pair_id not in {p.id for p in pairs_for_logging(volunteer.id)}:
+        raise DomainError(_("Please choose one of this volunteer’s pairs, or none."), "pair_id")
+    event = db.session.get(Event, event_id) if event_id else None
+    if event_id and (event is None or event.school_id != volunteer.school_id or event.status == "cancelled"):
+        raise DomainError(_("Please choose one of the school’s events, or none."), "event_id")
+    note = (data.get("note") or "").strip()
+    if len(note) > MAX_NOTE:
+        raise DomainError(_("Please keep it under %(n)d characters.", n=MAX_NOTE), "note")
+    on_behalf = actor.volunteer_id != volunteer.id
+
+    def write():
+        check_day(volunteer.id, day, hours)
+        entry = HourEntry(school_id=volunteer.school_id, volunteer_id=volunteer.id, worked_on=day, hours=hours,
+                          activity=activity, pair_id=pair_id, event_id=event_id, note=note, status="pending",
+                          entered_by_id=actor.id, on_behalf=on_behalf, submit_token=submit_token or None)
+        db.session.add(entry)
+        db.session.flush()
+        if on_behalf:
+            record(actor, "hours.on_behalf", entry, f"volunteer={volunteer.id} day={day} hours={hours}")
+        return entry
+
+    return save_once(HourEntry, submit_token, _("The hours could not be saved. Please try again."), write)
+
+
+# --- review --------------------------------------------------------------------------------------
+
+def led_event_ids(user):
+    return select(event_leads.c.event_id).where(event_leads.c.user_id == user.id)
+
+
+def reviewable(actor):
+    """Conditions on HourEntry for the rows this user may verify: staff all of the school's, a teacher those
+    of events they are responsible for."""
+    conds = [HourEntry.school_id == actor.school_id, HourEntry.reverses_id.is_(None)]
+    if actor.role not in STAFF:
+        conds.append(HourEntry.event_id.in_(led_event_ids(actor)))
+    return conds
+
+
+def may_review(actor, entry: HourEntry) -> bool:
+    if entry.school_id != actor.school_id or entry.is_reversal:
+        return False
+    if actor.role in STAFF:
+        return True
+    return actor.role == "teacher" and entry.event is not None and actor in entry.event.leads
+
+
+def review(actor, ids, action: str, reason: str = "") -> int:
+    """Approve or reject pending rows. Only rows still pending change, so approving twice counts once.
+    Returns how many rows changed."""
+    if action not in ("approve", "reject"):
+        raise DomainError(_("Please choose approve or reject."))
+    ids = sorted({i for i in ids if i})[:MAX_BATCH]
+    if not ids:
+        raise DomainError(_("Please tick at least one entry."))
+    reason = (reason or "").strip()
+    if action == "reject" and not reason:
+        raise DomainError(_("Please give a reason for sending the hours back, so the volunteer knows what to fix."),
+                          "reason")
+    if len(reason) > MAX_REASON:
+        raise DomainError(_("Please keep the reason under %(n)d characters.", n=MAX_REASON), "reason")
+    with saving(_("The entries could not be updated. Please try again.")):
+        done = db.session.execute(
+            update(HourEntry).where(HourEntry.id.in_(ids), HourEntry.status == "pending", *reviewable(actor))
+            .values(status="approved" if action == "approve" else "rejected", reviewed_by_id=actor.id,
+                    reviewed_at=utcnow(), reason=reason if action == "reject" else "")
+            .execution_options(synchronize_session=False)).rowcount
+        if done:
+            record(actor, f"hours.{action}", None, f"ids={','.join(map(str, ids))[:400]} changed={done}")
+    db.session.expire_all()
+    return done
+
+
+def reverse(actor, entry: HourEntry, reason: str, corrected: str | None, today: date) -> HourEntry:
+    """Correct an approved row: a reversing row cancels it; with corrected hours, an approved replacement
+    carries the right figure. The row itself is never edited."""
+    if entry.status != "approved" or entry.is_reversal:
+        raise DomainError(_("Only approved hours are corrected this way; pending hours are approved or sent back."))
+    if entry.reversal is not None:
+        raise DomainError(_("These hours were already corrected."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Please say why the hours are corrected."), "reason")
+    if len(reason) > MAX_REASON:
+        raise DomainError(_("Please keep the reason under %(n)d characters.", n=MAX_REASON), "reason")
+    new_hours = parse_hours(corrected, "corrected") if (corrected or "").strip() else None
+    if new_hours is not None and new_hours == entry.hours:
+        raise DomainError(_("The corrected hours are the same as before."), "corrected")
+    now = utcnow()
+    common = {"school_id": entry.school_id, "volunteer_id": entry.volunteer_id, "worked_on": entry.worked_on,
+              "activity": entry.activity, "pair_id": entry.pair_id, "event_id": entry.event_id, "status": "approved",
+              "entered_by_id": actor.id, "on_behalf": True, "reviewed_by_id": actor.id, "reviewed_at": now,
+              "reason": reason}
+    try:
+        with saving(_("These hours were already corrected.")):
+            if new_hours is not None:
+                check_day(entry.volunteer_id, entry.worked_on, new_hours, "corrected", less=entry.hours)
+            reversal = HourEntry(hours=-entry.hours, reverses_id=entry.id, note=entry.note, **common)
+            db.session.add(reversal)
+            db.session.flush()
+            if new_hours is not None:
+                db.session.add(HourEntry(hours=new_hours, note=entry.note, **common))
+            record(actor, "hours.reverse", entry, f"hours={entry.hours} corrected={new_hours} reason={reason}")
+    finally:
+        db.session.expire_all()
+    return reversal
+
+
+# --- lists ---------------------------------------------------------------------------------------
+
+QUEUE_STATUSES = ("pending", "approved", "rejected", "all")
+
+
+@dataclass
+class QueueFilters:
+    q: str = ""
+    status: str = "pending"
+    activity: str = ""
+    kind: str = ""
+    entered: str = ""  # "self" or "staff"
+    event_id: int | None = None
+
+    @classmethod
+    def from_args(cls, args, clean):
+        status = args.get("status") or "pending"
+        activity, kind, entered = args.get("activity") or "", args.get("kind") or "", args.get("entered") or ""
+        return cls(q=clean(args.get("q")), status=status if status in QUEUE_STATUSES else "pending",
+                   activity=activity if activity in ACTIVITIES else "",
+                   kind=kind if kind in VOLUNTEER_KINDS else "", entered=entered if entered in ("self", "staff") else "",
+                   event_id=int_arg(args, "event_id"))
+
+    def args(self) -> dict:
+        return {k: v for k, v in vars(self).items() if v and not (k == "status" and v == "pending")}
+
+
+def volunteer_match(q: str):
+    """A volunteer by part of the name, or by pinyin initials ("zjg" finds 张建国)."""
+    conds = [Volunteer.name.like(f"%{q}%")]
+    if q.isascii() and q.isalpha():
+        conds.append(Volunteer.name_initials.like(f"{q.lower()}%"))
+    return or_(*conds)
+
+
+def queue(actor, f: QueueFilters):
+    stmt = (select(HourEntry).join(Volunteer, Volunteer.id == HourEntry.volunteer_id).where(*reviewable(actor))
+            .order_by(HourEntry.worked_on.desc(), HourEntry.id.desc()))
+    if f.status != "all":
+        stmt = stmt.where(HourEntry.status == f.status)
+    if f.q:
+        stmt = stmt.where(volunteer_match(f.q))
+    if f.activity:
+        stmt = stmt.where(HourEntry.activity == f.activity)
+    if f.kind:
+        stmt = stmt.where(Volunteer.kind == f.kind)
+    if f.entered:
+        stmt = stmt.where(HourEntry.on_behalf.is_(f.entered == "staff"))
+    if f.event_id:
+        stmt = stmt.where(HourEntry.event_id == f.event_id)
+    return stmt
+
+
+def pending_count(actor) -> int:
+    if actor.role not in STAFF and actor.role != "teacher":
+        return 0
+    return db.session.scalar(select(func.count()).select_from(HourEntry)
+                             .where(HourEntry.status == "pending", *reviewable(actor))) or 0
+
+
+def history(volunteer_id: int, limit: int | None = None):
+    stmt = (select(HourEntry).where(HourEntry.volunteer_id == volunteer_id)
+            .order_by(HourEntry.worked_on.desc(), HourEntry.id.desc()))
+    return db.session.scalars(stmt.limit(limit) if limit else stmt).all()
+
+
+# --- totals --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Period:
+    """A span of days for totals: a calendar year, a term, or all time (start and end None)."""
+
+    key: str
+    label: str
+    start: date | None = None
+    end: date | None = None
+
+    def conditions(self):
+        conds = []
+        if self.start:
+            conds.append(HourEntry.worked_on >= self.start)
+        if self.end:
+            conds.append(HourEntry.worked_on <= self.end)
+        return conds
+
+
+def year_period(year: int) -> Period:
+    return Period(f"y{year}", _("Year %(year)d", year=year), date(year, 1, 1), date(year, 12, 31))
+
+
+def periods(school_id: int, today: date) -> list[Period]:
+    """The choices of the totals page: this year and the previous two, every term, all time."""
+    terms = db.session.scalars(select(Term).where(Term.school_id == school_id).order_by(Term.starts_on.desc())).all()
+    return ([year_period(today.year - i) for i in range(3)]
+            + [Period(f"t{t.id}", t.name, t.starts_on, t.ends_on) for t in terms]
+            + [Period("all", _("All time"))])
+
+
+def period_from_arg(value: str | None, school_id: int, today: date) -> Period:
+    choices = {p.key: p for p in periods(school_id, today)}
+    return choices.get(value or "", choices[f"y{today.year}"])
+
+
+def _approved(*conds):
+    return [HourEntry.status == "approved", *conds]
+
+
+def sum_hours(*conds) -> Decimal:
+    return Decimal(db.session.scalar(select(func.coalesce(func.sum(HourEntry.hours), 0)).where(*conds)) or 0)
+
+
+@dataclass
+class Progress:
+    year_hours: Decimal
+    reached: tuple | None
+    next_level: tuple | None
+
+    @property
+    def remaining(self) -> Decimal:
+        return max(self.next_level[1] - self.year_hours, ZERO) if self.next_level else ZERO
+
+    @property
+    def percent(self) -> int:
+        if not self.next_level:
+            return 100
+        low = self.reached[1] if self.reached else ZERO
+        return int(min(max((self.year_hours - low) / (self.next_level[1] - low) * 100, 0), 100))
+
+
+def progress(levels, year_hours: Decimal) -> Progress:
+    reached = [lv for lv in levels if year_hours >= lv[1]]
+    ahead = [lv for lv in levels if year_hours < lv[1]]
+    return Progress(year_hours, reached[-1] if reached else None, ahead[0] if ahead else None)
+
+
+@dataclass
+class Summary:
+    total: Decimal
+    year: Decimal
+    term: Decimal
+    term_name: str
+    pending: Decimal
+    by_term: list
+    by_activity: list
+    progress: Progress
+
+
+def summary(volunteer: Volunteer, today: date) -> Summary:
+    """A volunteer's page: totals in all, this year and this term, per term and activity, and the next level."""
+    from ..people.services import current_term
+
+    vid = volunteer.id
+    term = current_term(volunteer.school_id, today)
+    year = year_period(today.year)
+    row = db.session.execute(select(
+        func.coalesce(func.sum(case((HourEntry.status == "approved", HourEntry.hours), else_=0)), 0),
+        func.coalesce(func.sum(case((HourEntry.status == "approved", case(
+            (HourEntry.worked_on.between(year.start, year.end), HourEntry.hours), else_=0)), else_=0)), 0),
+        func.coalesce(func.sum(case((HourEntry.status == "approved", case(
+            (HourEntry.worked_on.between(term.starts_on, term.ends_on), HourEntry.hours), else_=0)), else_=0)), 0),
+        func.coalesce(func.sum(case((HourEntry.status == "pending", HourEntry.hours), else_=0)), 0),
+    ).where(HourEntry.volunteer_id == vid)).one()
+    total, year_hours, term_hours, pending = (Decimal(v) for v in row)
+    return Summary(total=total, year=year_hours, term=term_hours, term_name=term.name, pending=pending,
+                   by_term=by_term(volunteer), by_activity=by_activity([HourEntry.volunteer_id == vid]),
+                   progress=progress(levels(volunteer.school_id), year_hours))
+
+
+def by_term(volunteer: Volunteer, start: date | None = None, end: date | None = None) -> list[tuple[str, Decimal]]:
+    """Approved hours per term of the school (newest first); days outside every term under 其他时间."""
+    terms = db.session.scalars(select(Term).where(Term.school_id == volunteer.school_id)
+                               .order_by(Term.starts_on.desc())).all()
+    conds = [HourEntry.volunteer_id == volunteer.id, *_approved()]
+    if start:
+        conds.append(HourEntry.worked_on >= start)
+    if end:
+        conds.append(HourEntry.worked_on <= end)
+    rows = db.session.execute(select(HourEntry.worked_on, func.sum(HourEntry.hours)).where(*conds)
+                              .group_by(HourEntry.worked_on)).all()
+    sums: dict[str, Decimal] = {}
+    for day, hours in rows:
+        name = next((t.name for t in terms if t.starts_on <= day <= t.ends_on), _("Outside school terms"))
+        sums[name] = sums.get(name, ZERO) + Decimal(hours)
+    order = [t.name for t in terms] + [_("Outside school terms")]
+    return [(n, sums[n]) for n in order if sums.get(n)]
+
+
+def by_activity(conds) -> list[tuple[str, Decimal]]:
+    rows = db.session.execute(select(HourEntry.activity, func.sum(HourEntry.hours)).where(*_approved(*conds))
+                              .group_by(HourEntry.activity)).all()
+    sums = {a: Decimal(h) for a, h in rows if h}
+    return [(ACTIVITIES[a], sums[a]) for a in ACTIVITIES if sums.get(a)]
+
+
+def by_kind(school_id: int, period: Period) -> list[tuple[str, Decimal, int]]:
+    """Approved hours and volunteers with hours per 五老 kind."""
+    rows = db.session.execute(
+        select(Volunteer.kind, func.sum(HourEntry.hours), func.count(func.distinct(HourEntry.volunteer_id)))
+        .join(Volunteer, Volunteer.id == HourEntry.volunteer_id)
+        .where(*_approved(HourEntry.school_id == school_id, *period.conditions())).group_by(Volunteer.kind)).all()
+    got = {k: (Decimal(h or 0), n) for k, h, n in rows}
+    return [(k, *got.get(k, (ZERO, 0))) for k in VOLUNTEER_KINDS]
+
+
+@dataclass
+class VolunteerTotal:
+    volunteer: Volunteer
+    approved: Decimal
+    pending: Decimal
+    entries: int
+
+
+def volunteer_totals(school_id: int, period: Period, kind: str = "", q: str = "") -> list[VolunteerTotal]:
+    """Every volunteer of the school with their approved and pending hours in the period, most hours first."""
+    approved = func.coalesce(func.sum(case((HourEntry.status == "approved", HourEntry.hours), else_=0)), 0)
+    pending = func.coalesce(func.sum(case((HourEntry.status == "pending", HourEntry.hours), else_=0)), 0)
+    counted = func.count(case((HourEntry.reverses_id.is_(None), HourEntry.id)))
+    join_on = [HourEntry.volunteer_id == Volunteer.id, *period.conditions()]
+    stmt = (select(Volunteer, approved, pending, counted).outerjoin(HourEntry, db.and_(*join_on))
+            .where(Volunteer.school_id == school_id).group_by(Volunteer.id)
+            .order_by(approved.desc(), Volunteer.name_initials, Volunteer.id))
+    if kind in VOLUNTEER_KINDS:
+        stmt = stmt.where(Volunteer.kind == kind)
+    if q:
+        stmt = stmt.where(volunteer_match(q))
+    return [VolunteerTotal(v, Decimal(a), Decimal(p), n) for v, a, p, n in db.session.execute(stmt)
+            if v.active or a or p]
+
+
+# --- recognition ---------------------------------------------------------------------------------
+
+def levels(school_id: int) -> list[tuple[str, Decimal]]:
+    """The school's 表彰 levels, lowest first; the defaults until the school sets its own."""
+    rows = db.session.execute(select(RecognitionLevel.name, RecognitionLevel.min_hours)
+                              .where(RecognitionLevel.school_id == school_id)
+                              .order_by(RecognitionLevel.min_hours)).all()
+    return [(n, Decimal(h)) for n, h in rows] or list(DEFAULT_LEVELS)
+
+
+def save_levels(actor, rows: list[tuple[str, str]]):
+    """Replace the school's levels with the filled rows (name, hours); all or nothing."""
+    clean = []
+    for i, (name, hours) in enumerate(rows):
+        name, hours = (name or "").strip(), (hours or "").strip()
+        if not name and not hours:
+            continue
+        if not name:
+            raise DomainError(_("Row %(n)d: please give the level a name.", n=i + 1))
+        if len(name) > 30:
+            raise DomainError(_("Row %(n)d: please keep the name under 30 characters.", n=i + 1))
+        try:
+            value = Decimal(hours)
+        except InvalidOperation:
+            value = Decimal("NaN")
+        if not value.is_finite() or value <= 0 or value > 5000 or value % HOUR_STEP:
+            raise DomainError(_("Row %(n)d: the hours must be a number between 0.5 and 5000, e.g. 50.", n=i + 1))
+        clean.append((name, value))
+    if not clean:
+        raise DomainError(_("Please keep at least one level."))
+    if len(clean) > MAX_LEVELS:
+        raise DomainError(_("At most %(n)d levels.", n=MAX_LEVELS))
+    if len({h for _n, h in clean}) != len(clean) or len({n for n, _h in clean}) != len(clean):
+        raise DomainError(_("Two levels have the same name or the same hours. Please make each different."))
+    with saving(_("The levels could not be saved. Please try again.")):
+        db.session.execute(RecognitionLevel.__table__.delete().where(RecognitionLevel.school_id == actor.school_id))
+        db.session.add_all([RecognitionLevel(school_id=actor.school_id, name=n, min_hours=h) for n, h in clean])
+        record(actor, "hours.levels", None, "; ".join(f"{n}={h}" for n, h in sorted(clean, key=lambda r: r[1])))
+
+
+def recognition(school_id: int, year: int) -> list[tuple[tuple[str, Decimal], list[VolunteerTotal]]]:
+    """For each level, highest first, the volunteers whose approved hours in the year reach it (and not the
+    level above)."""
+    lvls = levels(school_id)
+    rows = [t for t in volunteer_totals(school_id, year_period(year)) if t.approved >= lvls[0][1]]
+    out = []
+    for i, level in reversed(list(enumerate(lvls))):
+        upper = lvls[i + 1][1] if i + 1 < len(lvls) else None
+        out.append((level, [t for t in rows if t.approved >= level[1] and (upper is None or t.approved < upper)]))
+    return out
+
+
+# --- service records -----------------------------------------------------------------------------
+
+def record_figures(volunteer: Volunteer, start: date, end: date) -> dict:
+    conds = [HourEntry.volunteer_id == volunteer.id, HourEntry.worked_on >= start, HourEntry.worked_on <= end]
+    return {"total": str(sum_hours(*_approved(*conds))),
+            "by_term": [(n, str(h)) for n, h in by_term(volunteer, start, end)],
+            "by_activity": [(str(a), str(h)) for a, h in by_activity(conds)],
+            "entries": db.session.scalar(select(func.count()).select_from(HourEntry).where(
+                *_approved(*conds), HourEntry.reverses_id.is_(None))) or 0}
+
+
+def issue_record(actor, volunteer: Volunteer, start: date | None, end: date | None, today: date) -> ServiceRecord:
+    """志愿服务记录证明 for a period, under the next serial number of the year; the figures are frozen."""
+    if start is None or end is None:
+        raise DomainError(_("Please give both dates of the period."), "period_from" if start is None else "period_to")
+    if start > end:
+        raise DomainError(_("The period cannot end before it starts."), "period_to")
+    if end > today:
+        raise DomainError(_("The period cannot end in the future."), "period_to")
+    figures = record_figures(volunteer, start, end)
+    if Decimal(figures["total"]) <= 0:
+        raise DomainError(_("%(name)s has no approved hours in this period.", name=volunteer.name), "period_from")
+    for _attempt in range(3):
+        taken = db.session.scalars(select(ServiceRecord.serial).where(
+            ServiceRecord.school_id == volunteer.school_id, ServiceRecord.serial.like(f"{today.year}-%"))).all()
+        number = max((int(s.split("-")[1]) for s in taken), default=0) + 1
+        rec = ServiceRecord(school_id=volunteer.school_id, serial=f"{today.year}-{number:04d}",
+                            volunteer_id=volunteer.id, period_from=start, period_to=end,
+                            total_hours=Decimal(figures["total"]), breakdown=json.dumps(figures, ensure_ascii=False),
+                            issued_by_id=actor.id)
+        try:
+            db.session.add(rec)
+            db.session.flush()
+            record(actor, "hours.service_record", rec, f"volunteer={volunteer.id} serial={rec.serial}")
+            db.session.commit()
+            return rec
+        except IntegrityError:  # another office issued the same number a moment ago
+            db.session.rollback()
+    raise DomainError(_("The record could not be issued. Please try again."))
+
+
+def records_of(volunteer: Volunteer):
+    return db.session.scalars(select(ServiceRecord).where(ServiceRecord.volunteer_id == volunteer.id)
+                              .order_by(ServiceRecord.issued_at.desc())).all()
