@@ -82,6 +82,12 @@ def cn_date(value):
     return f"{value.year}年{value.month}月{value.day}日 (周{WEEKDAYS_ZH[value.weekday()]})"
 
 
+def cn_day(value):
+    """2026年3月5日, without the weekday: for printed documents."""
+    text = cn_date(value)
+    return text.split(" (")[0]
+
+
 def cn_datetime(value):
     if value is None:
         return ""
@@ -98,6 +104,7 @@ def hours_text(value) -> str:
 
 def init_app(app):
     app.jinja_env.filters["cn_date"] = cn_date
+    app.jinja_env.filters["cn_day"] = cn_day
     app.jinja_env.filters["hours"] = hours_text
     app.jinja_env.filters["cn_datetime"] = cn_datetime
     app.jinja_env.filters["slots_text"] = slots_text

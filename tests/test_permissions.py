@@ -34,6 +34,10 @@ PAIRS = {"admin": 200, "coordinator": 200, "teacher": 200, "volunteer": 200, "pa
 VISITS = {"admin": 200, "coordinator": 200, "teacher": 403, "volunteer": 200, "parent": 403}
 STAFF_MOVES = {"admin": 302, "coordinator": 302, "teacher": 403, "volunteer": 403, "parent": 403}
 FAR = {"admin": 404, "coordinator": 404}
+HOURS_HOME = {"admin": 200, "coordinator": 200, "teacher": 200, "volunteer": 200, "parent": 403}  # teacher: the queue
+HOURS_LOG = {"admin": 200, "coordinator": 200, "teacher": 403, "volunteer": 200, "parent": 403}
+HOURS_VIEW = {"admin": 200, "coordinator": 200, "teacher": 200, "volunteer": 200, "parent": 403}
+RECORDS = {"admin": 200, "coordinator": 200, "teacher": 403, "volunteer": 200, "parent": 403}
 
 # (method, url with {placeholders}, expected status per role; anonymous is always sent to the login page)
 MATRIX = [
@@ -163,6 +167,43 @@ MATRIX = [
     ("GET", "/pairs/{pair}/reassign/{member}", STAFF_ONLY),
     ("GET", "/pairs/renew", STAFF_ONLY),
     ("POST", "/pairs/renew", {**STAFF_MOVES}),
+    # --- hours (issue 6) ---
+    ("GET", "/hours/", HOURS_HOME),
+    ("GET", "/hours/?period=all&kind=老教师&q=zjg", HOURS_HOME),
+    ("GET", "/hours/?period=t999999&page=2", HOURS_HOME),
+    ("GET", "/hours/volunteers/{volunteer}", STAFF_ONLY),
+    ("GET", "/hours/volunteers/{volunteer}?page=2", STAFF_ONLY),
+    ("GET", "/hours/volunteers/{far_volunteer}", OTHER_SCHOOL),
+    ("GET", "/hours/volunteers/999999", OTHER_SCHOOL),
+    ("GET", "/hours/new", HOURS_LOG),
+    ("GET", "/hours/new?volunteer_id={volunteer}&worked_on=2026-02-30&activity=event", HOURS_LOG),
+    ("GET", "/hours/new?volunteer_id={far_volunteer}", HOURS_LOG),  # not offered, no error
+    ("POST", "/hours/new", HOURS_LOG),  # an empty form comes back with messages
+    ("GET", "/hours/queue", STAFF_TEACHER),
+    ("GET", "/hours/queue?status=all&entered=staff&kind=老干部&activity=event&q=lgy&page=3", STAFF_TEACHER),
+    ("GET", "/hours/queue?event_id={far_event}", STAFF_TEACHER),
+    ("POST", "/hours/review", {**STAFF_TEACHER, "admin": 302, "coordinator": 302, "teacher": 302}),  # nothing ticked
+    ("GET", "/hours/{hour}", {**HOURS_VIEW, "teacher": 404}),  # the volunteer's own entry, at no event
+    ("GET", "/hours/{other_hour}", {**HOURS_VIEW, "teacher": 404, "volunteer": 404}),
+    ("GET", "/hours/{event_hour}", {**HOURS_VIEW, "volunteer": 404}),  # at an event the teacher leads
+    ("GET", "/hours/{far_hour}", {**HOURS_VIEW, **FAR, "teacher": 404, "volunteer": 404}),
+    ("GET", "/hours/999999", {**HOURS_VIEW, **FAR, "teacher": 404, "volunteer": 404}),
+    ("POST", "/hours/{hour}", {**HOURS_VIEW, "teacher": 404, "volunteer": 403}),  # staff: no reason, a message
+    ("POST", "/hours/{other_hour}", {**HOURS_VIEW, "teacher": 404, "volunteer": 404}),  # pending: a message
+    ("POST", "/hours/{event_hour}", {**HOURS_VIEW, "teacher": 403, "volunteer": 404}),
+    ("POST", "/hours/{far_hour}", {**HOURS_VIEW, **FAR, "teacher": 404, "volunteer": 404}),
+    ("GET", "/hours/recognition", STAFF_ONLY),
+    ("GET", "/hours/recognition?year=1900", STAFF_ONLY),
+    ("POST", "/hours/recognition", STAFF_ONLY),  # every row empty: a message, the levels stay
+    ("GET", "/hours/recognition.xlsx?year=2026", STAFF_ONLY),
+    ("GET", "/hours/export.xlsx", STAFF_ONLY),
+    ("GET", "/hours/export.xlsx?period=all", STAFF_ONLY),
+    ("POST", "/hours/volunteers/{volunteer}/records", STAFF_ONLY),  # no dates: the page comes back with messages
+    ("POST", "/hours/volunteers/{far_volunteer}/records", OTHER_SCHOOL),
+    ("GET", "/hours/records/{record}", RECORDS),
+    ("GET", "/hours/records/{other_record}", {**RECORDS, "volunteer": 404}),
+    ("GET", "/hours/records/{far_record}", {**RECORDS, **FAR, "volunteer": 404}),
+    ("GET", "/hours/records/999999", {**RECORDS, **FAR, "volunteer": 404}),
 ]
 
 @pytest.fixture
@@ -204,13 +245,41 @@ def menus(world):
     }
 
 
+@pytest.fixture
+def ledger(world):
+    """Hours entries and service records: the volunteer's own, another volunteer's, one at an event the teacher
+    leads, and another school's; and another school's volunteer and event."""
+    from datetime import datetime
+
+    from portal.hours.services import issue_record
+    from portal.web import SHANGHAI
+
+    today = datetime.now(SHANGHAI).date()
+    coord, teacher = world.users["coordinator"], world.users["teacher"]
+    far_coord = factories.user(world.far, "coordinator", "far-hours-coordinator")
+    other_vol, far_vol = factories.volunteer(world.school, "李桂英", kind="老干部"), factories.volunteer(world.far)
+    led, far_event = factories.event(world.school, leads=[teacher], day=today), factories.event(world.far, day=today)
+    hour = factories.hour_entry(world.volunteer, coord, "3", day=today, status="approved")
+    other_hour = factories.hour_entry(other_vol, coord, "2", day=today)
+    event_hour = factories.hour_entry(other_vol, coord, "1", day=today, event_id=led.id, activity="event")
+    far_hour = factories.hour_entry(far_vol, far_coord, "2", day=today, status="approved")
+    factories.hour_entry(other_vol, coord, "4", day=today, status="approved")
+    return {
+        "hour": hour.id, "other_hour": other_hour.id, "event_hour": event_hour.id, "far_hour": far_hour.id,
+        "far_volunteer": far_vol.id, "far_event": far_event.id,
+        "record": issue_record(coord, world.volunteer, today, today, today).id,
+        "other_record": issue_record(coord, other_vol, today, today, today).id,
+        "far_record": issue_record(far_coord, far_vol, today, today, today).id,
+    }
+
+
 CASES = [(method, url, role, expected.get(role)) for method, url, expected in MATRIX for role in ROLES]
 
 
 @pytest.mark.parametrize(("method", "url", "role", "expected"), CASES,
                          ids=[f"{r}-{m}-{u}" for m, u, r, _ in CASES])
-def test_role_route_matrix(app, world, menus, login_as, method, url, role, expected):
-    ids = {**menus, "pupil": world.pupil.id, "stranger": world.stranger.id, "far_pupil": world.far_pupil.id,
+def test_role_route_matrix(app, world, menus, ledger, login_as, method, url, role, expected):
+    ids = {**menus, **ledger, "pupil": world.pupil.id, "stranger": world.stranger.id, "far_pupil": world.far_pupil.id,
            "own_class": world.own_class.id, "far_class": world.far_class.id, "family": world.family.id,
            "far_family": world.far_family.id, "volunteer": world.volunteer.id,
            "teacher_user": world.users["teacher"].id, "admin_user": world.users["admin"].id,

@@ -23,6 +23,8 @@ SENSITIVE = (*DEFAULT_SUPPORT_TAGS, FAMILY_NOTES, "父母离异", "特殊群体"
 VARIANTS = {
     "help.index": ["?status=", "?status=need", "?status=answered", "?status=new", "?page=2"],
     "offers.index": ["?status=", "?status=paused", "?sort=free", "?q=数学", "?free_only=1", "?page=2"],
+    "hours.index": ["?page=1", "?page=2"],
+    "hours.new": ["?activity=pair_visit", "?worked_on=2026-03-05"],
 }
 
 
@@ -56,7 +58,7 @@ def data(world):
     factories.offer(other_vol, mind, coord)
     pairs = _pairs_with_visits(world, coord, mind, mine[0], factories.offer(other_vol, study, coord, capacity=3))
     return {
-        "volunteer": {"offer_id": [o.id for o in mine], "pair_id": pairs},
+        "volunteer": {"offer_id": [o.id for o in mine], "pair_id": pairs, **_hours(world, coord, teacher, other_vol)},
         "parent": {"help_id": [help_new.id, help_need.id, help_done.id]},
     }
 
@@ -76,6 +78,34 @@ def _pairs_with_visits(world, coord, category, offer, other_offer) -> list[int]:
     group, _ = create_pair(coord, [factories.need(s, other_offer.category, coord) for s in (world.pupil, world.stranger)],
                            [other_offer], today)
     return [mine.id, group.id]
+
+
+def _hours(world, coord, teacher, other_vol) -> dict:
+    """The volunteer's ledger: the claim of their visit with the tagged pupil, an entry at an event, one sent
+    back, one approved and corrected (with its reversal); a service record; and another volunteer's entry and
+    record, which the volunteer must not open."""
+    from datetime import datetime
+
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.hours.models import HourEntry
+    from portal.hours.services import issue_record, reverse
+    from portal.web import SHANGHAI
+
+    today = datetime.now(SHANGHAI).date()
+    claim = db.session.scalar(select(HourEntry).where(HourEntry.volunteer_id == world.volunteer.id))
+    event = factories.event(world.school, "家长开放日", leads=[teacher], day=today)
+    at_event = factories.hour_entry(world.volunteer, coord, "2", day=today, event_id=event.id, activity="event",
+                                    note="签到处帮忙", status="approved")
+    sent_back = factories.hour_entry(world.volunteer, coord, "1", day=today, status="rejected", reason="重复登记")
+    corrected = factories.hour_entry(world.volunteer, coord, "3", day=today, status="approved", pair_id=claim.pair_id,
+                                     activity="pair_visit", note="辅导数学")
+    reversal = reverse(coord, corrected, "多记了一小时", "2", today)
+    theirs = factories.hour_entry(other_vol, coord, "2", day=today, status="approved", note="别人的服务")
+    return {"entry_id": [claim.id, at_event.id, sent_back.id, corrected.id, reversal.id, theirs.id],
+            "record_id": [issue_record(coord, world.volunteer, today, today, today).id,
+                          issue_record(coord, other_vol, today, today, today).id]}
 
 
 def reachable_gets(app, role, params) -> list[tuple[str, str]]:
@@ -110,7 +140,8 @@ def test_no_tag_word_or_family_note_on_any_page_the_role_can_reach(app, login_as
     c = login_as(role)
     pages = reachable_gets(app, role, data[role])
     endpoints = {e for e, _ in pages}
-    assert {"volunteer": {"offers.index", "offers.card", "offers.edit", "offers.new", "home.volunteer"},
+    assert {"volunteer": {"offers.index", "offers.card", "offers.edit", "offers.new", "home.volunteer", "hours.index",
+                          "hours.new", "hours.entry", "hours.service_record"},
             "parent": {"help.index", "help.show", "help.new", "home.family"}}[role] <= endpoints
     seen = ""
     for label, r in fetch_all(c, pages):
@@ -124,6 +155,10 @@ def test_no_tag_word_or_family_note_on_any_page_the_role_can_reach(app, login_as
         assert zh("The committee office has taken this on and is arranging help. You will be contacted.") in seen
     else:
         assert "谈心" in seen and "张建国" in seen
+        # The hours pages were opened and showed the volunteer's ledger, the pair with the tagged pupil included.
+        assert zh("My service hours") in seen and "签到处帮忙" in seen and "多记了一小时" in seen
+        assert "王小明 · 心理疏导" in seen and zh("Volunteer service record") in seen
+        assert "别人的服务" not in seen
 
 
 def test_no_tag_word_in_what_a_volunteer_gets_back_from_a_form(login_as, world, data):
@@ -147,6 +182,31 @@ def test_no_tag_word_in_what_a_volunteer_gets_back_from_a_form(login_as, world, 
     for label, r in responses.items():
         assert r.status_code < 500, label
         assert leaks(r.get_data(as_text=True)) == [], label
+
+
+def test_no_tag_word_in_what_a_volunteer_gets_back_from_an_hours_form(login_as, world, data):
+    c = login_as("volunteer")
+    page = c.get("/hours/new").get_data(as_text=True)
+    pair_id = data["volunteer"]["pair_id"][0]
+    assert f'<option value="{pair_id}">' in page  # the pair with the tagged pupil is offered
+    base = {"worked_on": "", "hours": "1", "activity": "pair_visit", "pair_id": str(pair_id), "note": "陪孩子聊天"}
+    entry_id = data["volunteer"]["entry_id"][0]
+    responses = {
+        "bad hours": c.post_form("/hours/new", {**base, "submit_token": secrets.token_hex(16), "note": "\x00"},
+                                 token_from="/hours/new"),
+        "another volunteer's pair": c.post_form("/hours/new", {**base, "submit_token": secrets.token_hex(16),
+                                                               "pair_id": str(data["volunteer"]["pair_id"][1])},
+                                                token_from="/hours/new"),
+        "hours": c.post_form("/hours/new", {**base, "submit_token": secrets.token_hex(16), "worked_on": "2026-01-01"},
+                             token_from="/hours/new"),
+        "pair field": c.get("/hours/new", headers={"HX-Request": "true", "HX-Target": "pair-field"}),
+        "correction": c.post_form(f"/hours/{entry_id}", {"reason": "改", "corrected": "2"}, token_from="/hours/new"),
+    }
+    responses["after saving"] = c.get("/hours/")
+    for label, r in responses.items():
+        assert r.status_code < 500, label
+        assert leaks(r.get_data(as_text=True)) == [], label
+    assert "王小明 · 心理疏导" in responses["pair field"].get_data(as_text=True)
 
 
 def test_no_tag_word_in_what_a_parent_gets_back_from_a_form(login_as, world, data):

@@ -172,3 +172,14 @@ ZH = {
     "History": "服务记录",
     "%(n)d waiting": "待审核 %(n)d 条",
 }
+ZH.update({
+    "%(n)d hours entries wait for you to verify.": "有 %(n)d 条服务时长等待您审核。",
+    "approved hours this year": "小时（本年已通过）",
+    "My hours and history": "我的时长与记录",
+})
+ZH.update({
+    "Confirm sending back": "确认退回",
+    "Send back…": "退回…",
+    "Send back chosen…": "退回所选…",
+    "Volunteer name or initials": "姓名或拼音首字母",
+})

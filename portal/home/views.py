@@ -6,6 +6,8 @@ from sqlalchemy import func, select
 
 from ..database import ping
 from ..extensions import db
+from ..hours import services as hours
+from ..hours.models import HourEntry
 from ..pairs.services import due_count, follow_ups, pairs_of_volunteer
 from ..people.models import Family, SchoolClass, Student, Volunteer
 from ..permissions import public, requires
@@ -25,8 +27,15 @@ def index():
                 select(func.count()).select_from(model).where(model.school_id == me.school_id, model.active.is_(True)))
     my_pairs = pairs_of_volunteer(me.volunteer_id) if me.role == "volunteer" and me.volunteer_id else []
     notes = follow_ups(me.volunteer_id, [p.id for p in my_pairs]) if my_pairs else {}
-    due = due_count(me, datetime.now(SHANGHAI).date()) if me.role in ("admin", "coordinator", "teacher") else 0
-    return render_template("home/index.html", counts=counts, my_pairs=my_pairs, notes=notes, due=due)
+    today = datetime.now(SHANGHAI).date()
+    due = due_count(me, today) if me.role in ("admin", "coordinator", "teacher") else 0
+    my_hours = None
+    if me.role == "volunteer" and me.volunteer_id:
+        year = hours.year_period(today.year)
+        my_hours = hours.sum_hours(HourEntry.volunteer_id == me.volunteer_id, HourEntry.status == "approved",
+                                   *year.conditions())
+    return render_template("home/index.html", counts=counts, my_pairs=my_pairs, notes=notes, due=due,
+                           my_hours=my_hours, hours_pending=hours.pending_count(me))
 
 
 @bp.route("/my/family")

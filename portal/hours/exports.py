@@ -18,15 +18,17 @@ RECOGNITION = [("表彰等级", 14), ("志愿者", 10), ("五老类别", 10), ("
 
 def _ledger_row(e: HourEntry) -> list:
     link = f"活动：{e.event.title}" if e.event else (f"结对 #{e.pair_id}" if e.pair_id else "")
+    # A pair's notes and visit records talk about the child: they stay in the school.
+    note = "（结对帮扶，详见学校帮扶记录）" if e.pair_id or e.visit_id else e.note
     return [e.id, e.volunteer.name, e.volunteer.kind, e.worked_on, float(e.hours), str(ACTIVITIES.get(e.activity, "")),
-            link, e.note, STATUS_ZH[e.status], "代录" if e.on_behalf else "本人",
+            link, note, STATUS_ZH[e.status], "代录" if e.on_behalf else "本人",
             e.reviewed_by.display_name if e.reviewed_by else "", local_date(e.reviewed_at), e.reason,
             e.reverses_id or ""]
 
 
 def ledger_workbook(actor, period) -> bytes:
     """Every entry of the period, corrections as their own negative rows, and a sheet of totals per volunteer.
-    Pairs appear by number only: the district gets no student names."""
+    Pairs appear by number only and without their notes: the district gets no student names."""
     entries = db.session.scalars(
         select(HourEntry).where(HourEntry.school_id == actor.school_id, *period.conditions())
         .order_by(HourEntry.worked_on, HourEntry.id)

@@ -46,10 +46,11 @@ class ReverseForm(FlaskForm):
 
 
 class LevelsForm(FlaskForm):
-    names = FieldList(StringField(_l("Level name"), validators=[Clean(), Length(max=30)]), min_entries=6,
-                      max_entries=6)
-    hours = FieldList(StringField(_l("Hours in a year"), validators=[Length(max=10)],
-                                  render_kw={"inputmode": "decimal"}), min_entries=6, max_entries=6)
+    # Lengths and figures are checked by the service, whose messages name the row.
+    names = FieldList(StringField(_l("Level name"), validators=[Clean()], render_kw={"maxlength": 30}),
+                      min_entries=6, max_entries=6)
+    hours = FieldList(StringField(_l("Hours in a year"), render_kw={"inputmode": "decimal", "maxlength": 10}),
+                      min_entries=6, max_entries=6)
 
 
 class RecordForm(FlaskForm):

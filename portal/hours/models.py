@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Index, Numeric, String, UniqueConstraint, event
+from sqlalchemy import CheckConstraint, Index, Numeric, String, UniqueConstraint, event, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..events.models import Event
@@ -87,11 +87,13 @@ LOCKED_FIELDS = ("volunteer_id", "worked_on", "hours", "activity", "pair_id", "e
 
 
 @event.listens_for(HourEntry, "before_update")
-def _approved_rows_are_locked(_mapper, _connection, target):
+def _approved_rows_are_locked(_mapper, connection, target):
     """Belt and braces for the services: an approved row's facts never change through the ORM."""
     state = db.inspect(target)
-    status = state.attrs.status.history
-    if (status.deleted[0] if status.deleted else target.status) != "approved":
+    # The stored status, not the session's idea of it: an expired or stale object has no old value in its
+    # history (a status set on it would unlock the row), and review() approves with a bulk UPDATE.
+    table = HourEntry.__table__
+    if connection.scalar(select(table.c.status).where(table.c.id == target.id)) != "approved":
         return
     changed = [f for f in (*LOCKED_FIELDS, "status") if state.attrs[f].history.has_changes()]
     if changed:

@@ -11,8 +11,9 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import case, false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
 from ..errors_domain import DomainError, saving
@@ -47,7 +48,8 @@ def parse_hours(text, field: str = "hours") -> Decimal:
         raise DomainError(_("The hours must be more than 0."), field)
     if value > MAX_HOURS_PER_DAY:
         raise DomainError(_("At most %(n)s hours can be recorded for one day.", n=MAX_HOURS_PER_DAY), field)
-    if value % HOUR_STEP:
+    # value % HOUR_STEP alone passes 1e-999999999999: the remainder underflows to 0 (and the database refuses it).
+    if value != value.quantize(HOUR_STEP) or value % HOUR_STEP:
         raise DomainError(_("Hours go in half-hour steps, e.g. 0.5, 1 or 1.5."), field)
     return value
 
@@ -60,6 +62,10 @@ def day_total(volunteer_id: int, day: date) -> Decimal:
 
 
 def check_day(volunteer_id: int, day: date, hours: Decimal, field: str = "hours", less: Decimal = ZERO):
+    """Within the transaction that then saves: two logs for one volunteer at once are taken one after the
+    other (the first write locks the volunteer's row), so the second sees the first's hours."""
+    db.session.execute(update(Volunteer).where(Volunteer.id == volunteer_id)
+                       .values(updated_at=Volunteer.updated_at).execution_options(synchronize_session=False))
     already = Decimal(day_total(volunteer_id, day)) - less
     if already + hours > MAX_HOURS_PER_DAY:
         raise DomainError(_("%(day)s already has %(had)s hours; %(more)s more would pass the limit of %(max)s hours "
@@ -146,7 +152,8 @@ def reviewable(actor):
     of events they are responsible for."""
     conds = [HourEntry.school_id == actor.school_id, HourEntry.reverses_id.is_(None)]
     if actor.role not in STAFF:
-        conds.append(HourEntry.event_id.in_(led_event_ids(actor)))
+        # Leads may be any accounts; as in may_review, only a teacher among them verifies.
+        conds.append(HourEntry.event_id.in_(led_event_ids(actor)) if actor.role == "teacher" else false())
     return conds
 
 
@@ -246,6 +253,12 @@ class QueueFilters:
         return {k: v for k, v in vars(self).items() if v and not (k == "status" and v == "pending")}
 
 
+def card_loads():
+    """What an entry's card shows, loaded with the page rather than one query per card."""
+    return (selectinload(HourEntry.volunteer), selectinload(HourEntry.entered_by), selectinload(HourEntry.reversal),
+            selectinload(HourEntry.event).selectinload(Event.leads))
+
+
 def volunteer_match(q: str):
     """A volunteer by part of the name, or by pinyin initials ("zjg" finds 张建国)."""
     conds = [Volunteer.name.like(f"%{q}%")]
@@ -256,7 +269,7 @@ def volunteer_match(q: str):
 
 def queue(actor, f: QueueFilters):
     stmt = (select(HourEntry).join(Volunteer, Volunteer.id == HourEntry.volunteer_id).where(*reviewable(actor))
-            .order_by(HourEntry.worked_on.desc(), HourEntry.id.desc()))
+            .order_by(HourEntry.worked_on.desc(), HourEntry.id.desc()).options(*card_loads()))
     if f.status != "all":
         stmt = stmt.where(HourEntry.status == f.status)
     if f.q:
@@ -473,7 +486,8 @@ def save_levels(actor, rows: list[tuple[str, str]]):
             value = Decimal(hours)
         except InvalidOperation:
             value = Decimal("NaN")
-        if not value.is_finite() or value <= 0 or value > 5000 or value % HOUR_STEP:
+        if (not value.is_finite() or value <= 0 or value > 5000 or value != value.quantize(HOUR_STEP)
+                or value % HOUR_STEP):
             raise DomainError(_("Row %(n)d: the hours must be a number between 0.5 and 5000, e.g. 50.", n=i + 1))
         clean.append((name, value))
     if not clean:

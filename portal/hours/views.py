@@ -16,7 +16,7 @@ from ..imports.services import content_disposition
 from ..listing import clean_query, int_arg, page_arg, paginate
 from ..menus_forms import issue_token, renew_bad_token
 from ..people.models import VOLUNTEER_KINDS, Volunteer
-from ..permissions import STAFF, authorize, requires
+from ..permissions import STAFF, authorize, requires, visible
 from ..web import SHANGHAI, hours_text
 from . import bp, exports, services
 from .forms import LevelsForm, LogForm, RecordForm, ReverseForm, ReviewForm
@@ -39,8 +39,8 @@ def index():
         if me.volunteer is None:
             abort(404)
         return _volunteer_page(me.volunteer)
-    if me.role == "teacher":
-        return redirect(url_for("hours.queue"))
+    if me.role == "teacher":  # a teacher's part of the ledger is verifying their events' hours
+        return _queue_page()
     today = _today()
     period = services.period_from_arg(request.args.get("period"), me.school_id, today)
     kind = request.args.get("kind") or ""
@@ -62,7 +62,7 @@ def volunteer(volunteer_id):
 def _volunteer_page(volunteer, record_form=None):
     today = _today()
     pagination = paginate(select(HourEntry).where(HourEntry.volunteer_id == volunteer.id)
-                          .order_by(HourEntry.worked_on.desc(), HourEntry.id.desc()),
+                          .order_by(HourEntry.worked_on.desc(), HourEntry.id.desc()).options(*services.card_loads()),
                           page_arg(request.args), current_app.config["PAGE_SIZE"])
     if is_htmx() and request.args.get("page"):
         return render_template("hours/_history.html", pagination=pagination, volunteer=volunteer)
@@ -110,9 +110,13 @@ def new():
         try:
             if volunteer is None:
                 raise DomainError(_("Please choose the volunteer."), "volunteer_id")
-            entry, created = services.loghours_text(me, volunteer, form.values(), today, form.submit_token.data)
+            entry, created = services.log_hours(me, volunteer, form.values(), today, form.submit_token.data)
         except DomainError as err:
-            show_error(form, err)
+            # A pair or event field with nothing to choose is not on the page: say it at the top instead.
+            if err.field in ("pair_id", "event_id") and len(form[err.field].choices) <= 1:
+                flash(err.message, "error")
+            else:
+                show_error(form, err)
         else:
             if not created:
                 flash(_("These hours were already logged; they were not saved twice."), "success")
@@ -167,7 +171,7 @@ def review():
     form = ReviewForm()
     action = request.form.get("action", "")
     if form.validate_on_submit():
-        ids = [i for i in form.ids.data or [] if i]
+        ids = sorted({i for i in form.ids.data or [] if i})
         try:
             changed = services.review(_me(), ids, action, form.reason.data)
         except DomainError as err:
@@ -204,9 +208,10 @@ def entry(entry_id):
             flash(_("Correction saved. The original entry stays in the ledger, cancelled by the correction."),
                   "success")
             return redirect(url_for("hours.entry", entry_id=item.id))
-    related = db.session.scalars(select(HourEntry).where(
+    # Only the entries this user may open: a teacher sees those of their own events, not the rest of the day.
+    related = [r for r in db.session.scalars(select(HourEntry).where(
         HourEntry.volunteer_id == item.volunteer_id, HourEntry.worked_on == item.worked_on,
-        HourEntry.id != item.id).order_by(HourEntry.id)).all()
+        HourEntry.id != item.id).order_by(HourEntry.id)) if visible(me, r)]
     return render_template("hours/entry.html", item=item, form=form, related=related)
 
 
@@ -236,9 +241,22 @@ def recognition():
         else:
             flash(_("Recognition levels saved."), "success")
             return redirect(url_for("hours.recognition", year=year))
+    else:
+        # The level fields show no messages of their own: the first problem goes at the top.
+        flash(_first_error(form.errors), "error")
     return render_template("hours/recognition.html", year=year, years=range(today.year, today.year - 5, -1),
                            groups=services.recognition(me.school_id, year), form=form, levels=current,
                            open_levels=request.method == "POST")
+
+
+def _first_error(errors):
+    """The first message in form.errors, where a FieldList's errors are a list per row."""
+    for messages in errors.values():
+        for message in messages:
+            found = _first_error({"": message}) if isinstance(message, list | dict) else message
+            if found:
+                return found
+    return ""
 
 
 def _xlsx(data: bytes, filename: str, ascii_name: str):

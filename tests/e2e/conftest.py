@@ -201,8 +201,9 @@ def go(tab, href: str):
     expect(nav.locator('a[aria-current="page"]')).to_have_attribute("href", href)
 
 
-def start(tab, role: str, viewport: dict) -> Page:
-    """Sign in as `role` in a window of the given size; returns the page every test drives."""
+def start(tab, role: str, viewport: dict, password: str = DEMO_PASSWORD) -> Page:
+    """Sign in as `role` in a window of the given size; returns the page every test drives. Accounts made
+    with tests/factories.py (the `world` fixture) pass password=factories.PASSWORD."""
     tab.page.set_viewport_size(viewport)
-    tab.login(role)
+    tab.login(role, password)
     return tab.page
