@@ -51,3 +51,18 @@ def menu_categories(world):
                            mind=factories.category(world.school, "心理疏导", 2),
                            old=factories.category(world.school, "旧类别", 9, active=False),
                            far=factories.category(world.far, "学业辅导"))
+
+
+def coordinators(app, world, n):
+    """n browsers, each logged in as its own coordinator of the school."""
+    from tests import factories
+    from tests.conftest import Client
+
+    names = ["coordinator"] + [factories.user(world.school, "coordinator", f"coord{i + 2}").username
+                               for i in range(n - 1)]
+    clients = []
+    for name in names:
+        c = Client(app)
+        assert c.login(name).status_code == 302
+        clients.append(c)
+    return clients

@@ -183,3 +183,4 @@ ZH.update({
     "Send back chosen…": "退回所选…",
     "Volunteer name or initials": "姓名或拼音首字母",
 })
+ZH.update({"Only service within the last five years can be entered.": "只能录入近五年内的服务。"})

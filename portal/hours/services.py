@@ -29,7 +29,8 @@ from .models import ACTIVITIES, HOUR_STEP, MAX_HOURS_PER_DAY, HourEntry, Recogni
 
 MAX_NOTE = 500
 MAX_REASON = 200
-MAX_BACKDATE_DAYS = 366  # older service is entered by the office from paper, with a note
+MAX_BACKDATE_DAYS = 366  # what a volunteer may log; older service comes to the office on paper
+OFFICE_BACKDATE_DAYS = 5 * 366  # the office enters paper records of the last five years
 MAX_BATCH = 500
 MAX_LEVELS = 6
 DEFAULT_LEVELS = (("一星志愿者", Decimal(50)), ("二星志愿者", Decimal(100)), ("三星志愿者", Decimal(200)))
@@ -78,12 +79,14 @@ def _h(value: Decimal) -> str:
     return hours_text(Decimal(value))
 
 
-def check_date(day: date | None, today: date, field: str = "worked_on"):
+def check_date(day: date | None, today: date, field: str = "worked_on", office: bool = False):
     if day is None:
         raise DomainError(_("Please give the date, e.g. 2026-03-05."), field)
     if day > today:
         raise DomainError(_("The date cannot be in the future."), field)
-    if day < today - timedelta(days=MAX_BACKDATE_DAYS):
+    if office and day < today - timedelta(days=OFFICE_BACKDATE_DAYS):
+        raise DomainError(_("Only service within the last five years can be entered."), field)
+    if not office and day < today - timedelta(days=MAX_BACKDATE_DAYS):
         raise DomainError(_("Only service within the last year can be logged here. Please ask the office about older "
                             "service."), field)
 
@@ -111,7 +114,8 @@ def log_hours(actor, volunteer: Volunteer, data: dict, today: date,
     if volunteer.school_id != actor.school_id or not volunteer.active:
         raise DomainError(_("Please choose an active volunteer."), "volunteer_id")
     day = data.get("worked_on")
-    check_date(day, today)
+    on_behalf = actor.volunteer_id != volunteer.id
+    check_date(day, today, office=on_behalf)
     hours = parse_hours(data.get("hours"))
     activity = data.get("activity") or ""
     if activity not in ACTIVITIES:
@@ -125,7 +129,6 @@ def log_hours(actor, volunteer: Volunteer, data: dict, today: date,
     note = (data.get("note") or "").strip()
     if len(note) > MAX_NOTE:
         raise DomainError(_("Please keep it under %(n)d characters.", n=MAX_NOTE), "note")
-    on_behalf = actor.volunteer_id != volunteer.id
 
     def write():
         check_day(volunteer.id, day, hours)

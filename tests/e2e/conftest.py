@@ -167,6 +167,22 @@ def a11y():
     return A11y()
 
 
+PHONE = {"width": 375, "height": 812}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def fits_phone(page: Page, what: str):
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= PHONE["width"], f"{what} overflows a {PHONE['width']} px phone: {scroll_width} px wide"
+
+
+def heights(locator) -> list[tuple[str, float]]:
+    """(what it says, height in px) of each element."""
+    return [tuple(pair) for pair in locator.evaluate_all(
+        "els => els.map(el => [(el.innerText || el.value || el.name || el.type || '').trim(),"
+        " el.getBoundingClientRect().height])")]
+
+
 def computed_px(page: Page, selector: str, prop: str) -> float:
     value = page.locator(selector).first.evaluate("(el, prop) => getComputedStyle(el)[prop]", prop)
     return float(value.removesuffix("px"))

@@ -18,12 +18,10 @@ from portal.extensions import db
 from portal.hours.models import HourEntry, ServiceRecord
 from portal.web import SHANGHAI
 from tests import factories
-from tests.e2e.conftest import SCREENSHOTS, go, start, tap
+from tests.e2e.conftest import DESKTOP, PHONE, SCREENSHOTS, fits_phone, go, heights, start, tap
 
 pytestmark = pytest.mark.e2e
 
-PHONE = {"width": 375, "height": 812}
-DESKTOP = {"width": 1280, "height": 900}
 TAP_PX = 44  # DESIGN.md §2: tap targets >= 44 px outside large-text mode
 ARTIFACTS = SCREENSHOTS.parent  # test-artifacts/
 NOTE = "校门口护学岗，扶低年级孩子过马路"
@@ -42,22 +40,13 @@ def _shot(page, name: str):
     page.screenshot(path=ARTIFACTS / name, full_page=True, animations="disabled")
 
 
-def _fits_phone(page, what: str):
-    scroll_width = page.evaluate("document.documentElement.scrollWidth")
-    assert scroll_width <= PHONE["width"], f"{what} overflows a {PHONE['width']} px phone: {scroll_width} px wide"
-
-
-def _heights(locator) -> list[tuple[str, float]]:
-    """(what it says, height in px) of each element."""
-    return [tuple(pair) for pair in locator.evaluate_all(
-        "els => els.map(el => [(el.innerText || el.value || '').trim(), el.getBoundingClientRect().height])")]
 
 
 def _checked_at(tab, a11y, label: str):
     """Axe on the page as it is, at the phone width every page of this file is checked at."""
     assert tab.page.viewport_size["width"] == PHONE["width"], tab.page.viewport_size
     a11y.check(tab, f"{label} @{PHONE['width']}")
-    _fits_phone(tab.page, label)
+    fits_phone(tab.page, label)
 
 
 @pytest.fixture
@@ -107,11 +96,11 @@ def test_volunteer_logs_hours_on_phone(tab, ledger):
     form = page.locator("main form.hours-form")
     save = form.get_by_role("button", name="保存时长")
     # Elder-friendly: every chip and the save button are big enough to tap.
-    targets = _heights(form.locator("label.toggle")) + _heights(save)
+    targets = heights(form.locator("label.toggle")) + heights(save)
     assert len(targets) == 10 + 7 + 1, targets  # ten lengths, seven kinds of service, save
     small = [(k, h) for k, h in targets if h < TAP_PX]
     assert not small, f"tap targets under {TAP_PX} px high on the hours form: {small}"
-    _fits_phone(page, "the hours form")
+    fits_phone(page, "the hours form")
 
     today = datetime.now(SHANGHAI).date()
     expect(form.get_by_label(re.compile(r"^服务日期"))).to_have_value(today.isoformat())  # kept as it is

@@ -7,12 +7,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import go, nav_count, start, tap
+from tests.e2e.conftest import DESKTOP, PHONE, go, nav_count, start, tap
 
 pytestmark = pytest.mark.e2e
 
-PHONE = {"width": 375, "height": 812}
-DESKTOP = {"width": 1280, "height": 900}
 TAP_PX = 44  # DESIGN.md §2: tap targets >= 44 px outside large-text mode
 COUNT_RE = re.compile(r"共 (\d+) 条")
 CHINESE = re.compile(r"[\u4e00-\u9fff]")

@@ -22,12 +22,10 @@ from portal.people.models import DEFAULT_SUPPORT_TAGS, Category, Student, Term, 
 from portal.slots import slot_bit
 from portal.web import SHANGHAI
 from tests import factories
-from tests.e2e.conftest import go, nav_count, start, tap
+from tests.e2e.conftest import DESKTOP, PHONE, fits_phone, go, heights, nav_count, start, tap
 
 pytestmark = pytest.mark.e2e
 
-PHONE = {"width": 375, "height": 812}
-DESKTOP = {"width": 1280, "height": 900}
 TAP_PX = 44  # DESIGN.md §2: tap targets >= 44 px outside large-text mode
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 ACCEPT_ALL_RE = re.compile(r"全部接受（(\d+)个）")
@@ -52,22 +50,13 @@ def _check_at(tab, a11y, width: int, label: str):
     try:
         a11y.check(tab, f"{label} @{width}")
         if width == PHONE["width"]:
-            _fits_phone(page, label)
+            fits_phone(page, label)
     finally:
         page.set_viewport_size(original)
 
 
-def _fits_phone(page, what: str):
-    scroll_width = page.evaluate("document.documentElement.scrollWidth")
-    assert scroll_width <= PHONE["width"], f"{what} overflows a {PHONE['width']} px phone: {scroll_width} px wide"
 
 
-
-
-def _heights(locator) -> list[tuple[str, float]]:
-    """(what it says, height in px) of each element."""
-    return [tuple(pair) for pair in locator.evaluate_all(
-        "els => els.map(el => [(el.innerText || el.name || el.type || '').trim(), el.getBoundingClientRect().height])")]
 
 
 def _no_support_tags(page, where: str):
@@ -171,8 +160,8 @@ def _volunteer_records_visit(tab, a11y, pair_id: int, facts):
     expect(card.locator("h3")).to_contain_text("兴趣特长")
     expect(card.locator(".badge.st-pending")).to_have_text("待确认")
     expect(mine.locator("article.pair-home")).to_have_count(3)  # the demo's two running pairs and the new one
-    _fits_phone(page, "the volunteer's home")
-    buttons = _heights(card.locator(".card-actions [role=button]"))
+    fits_phone(page, "the volunteer's home")
+    buttons = heights(card.locator(".card-actions [role=button]"))
     assert len(buttons) == 2, buttons
     small = [(k, h) for k, h in buttons if h < TAP_PX]
     assert not small, f"buttons of the pair card under {TAP_PX} px high: {small}"
@@ -188,11 +177,11 @@ def _volunteer_records_visit(tab, a11y, pair_id: int, facts):
     _no_support_tags(page, "the visit form")
 
     # Elder-friendly: every chip, field and button of the form is big enough to tap.
-    targets = _heights(form.locator('label.toggle, input[type=date], textarea, button, [role="button"]'))
+    targets = heights(form.locator('label.toggle, input[type=date], textarea, button, [role="button"]'))
     assert len(targets) == 4 + 7 + 3 + 2, targets  # 4 ways, 7 lengths, the date and 2 texts, save and cancel
     small = [(k, h) for k, h in targets if h < TAP_PX]
     assert not small, f"tap targets under {TAP_PX} px high on the visit form: {small}"
-    _fits_phone(page, "the visit form")
+    fits_phone(page, "the visit form")
     a11y.check(tab, "volunteer: visit form @375")
 
     today = datetime.now(SHANGHAI).date()
@@ -237,7 +226,7 @@ def _volunteer_records_visit(tab, a11y, pair_id: int, facts):
     expect(page.locator(".visit-list .visit")).to_have_count(1)
     expect(page.locator(".visit-list .follow-up")).to_contain_text(follow_up)
     _no_support_tags(page, "the volunteer's pair page")
-    _fits_phone(page, "the pair page")
+    fits_phone(page, "the pair page")
     tab.screenshot("pair-volunteer", widths=(375,))
     a11y.check(tab, "volunteer: pair page @375")
 

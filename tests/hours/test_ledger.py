@@ -120,6 +120,12 @@ def test_the_oldest_allowed_day_is_366_days_back(world, me):
     assert _fresh(HourEntry, entry.id).worked_on == TODAY - timedelta(days=366)
 
 
+def test_the_office_enters_paper_records_of_the_last_five_years_only(world, coord):
+    entry = _log(coord, world.volunteer, worked_on=TODAY - timedelta(days=4 * 365))
+    assert _fresh(HourEntry, entry.id).on_behalf
+    _refused(lambda: _log(coord, world.volunteer, worked_on=TODAY - timedelta(days=5 * 366 + 1)), "worked_on")
+
+
 @pytest.mark.parametrize("day", [TODAY + timedelta(days=1), TODAY - timedelta(days=367), None],
                          ids=["future", "older_than_366_days", "missing"])
 def test_bad_dates_are_refused(world, me, day):

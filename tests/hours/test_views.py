@@ -23,7 +23,7 @@ from portal.web import SHANGHAI
 from tests import factories
 from tests.conftest import Client
 from tests.factories import zh
-from tests.helpers import audits, count, field_error, post_at_once
+from tests.helpers import audits, coordinators, count, field_error, post_at_once
 
 TODAY = datetime.now(SHANGHAI).date()
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -559,7 +559,7 @@ def test_the_same_correction_sent_twice_reverses_once(world, login_as):
 
 def test_two_coordinators_correcting_at_once_reverse_once(app, world):
     entry = _entry(world.volunteer, world.users["coordinator"], "3", "approved")
-    tabs = _coordinators(app, world, 2)
+    tabs = coordinators(app, world, 2)
     url = f"/hours/{entry.id}"
     payloads = [{"reason": "多记了", "corrected": h, "csrf_token": t.csrf(url)} for t, h in zip(tabs, ("2", "1"),
                                                                                                strict=True)]
@@ -866,20 +866,10 @@ def _client_for(app, username):
 
 # --- at the same moment -------------------------------------------------------------------------
 
-def _coordinators(app, world, n):
-    names = ["coordinator"] + [factories.user(world.school, "coordinator", f"coord{i + 2}").username
-                               for i in range(n - 1)]
-    clients = []
-    for name in names:
-        c = Client(app)
-        assert c.login(name).status_code == 302
-        clients.append(c)
-    return clients
-
 
 def test_two_coordinators_approving_the_same_rows_at_once_approve_each_once(app, world):
     rows = [_entry(world.volunteer, world.users["volunteer"], "2") for _ in range(5)]
-    tabs = _coordinators(app, world, 2)
+    tabs = coordinators(app, world, 2)
     payloads = [{"ids": [str(e.id) for e in rows], "action": "approve", "reason": "",
                  "csrf_token": t.csrf("/hours/queue")} for t in tabs]
     responses = post_at_once(tabs, "/hours/review", payloads)
@@ -899,7 +889,7 @@ def test_two_coordinators_approving_the_same_rows_at_once_approve_each_once(app,
 
 def test_two_coordinators_issuing_records_at_once_get_two_serials(app, world):
     _entry(world.volunteer, world.users["coordinator"], "3", "approved")
-    tabs = _coordinators(app, world, 2)
+    tabs = coordinators(app, world, 2)
     url = f"/hours/volunteers/{world.volunteer.id}"
     payloads = [{"period_from": TODAY.replace(month=1, day=1).isoformat(), "period_to": TODAY.isoformat(),
                  "csrf_token": t.csrf(url)} for t in tabs]

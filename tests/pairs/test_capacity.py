@@ -15,9 +15,8 @@ from portal.pairs.models import Pair, PairNeed, PairVolunteer, Visit
 from portal.pairs.services import create_pair
 from portal.web import SHANGHAI
 from tests import factories
-from tests.conftest import Client
 from tests.factories import zh
-from tests.helpers import audits, count, menu_categories, post_at_once
+from tests.helpers import audits, coordinators, count, menu_categories, post_at_once
 
 TODAY = datetime.now(SHANGHAI).date()
 
@@ -25,17 +24,6 @@ TODAY = datetime.now(SHANGHAI).date()
 def _token(html):
     return re.search(r'name="submit_token"[^>]*value="([0-9a-f]{32})"', html).group(1)
 
-
-def _coordinators(app, world, n):
-    """n browsers, each logged in as its own coordinator of the school."""
-    names = ["coordinator"] + [factories.user(world.school, "coordinator", f"coord{i + 2}").username
-                               for i in range(n - 1)]
-    clients = []
-    for name in names:
-        c = Client(app)
-        assert c.login(name).status_code == 302
-        clients.append(c)
-    return clients
 
 
 def _form(c, need_id, offer_id):
@@ -56,7 +44,7 @@ def test_two_coordinators_take_the_last_place_of_one_offer_for_different_needs(a
     cats = menu_categories(world)
     first, second = _needs(world, cats, 2)
     offer = factories.offer(world.volunteer, cats.study, world.users["coordinator"], capacity=1)
-    tabs = _coordinators(app, world, 2)
+    tabs = coordinators(app, world, 2)
     payloads = [_form(tabs[0], first.id, offer.id), _form(tabs[1], second.id, offer.id)]
     responses = post_at_once(tabs, [f"/matching/needs/{first.id}", f"/matching/needs/{second.id}"], payloads)
 
@@ -78,7 +66,7 @@ def test_one_need_confirmed_twice_with_different_offers_at_once_makes_one_pair(a
     need = factories.need(world.pupil, cats.study, world.users["coordinator"])
     other = factories.volunteer(world.school, "李桂英")
     offers = [factories.offer(v, cats.study, world.users["coordinator"], capacity=1) for v in (world.volunteer, other)]
-    tabs = _coordinators(app, world, 2)
+    tabs = coordinators(app, world, 2)
     url = f"/matching/needs/{need.id}"
     responses = post_at_once(tabs, url, [_form(tabs[i], need.id, offers[i].id) for i in range(2)])
 
@@ -97,7 +85,7 @@ def test_four_requests_for_an_offer_with_two_places_make_two_pairs(app, world):
     cats = menu_categories(world)
     needs = _needs(world, cats, 4)
     offer = factories.offer(world.volunteer, cats.study, world.users["coordinator"], capacity=2)
-    tabs = _coordinators(app, world, 4)
+    tabs = coordinators(app, world, 4)
     payloads = [_form(tabs[i], needs[i].id, offer.id) for i in range(4)]
     responses = post_at_once(tabs, [f"/matching/needs/{n.id}" for n in needs], payloads)
 
@@ -174,7 +162,7 @@ def test_ending_a_pair_twice_at_once_gives_its_place_back_once(app, world):
     pair, _ = create_pair(coord, [first], [offer], TODAY)
     create_pair(coord, [second], [offer], TODAY)
     assert db.session.get(Offer, offer.id).used == 2
-    tabs = _coordinators(app, world, 2)
+    tabs = coordinators(app, world, 2)
     responses = post_at_once(tabs, f"/pairs/{pair.id}/end", [_end_form(t, pair.id) for t in tabs])
 
     assert all(r.status_code in (200, 302) for r in responses), [r.status_code for r in responses]
@@ -195,7 +183,7 @@ def test_replacing_a_volunteer_twice_at_once_moves_one_place(app, world):
                  for name in ("李桂英", "陈志强")]
     member = db.session.scalar(select(PairVolunteer).where(PairVolunteer.pair_id == pair.id))
     url = f"/pairs/{pair.id}/reassign/{member.id}"
-    tabs = _coordinators(app, world, 2)
+    tabs = coordinators(app, world, 2)
     payloads = [{"offer_id": str(o.id), "csrf_token": t.csrf(url)} for t, o in zip(tabs, newcomers, strict=True)]
     responses = post_at_once(tabs, url, payloads)
 
@@ -217,7 +205,7 @@ def test_pausing_while_another_coordinator_ends_never_revives_the_pair(app, worl
     pair, _ = create_pair(coord, [need], [offer], TODAY)
     pair.status = "active"
     db.session.commit()
-    tabs = _coordinators(app, world, 2)
+    tabs = coordinators(app, world, 2)
     forms = [_end_form(tabs[0], pair.id), {"csrf_token": tabs[1].csrf(f"/pairs/{pair.id}")}]
     threads_done = post_at_once(tabs, [f"/pairs/{pair.id}/end", f"/pairs/{pair.id}/pause"], forms)
 
@@ -235,7 +223,7 @@ def test_a_visit_sent_while_the_pair_ends_never_revives_it(app, world, login_as)
     need = factories.need(world.pupil, cats.study, coord)
     offer = factories.offer(world.volunteer, cats.study, coord, capacity=1)
     pair, _ = create_pair(coord, [need], [offer], TODAY)
-    staff, vol = _coordinators(app, world, 1)[0], login_as("volunteer")
+    staff, vol = coordinators(app, world, 1)[0], login_as("volunteer")
     url = f"/pairs/{pair.id}/visits/new"
     page = vol.get(url).get_data(as_text=True)
     visit = {"submit_token": _token(page), "visited_on": TODAY.isoformat(), "mode": "talk", "hours": "1",
