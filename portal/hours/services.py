@@ -380,6 +380,7 @@ class Summary:
     by_term: list
     by_activity: list
     progress: Progress
+    levels: list
 
 
 def summary(volunteer: Volunteer, today: date) -> Summary:
@@ -398,9 +399,10 @@ def summary(volunteer: Volunteer, today: date) -> Summary:
         func.coalesce(func.sum(case((HourEntry.status == "pending", HourEntry.hours), else_=0)), 0),
     ).where(HourEntry.volunteer_id == vid)).one()
     total, year_hours, term_hours, pending = (Decimal(v) for v in row)
+    lvls = levels(volunteer.school_id)
     return Summary(total=total, year=year_hours, term=term_hours, term_name=term.name, pending=pending,
                    by_term=by_term(volunteer), by_activity=by_activity([HourEntry.volunteer_id == vid]),
-                   progress=progress(levels(volunteer.school_id), year_hours))
+                   progress=progress(lvls, year_hours), levels=lvls)
 
 
 def by_term(volunteer: Volunteer, start: date | None = None, end: date | None = None) -> list[tuple[str, Decimal]]:

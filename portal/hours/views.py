@@ -69,8 +69,7 @@ def _volunteer_page(volunteer, record_form=None):
     if record_form is None and _me().role != "volunteer":
         record_form = RecordForm(period_from=today.replace(month=1, day=1), period_to=today)
     return render_template("hours/volunteer.html", volunteer=volunteer, summary=services.summary(volunteer, today),
-                           pagination=pagination, records=services.records_of(volunteer), record_form=record_form,
-                           levels=services.levels(volunteer.school_id))
+                           pagination=pagination, records=services.records_of(volunteer), record_form=record_form)
 
 
 @bp.route("/new", methods=["GET", "POST"])
