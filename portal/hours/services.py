@@ -155,17 +155,9 @@ def reviewable(actor):
     of events they are responsible for."""
     conds = [HourEntry.school_id == actor.school_id, HourEntry.reverses_id.is_(None)]
     if actor.role not in STAFF:
-        # Leads may be any accounts; as in may_review, only a teacher among them verifies.
+        # Leads may be any accounts; only a teacher among them verifies (permissions.py agrees).
         conds.append(HourEntry.event_id.in_(led_event_ids(actor)) if actor.role == "teacher" else false())
     return conds
-
-
-def may_review(actor, entry: HourEntry) -> bool:
-    if entry.school_id != actor.school_id or entry.is_reversal:
-        return False
-    if actor.role in STAFF:
-        return True
-    return actor.role == "teacher" and entry.event is not None and actor in entry.event.leads
 
 
 def review(actor, ids, action: str, reason: str = "") -> int:

@@ -16,7 +16,7 @@ from ..imports.services import content_disposition
 from ..listing import clean_query, int_arg, page_arg, paginate
 from ..menus_forms import issue_token, renew_bad_token
 from ..people.models import VOLUNTEER_KINDS, Volunteer
-from ..permissions import STAFF, authorize, requires, visible
+from ..permissions import authorize, can, requires, visible
 from ..web import SHANGHAI, hours_text
 from . import bp, exports, services
 from .forms import LevelsForm, LogForm, RecordForm, ReverseForm, ReviewForm
@@ -194,10 +194,11 @@ def entry(entry_id):
     item = authorize("hours.view", db.session.get(HourEntry, entry_id))
     me = _me()
     correctable = item.status == "approved" and not item.is_reversal and item.reversal is None
-    if request.method == "POST" and me.role not in STAFF:
+    may_correct = can(me, "hours.manage")
+    if request.method == "POST" and not may_correct:
         abort(403)
     # A correction posted twice reaches the service, which says it is already done.
-    form = ReverseForm() if me.role in STAFF and (correctable or request.method == "POST") else None
+    form = ReverseForm() if may_correct and (correctable or request.method == "POST") else None
     if form is not None and form.validate_on_submit():
         try:
             services.reverse(me, item, form.reason.data, form.corrected.data, _today())
