@@ -63,10 +63,11 @@ def create_app(config=None):
     from .needs.views import bp as needs_bp
     from .offers.views import bp as offers_bp
     from .pairs.views import bp as pairs_bp
+    from .parent_school.views import bp as parent_school_bp
     from .people.views import bp as people_bp
 
     for bp in (auth_bp, home_bp, people_bp, needs_bp, offers_bp, help_bp, imports_bp, matching_bp, pairs_bp,
-               hours_bp, audit_bp):
+               hours_bp, parent_school_bp, audit_bp):
         app.register_blueprint(bp)
 
     from . import cli, errors, permissions

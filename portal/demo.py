@@ -151,6 +151,7 @@ def seed(scale="school", seed_value=2026):
         _menus(school.id, rng, student_ids, vol_ids, recorder.id)
         _pairs(school.id, rng, recorder.id, vol_ids[0] if index == 0 else None)
         _events_and_hours(school.id, rng, recorder.id, vol_ids)
+        _parent_school(school.id, rng, recorder.id, vol_ids)
         db.session.commit()
 
 
@@ -338,3 +339,90 @@ def _events_and_hours(sid, rng, creator_id, vol_ids):
                          "reason": "日期与签到表不符，请核对" if status == "rejected" else ""})
     if rows:
         db.session.execute(insert(HourEntry), rows)
+
+
+PARENT_COURSES = (
+    # title, kind, grades, mandatory, sessions to complete, topic, lecturer (None: a volunteer)
+    ("新生家长必修：幼小衔接与习惯养成", "required", "1", True, 2,
+     "起始年级学生家长全员培训：入学适应、作息与学习习惯、家校沟通。", "区家庭教育指导中心 刘敏"),
+    ("如何与孩子有效沟通", "elective", "3,4", False, 1, "倾听、表扬与批评的分寸，减少亲子冲突。", None),
+    ("网络安全与防沉迷", "elective", "", False, 1, "手机与游戏管理，识别网络诈骗。", "滨湖派出所 王警官"),
+)
+COMMENTS = ("讲得很实在，回家就试了", "希望多安排周末场次", "案例很多，受益匪浅", "时间有点紧，意犹未尽", "")
+
+
+def _parent_school(sid, rng, creator_id, vol_ids):
+    """Three courses: a mandatory one for first-year families with a session held and one coming (seats reserved
+    per class), an elective nearly full, and one for every grade; the demo family attended a past session."""
+    from .parent_school.models import Course, CourseSession, Feedback, SeatQuota
+    from .registrations.models import Registration
+    from .registrations.services import CODE_ALPHABET, local_now
+
+    now = local_now().replace(minute=0, second=0, microsecond=0)
+    expert = db.session.scalar(select(Volunteer.id).where(Volunteer.id.in_(vol_ids), Volunteer.kind == "老专家"))
+    classes = db.session.scalars(select(SchoolClass).where(SchoolClass.school_id == sid)).all()
+    by_grade = {}
+    for klass in classes:
+        by_grade.setdefault(klass.grade, []).append(klass)
+    kids = db.session.execute(select(Student.id, Student.family_id, Student.class_id)
+                              .where(Student.school_id == sid).order_by(Student.id)).all()
+    grade_of = {k.id: k.grade for k in classes}
+    demo_family = db.session.scalar(select(Guardian.family_id).join(User, User.guardian_id == Guardian.id)
+                                    .where(User.school_id == sid, User.role == "parent"))
+
+    def session(course, days, hour, capacity, place, title="", status="open"):
+        start = (now + timedelta(days=days)).replace(hour=hour)
+        s = CourseSession(school_id=sid, course=course, title=title, starts_at=start,
+                          ends_at=start + timedelta(minutes=90), deadline=start - timedelta(days=1),
+                          capacity=capacity, place=place, status=status)
+        db.session.add(s)
+        return s
+
+    def families(grades):
+        seen, out = set(), []
+        for sid_, fid, cid in kids:
+            if grade_of[cid] in grades and fid not in seen:
+                seen.add(fid)
+                out.append((sid_, fid, cid))
+        return out
+
+    def fill(s, rows, attended_share=0.0):
+        for n, (student_id, fid, cid) in enumerate(rows, start=1):
+            attended = rng.random() < attended_share
+            reg = Registration(school_id=sid, session=s, family_id=fid, student_id=student_id, class_id=cid,
+                               status="confirmed", seq=n, registered_by_id=creator_id,
+                               code="".join(rng.choice(CODE_ALPHABET) for _ in range(6)),
+                               attended_at=s.starts_at - timedelta(hours=8, minutes=10) if attended else None,
+                               checked_in_by_id=creator_id if attended else None)
+            db.session.add(reg)
+            if attended and fid != demo_family and rng.random() < 0.6:
+                db.session.add(Feedback(registration=reg, rating=rng.choice((5, 5, 4, 4, 3)),
+                                        comment=rng.choice(COMMENTS)))
+        s.taken = s.queue_no = len(rows)
+
+    courses = []
+    for title, kind, grades, mandatory, required, topic, lecturer in PARENT_COURSES:
+        courses.append(Course(school_id=sid, title=title, kind=kind, target_grades=grades, mandatory=mandatory,
+                              sessions_required=required, topic=topic, lecturer_name=lecturer or "",
+                              lecturer_volunteer_id=None if lecturer else expert, created_by_id=creator_id))
+    db.session.add_all(courses)
+    first_year = families({1})
+    held = session(courses[0], -20, 19, len(first_year) + 10, "学校报告厅", "第一讲：入学第一个月", status="done")
+    fill(held, first_year[: int(len(first_year) * 0.85)], attended_share=0.9)
+    coming = session(courses[0], 10, 19, len(first_year) + 10, "学校报告厅", "第二讲：好习惯从家庭开始")
+    per_class = max(1, len(first_year) // max(1, len(by_grade.get(1, []))) - 5)
+    coming.quotas = [SeatQuota(class_id=k.id, seats=per_class) for k in by_grade.get(1, [])]
+    fill(coming, rng.sample(first_year, k=len(first_year) // 2))
+
+    middle = [f for f in families({3, 4}) if f[1] != demo_family]
+    past = session(courses[1], -30, 19, 40, "阶梯教室")
+    demo_rows = [r for r in families({3, 4}) if r[1] == demo_family]
+    fill(past, demo_rows + rng.sample(middle, k=35), attended_share=0.85)
+    for reg in past.registrations:
+        if reg.family_id == demo_family:
+            reg.attended_at = past.starts_at - timedelta(hours=8, minutes=10)
+            reg.checked_in_by_id = creator_id
+    soon = session(courses[1], 5, 19, 30, "阶梯教室", "第二场：青春期前的沟通")
+    fill(soon, rng.sample(middle, k=28))
+    session(courses[2], 20, 15, 200, "学校报告厅")
+    db.session.flush()

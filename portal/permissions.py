@@ -47,6 +47,11 @@ RULES = {
     "hours.verify": STAFF | {"teacher"},
     "hours.manage": STAFF,
     "hours.record": STAFF | {"volunteer"},
+    "parent_school.view": STAFF | {"teacher", "parent"},
+    "parent_school.manage": STAFF,
+    "parent_school.check_in": STAFF,
+    "parent_school.register": {"parent"},
+    "parent_school.coverage": STAFF | {"teacher"},
 }
 
 # Roles only an admin may hand out or edit.
@@ -77,6 +82,7 @@ def visible(user, obj) -> bool:
     from .offers.models import Offer
     from .pairs.models import Pair, Visit
     from .people.models import Student
+    from .registrations.models import Registration
 
     if isinstance(obj, Student) and user.role == "teacher":
         return obj.class_id in teacher_class_ids(user)
@@ -98,6 +104,10 @@ def visible(user, obj) -> bool:
     if isinstance(obj, HourEntry) and user.role == "teacher":
         return obj.event is not None and user in obj.event.leads
     if isinstance(obj, HourEntry | ServiceRecord) and user.role not in STAFF:
+        return False
+    if isinstance(obj, Registration) and user.role == "parent":
+        return user.guardian is not None and obj.family_id == user.guardian.family_id
+    if isinstance(obj, Registration) and user.role not in STAFF:
         return False
     if isinstance(obj, HelpRequest) and user.role == "parent":
         return user.guardian is not None and obj.family_id == user.guardian.family_id

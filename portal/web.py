@@ -32,6 +32,7 @@ NAV = (
     (_l("Matching"), "matching.index", "matching.use", None),
     (_l("Pairs"), "pairs.index", "pairs.view", "pairs"),
     (_l("Hours"), "hours.index", "hours.view", "hours"),
+    (_l("Parent school"), "parent_school.index", "parent_school.view", None),
     (_l("Board"), "needs.board", "menus.board", None),
     (_l("Students"), "people.students", "students.view", None),
     (_l("People"), "people.index", "people.manage", None),
@@ -88,6 +89,13 @@ def cn_day(value):
     return text.split(" (")[0]
 
 
+def cn_when(value):
+    """A wall-clock time already in Shanghai (a session's start): 2026年3月5日 (周四) 19:00."""
+    if value is None:
+        return ""
+    return f"{cn_date(value.date())} {value:%H:%M}"
+
+
 def cn_datetime(value):
     if value is None:
         return ""
@@ -107,6 +115,7 @@ def init_app(app):
     app.jinja_env.filters["cn_day"] = cn_day
     app.jinja_env.filters["hours"] = hours_text
     app.jinja_env.filters["cn_datetime"] = cn_datetime
+    app.jinja_env.filters["cn_when"] = cn_when
     app.jinja_env.filters["slots_text"] = slots_text
     app.jinja_env.filters["modes_text"] = modes_text
     app.jinja_env.globals["urgency_label"] = URGENCY.get

@@ -178,6 +178,50 @@ def event(school, title="红色故事会", leads=(), day=None, **kw):
     return e
 
 
+def course(school, created_by, title="新生家长入学适应", grades=(1,), mandatory=False, sessions_required=1, **kw):
+    """A parent-school course; an outside expert lectures unless a volunteer is given."""
+    from portal.parent_school.models import Course
+
+    c = Course(school_id=school.id, title=title, kind=kw.pop("kind", "required"),
+               lecturer_name=kw.pop("lecturer_name", "刘教授"), target_grades=",".join(str(g) for g in grades),
+               mandatory=mandatory, sessions_required=sessions_required, created_by_id=created_by.id, **kw)
+    db.session.add(c)
+    db.session.commit()
+    return c
+
+
+def course_session(course, capacity=50, starts_in_days=7, quotas=None, **kw):
+    """A session of the course `starts_in_days` from now (Shanghai wall clock), registration open until the day
+    before; `quotas` maps class ids to reserved seats."""
+    from datetime import timedelta
+
+    from portal.parent_school.models import CourseSession, SeatQuota
+    from portal.registrations.services import local_now
+
+    start = kw.pop("starts_at", None) or (local_now() + timedelta(days=starts_in_days)).replace(
+        hour=19, minute=0, second=0, microsecond=0)
+    s = CourseSession(school_id=course.school_id, course_id=course.id, starts_at=start,
+                      ends_at=kw.pop("ends_at", start + timedelta(hours=1, minutes=30)),
+                      deadline=kw.pop("deadline", start - timedelta(days=1)), capacity=capacity,
+                      place=kw.pop("place", "学校报告厅"), status=kw.pop("status", "open"),
+                      quotas=[SeatQuota(class_id=k, seats=v) for k, v in (quotas or {}).items()], **kw)
+    db.session.add(s)
+    db.session.commit()
+    return s
+
+
+def families_with_children(school_class, n, prefix="家庭"):
+    """n families of the class, one child each; returns the children."""
+    from portal.people.models import School
+
+    school = db.session.get(School, school_class.school_id)
+    kids = []
+    for i in range(n):
+        f = family(school, f"{prefix}{i}家")
+        kids.append(student(school_class, f"{prefix}{i}", family=f))
+    return kids
+
+
 def hour_entry(volunteer, entered_by, hours="2", day=None, status="pending", **kw):
     """A ledger row written directly (no service checks): for building totals and queues."""
     from decimal import Decimal

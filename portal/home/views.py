@@ -9,8 +9,10 @@ from ..extensions import db
 from ..hours import services as hours
 from ..hours.models import HourEntry
 from ..pairs.services import due_count, follow_ups, pairs_of_volunteer
+from ..parent_school import services as parent_school
 from ..people.models import Family, SchoolClass, Student, Volunteer
 from ..permissions import public, requires
+from ..registrations.services import local_now
 from ..web import SHANGHAI
 from . import bp
 
@@ -34,8 +36,11 @@ def index():
         year = hours.year_period(today.year)
         my_hours = hours.sum_hours(HourEntry.volunteer_id == me.volunteer_id, HourEntry.status == "approved",
                                    *year.conditions())
+    my_registrations = 0
+    if me.role == "parent" and me.family is not None:
+        my_registrations = parent_school.active_registrations_count(me.family, local_now())
     return render_template("home/index.html", counts=counts, my_pairs=my_pairs, notes=notes, due=due,
-                           my_hours=my_hours, hours_pending=hours.pending_count(me))
+                           my_hours=my_hours, hours_pending=hours.pending_count(me), my_registrations=my_registrations)
 
 
 @bp.route("/my/family")

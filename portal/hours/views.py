@@ -2,7 +2,7 @@ import json
 from datetime import datetime
 from decimal import Decimal
 
-from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,7 +12,7 @@ from ..errors_domain import DomainError
 from ..extensions import db
 from ..forms_common import show_error
 from ..htmx import is_htmx, render
-from ..imports.services import content_disposition
+from ..imports.services import xlsx_response
 from ..listing import clean_query, int_arg, page_arg, paginate
 from ..menus_forms import issue_token, renew_bad_token
 from ..people.models import VOLUNTEER_KINDS, Volunteer
@@ -259,20 +259,13 @@ def _first_error(errors):
     return ""
 
 
-def _xlsx(data: bytes, filename: str, ascii_name: str):
-    resp = make_response(data)
-    resp.headers["Content-Type"] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    resp.headers["Content-Disposition"] = content_disposition(filename, ascii_name)
-    return resp
-
-
 @bp.route("/recognition.xlsx")
 @requires("hours.manage")
 def recognition_xlsx():
     if not is_fresh():
         return redirect(url_for("auth.reauth", next=request.full_path))
     year = _year_arg(_today())
-    return _xlsx(exports.recognition_workbook(_me(), year), f"志愿者表彰名单-{year}.xlsx", f"recognition-{year}.xlsx")
+    return xlsx_response(exports.recognition_workbook(_me(), year), f"志愿者表彰名单-{year}.xlsx", f"recognition-{year}.xlsx")
 
 
 @bp.route("/export.xlsx")
@@ -284,7 +277,7 @@ def ledger_xlsx():
     me = _me()
     today = _today()
     period = services.period_from_arg(request.args.get("period"), me.school_id, today)
-    return _xlsx(exports.ledger_workbook(me, period), f"志愿服务时长台账-{period.label}.xlsx",
+    return xlsx_response(exports.ledger_workbook(me, period), f"志愿服务时长台账-{period.label}.xlsx",
                  f"hours-ledger-{period.key}.xlsx")
 
 

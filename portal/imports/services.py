@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from urllib.parse import quote
 
+from flask import make_response
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -196,6 +197,13 @@ def export_filename(kind: str, day: date) -> str:
 def content_disposition(filename: str, ascii_fallback: str) -> str:
     """RFC 6266 / RFC 5987: an ASCII name for old clients and the Chinese one for the rest."""
     return f"attachment; filename=\"{ascii_fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def xlsx_response(data: bytes, filename: str, ascii_fallback: str):
+    resp = make_response(data)
+    resp.headers["Content-Type"] = XLSX_MIMETYPE
+    resp.headers["Content-Disposition"] = content_disposition(filename, ascii_fallback)
+    return resp
 
 
 def template_workbook(kind: str, school_id: int) -> bytes:

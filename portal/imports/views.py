@@ -1,7 +1,7 @@
 """Excel export and import of the two menus: thin views over imports.services."""
 from datetime import datetime
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -24,12 +24,6 @@ def _me():
     return current_user._get_current_object()
 
 
-def _xlsx(data: bytes, filename: str, ascii_name: str) -> Response:
-    resp = Response(data, mimetype=services.XLSX_MIMETYPE)
-    resp.headers["Content-Disposition"] = services.content_disposition(filename, ascii_name)
-    return resp
-
-
 def _titles(kind):
     return {"needs": _("Import needs from Excel"), "offers": _("Import offers from Excel")}[kind]
 
@@ -44,14 +38,14 @@ def export(kind):
     f = FILTERS[kind].from_args(request.args, clean_query)
     data, _count = services.export_workbook(_me(), kind, f)
     day = datetime.now(SHANGHAI).date()
-    return _xlsx(data, services.export_filename(kind, day), f"{kind}-{day.isoformat()}.xlsx")
+    return services.xlsx_response(data, services.export_filename(kind, day), f"{kind}-{day.isoformat()}.xlsx")
 
 
 @bp.route("/<any(needs, offers):kind>/import/template.xlsx")
 @requires("menus.transfer")
 def template(kind):
     data = services.template_workbook(kind, current_user.school_id)
-    return _xlsx(data, f"{services.MENU_NAME[kind]}-导入模板.xlsx", f"{kind}-import-template.xlsx")
+    return services.xlsx_response(data, f"{services.MENU_NAME[kind]}-导入模板.xlsx", f"{kind}-import-template.xlsx")
 
 
 @bp.route("/<any(needs, offers):kind>/import", methods=["GET", "POST"])

@@ -8,6 +8,7 @@ from ..extensions import db
 from ..forms_common import show_error
 from ..htmx import render
 from ..listing import clean_query, int_arg, paginate
+from ..parent_school.services import attendance_of
 from ..permissions import assignable_roles, authorize, can, requires
 from . import bp, services
 from .forms import (
@@ -117,7 +118,8 @@ def student(student_id):
         services.view_sensitive(_me(), student)
     tags_form = TagsForm(tags=[t.id for t in student.support_tags])
     tags_form.tags.choices = [(t.id, t.name) for t in services.support_tags_of(student.school_id)]
-    return render_template("people/student.html", student=student, sensitive=sensitive,
+    attended = attendance_of(student.family_id) if student.family_id else []
+    return render_template("people/student.html", student=student, sensitive=sensitive, attended=attended,
                            consent_form=ConsentForm(), tags_form=tags_form, action_form=EmptyForm())
 
 

@@ -1,0 +1,106 @@
+"""What leaves the portal: the family's calendar entry and QR code, the attendance sheet and the list of
+families a mandatory course has not reached yet."""
+from datetime import UTC, datetime
+
+import segno
+from openpyxl import Workbook
+
+from ..audit.services import record
+from ..extensions import db
+from ..imports.services import workbook_bytes, write_sheet
+from ..web import SHANGHAI
+from . import services
+
+ATTENDANCE = [("序号", 6), ("家庭", 14), ("学生", 10), ("班级", 12), ("家长", 20), ("报名状态", 10), ("签到时间", 18),
+              ("现场加入", 8), ("签名", 16)]
+COVERAGE = [("班级", 12), ("学生", 14), ("家庭", 14), ("家长", 24), ("联系电话", 16), ("情况", 16)]
+STATE_ZH = {"none": "未报名", "registered": "已报名，未完成", "started": "已参加，未完成"}
+STATUS_ZH = {"confirmed": "已报名", "waitlisted": "候补", "cancelled": "已取消"}
+
+
+def qr_svg(text: str) -> str:
+    """An inline SVG QR code: no image request, works offline and inside WeChat's browser."""
+    return segno.make(text, error="m").svg_inline(omitsize=True, border=2, dark="#000", light="#fff")
+
+
+def _ics_text(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _fold(line: str) -> str:
+    """RFC 5545: lines of at most 75 octets, continued with a space, never splitting a character."""
+    out, current = [], b""
+    for ch in line:
+        b = ch.encode()
+        if len(current) + len(b) > 75:
+            out.append(current.decode())
+            current = b" "
+        current += b
+    out.append(current.decode())
+    return "\r\n".join(out)
+
+
+def _utc(local: datetime) -> str:
+    return local.replace(tzinfo=SHANGHAI).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def ics(session, uid: str, url: str) -> str:
+    course = session.course
+    where = session.place or session.online_url
+    description = "\n".join(x for x in (course.topic, f"主讲：{course.lecturer}" if course.lecturer else "",
+                                        session.online_url, url) if x)
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//CareBridge//Parent school//ZH", "CALSCALE:GREGORIAN",
+             "METHOD:PUBLISH", "BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{datetime.now(UTC):%Y%m%dT%H%M%SZ}",
+             f"DTSTART:{_utc(session.starts_at)}", f"DTEND:{_utc(session.ends_at)}",
+             f"SUMMARY:{_ics_text('家长学校：' + session.label)}", f"LOCATION:{_ics_text(where)}",
+             f"DESCRIPTION:{_ics_text(description)}",
+             "STATUS:CANCELLED" if session.status == "cancelled" else "STATUS:CONFIRMED",
+             "BEGIN:VALARM", "ACTION:DISPLAY", "TRIGGER:-PT2H", f"DESCRIPTION:{_ics_text(session.label)}", "END:VALARM",
+             "END:VEVENT", "END:VCALENDAR"]
+    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+
+
+def _local(value):
+    return value.replace(tzinfo=UTC).astimezone(SHANGHAI).replace(tzinfo=None) if value else None
+
+
+def attendance_workbook(actor, session) -> bytes:
+    """The session's families with their check-in: registered and waiting families, with an empty column to sign."""
+    rows = []
+    for which in ("confirmed", "waitlisted"):
+        for r in services.roster(session, which):
+            rows.append([len(rows) + 1, r.family.name, r.student.name, r.school_class.label,
+                         "、".join(f"{g.name}（{g.relation}）" for g in r.family.guardians), STATUS_ZH[r.status],
+                         _local(r.attended_at), "是" if r.walk_in else "", ""])
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "签到表"
+    write_sheet(ws, ATTENDANCE, rows)
+    for (cell,) in ws.iter_rows(min_row=2, min_col=7, max_col=7):
+        cell.number_format = "yyyy-mm-dd hh:mm"
+    record(actor, "course_session.export", session, f"{len(rows)} families")
+    db.session.commit()
+    return workbook_bytes(wb)
+
+
+def coverage_workbook(actor, course, rows) -> bytes:
+    """Families of the course's classes not yet registered or not yet complete, with a sheet of figures per class."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "未完成家庭"
+    lines = []
+    for row in rows:
+        for family, kids, state in row.missing:
+            guardians = family.guardians
+            lines.append([row.school_class.label, "、".join(k.name for k in kids), family.name,
+                          "、".join(f"{g.name}（{g.relation}）" for g in guardians),
+                          "、".join(g.mobile for g in guardians if g.mobile), STATE_ZH[state]])
+    write_sheet(ws, COVERAGE, lines)
+    summary = wb.create_sheet("各班完成情况")
+    write_sheet(summary, [("班级", 12), ("家庭数", 10), ("已报名", 10), ("已完成", 10), ("完成率", 10)],
+                [[r.school_class.label, r.families, r.registered, r.completed,
+                  f"{r.completed * 100 // r.families}%" if r.families else "—"] for r in rows])
+    record(actor, "course.coverage_export", course, f"{len(lines)} families")
+    db.session.commit()
+    return workbook_bytes(wb)
+

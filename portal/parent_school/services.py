@@ -1,0 +1,400 @@
+"""Courses and sessions for coordinators; what a family sees; feedback, completion and coverage.
+
+Seats are taken and given back only through portal.registrations.services.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from ..audit.services import record
+from ..errors_domain import DomainError, saving
+from ..extensions import db
+from ..people.models import Family, Guardian, SchoolClass, Student, Volunteer
+from ..registrations import services as seats
+from ..registrations.models import Registration
+from .models import Course, CourseSession, Feedback, SeatQuota
+
+ROSTER_FILTERS = ("confirmed", "waitlisted", "cancelled", "attended", "absent")
+
+
+# Courses and sessions
+
+def save_course(course: Course | None, data: dict, by) -> Course:
+    lecturer_id = data.get("lecturer_volunteer_id") or None
+    if lecturer_id:
+        lecturer = db.session.get(Volunteer, lecturer_id)
+        if lecturer is None or lecturer.school_id != by.school_id:
+            raise DomainError(_("Please choose a volunteer of this school."), "lecturer_volunteer_id")
+    elif not data.get("lecturer_name"):
+        raise DomainError(_("Please choose a volunteer or name the outside expert."), "lecturer_name")
+    grades = sorted({int(g) for g in data.get("grades") or []})
+    if any(g < 1 or g > 12 for g in grades):
+        raise DomainError(_("Please choose grades from the list."), "grades")
+    if data.get("mandatory") and not grades:
+        raise DomainError(_("A mandatory course names the grades whose families must attend."), "grades")
+    if course is None:
+        course = Course(school_id=by.school_id, created_by_id=by.id)
+        db.session.add(course)
+    course.title, course.kind, course.topic = data["title"], data["kind"], data.get("topic") or ""
+    course.lecturer_volunteer_id = lecturer_id
+    course.lecturer_name = "" if lecturer_id else data["lecturer_name"]
+    course.target_grades = ",".join(str(g) for g in grades)
+    course.mandatory, course.sessions_required = bool(data.get("mandatory")), data["sessions_required"]
+    with saving(_("The course could not be saved. Please try again.")):
+        db.session.flush()
+        record(by, "course.save", course, course.title)
+    return course
+
+
+def _check_times(data: dict) -> None:
+    if data["ends_at"] <= data["starts_at"]:
+        raise DomainError(_("The session must end after it starts."), "ends_at")
+    if data["deadline"] > data["starts_at"]:
+        raise DomainError(_("Registration must close before the session starts."), "deadline")
+
+
+def _check_quotas(course: Course, quotas: dict[int, int], capacity: int, school_id: int) -> None:
+    if not quotas:
+        return
+    classes = {c.id: c for c in db.session.scalars(select(SchoolClass).where(SchoolClass.id.in_(quotas),
+                                                                              SchoolClass.school_id == school_id))}
+    if set(classes) != set(quotas):
+        raise DomainError(_("Please reserve seats only for classes of this school."), "quotas")
+    if any(not course.for_grade(c.grade) for c in classes.values()):
+        raise DomainError(_("Seats can be reserved only for classes the course is for."), "quotas")
+    if sum(quotas.values()) > capacity:
+        raise DomainError(_("%(n)d seats are reserved for classes, more than the %(cap)d seats of the session.",
+                            n=sum(quotas.values()), cap=capacity), "quotas")
+
+
+def save_session(session: CourseSession | None, course: Course, data: dict, quotas: dict[int, int], by,
+                 now: datetime | None = None) -> tuple[CourseSession, list[Registration]]:
+    """Create or change a session; seats a larger capacity or a released reservation frees go to the
+    waiting families at once. Returns the session and the families promoted."""
+    now = now or seats.local_now()
+    _check_times(data)
+    _check_quotas(course, quotas, data["capacity"], by.school_id)
+    promoted = []
+    if session is None:
+        session = CourseSession(school_id=course.school_id, course_id=course.id, status="open")
+        db.session.add(session)
+    else:
+        seats.lock(session)
+        if data["capacity"] < session.taken:
+            db.session.rollback()
+            raise DomainError(_("%(n)d families already hold seats; the capacity cannot be lower.", n=session.taken),
+                              "capacity")
+    for key in ("title", "starts_at", "ends_at", "place", "online_url", "capacity", "deadline"):
+        setattr(session, key, data[key])
+    session.quotas = [SeatQuota(class_id=cid, seats=n) for cid, n in sorted(quotas.items())]
+    try:
+        db.session.flush()
+        # Families may wait while no seat is taken (every seat held for a class): promote whatever `taken` is.
+        promoted = seats.promote(session, now)
+        record(by, "course_session.save", session, f"{course.title} {session.starts_at:%Y-%m-%d %H:%M}")
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return session, promoted
+
+
+def set_status(session: CourseSession, status: str, by, reason: str = "") -> None:
+    """Close or reopen registration, cancel the session (with a reason every family sees), or mark it held."""
+    if status == "cancelled" and not reason:
+        raise DomainError(_("Please tell the families why the session is cancelled."), "reason")
+    seats.lock(session)
+    if session.status == "cancelled":
+        db.session.rollback()
+        raise DomainError(_("This session has been cancelled."))
+    session.status = status
+    if status == "cancelled":
+        session.cancel_reason = reason
+    record(by, f"course_session.{status}", session, reason)
+    db.session.commit()
+
+
+def courses(school_id: int, include_inactive: bool = False) -> list[Course]:
+    stmt = select(Course).where(Course.school_id == school_id).options(selectinload(Course.sessions),
+                                                                         selectinload(Course.lecturer_volunteer))
+    if not include_inactive:
+        stmt = stmt.where(Course.active.is_(True))
+    return db.session.scalars(stmt.order_by(Course.mandatory.desc(), Course.kind, Course.id)).all()
+
+
+def upcoming_sessions(school_id: int, now: datetime, limit: int = 50) -> list[CourseSession]:
+    return db.session.scalars(
+        select(CourseSession).where(CourseSession.school_id == school_id, CourseSession.ends_at > now)
+        .order_by(CourseSession.starts_at, CourseSession.id).limit(limit)
+        .options(selectinload(CourseSession.course))).all()
+
+
+def roster(session: CourseSession, which: str, q: str = "") -> list[Registration]:
+    conditions = {
+        "confirmed": [Registration.status == "confirmed"],
+        "waitlisted": [Registration.status == "waitlisted"],
+        "cancelled": [Registration.status == "cancelled"],
+        "attended": [Registration.attended_at.is_not(None)],
+        "absent": [Registration.status == "confirmed", Registration.attended_at.is_(None)],
+    }[which]
+    if q:
+        conditions.append(or_(Student.name.like(f"%{q}%"), Student.name_initials.like(f"{q.lower()}%"),
+                              Registration.family_id.in_(select(Guardian.family_id).where(Guardian.name.like(f"%{q}%")))))
+    return db.session.scalars(
+        select(Registration).join(Student, Registration.student_id == Student.id)
+        .where(Registration.session_id == session.id, *conditions)
+        .order_by(Registration.seq)
+        .options(selectinload(Registration.family).selectinload(Family.guardians),
+                 selectinload(Registration.student), selectinload(Registration.school_class))).all()
+
+
+def roster_counts(session: CourseSession) -> dict[str, int]:
+    rows = db.session.execute(
+        select(Registration.status, Registration.attended_at.is_not(None), func.count())
+        .where(Registration.session_id == session.id).group_by(Registration.status,
+                                                               Registration.attended_at.is_not(None))).all()
+    counts = dict.fromkeys(ROSTER_FILTERS, 0)
+    for status, attended, n in rows:
+        counts[status] += n
+        if status == "confirmed":
+            counts["attended" if attended else "absent"] += n
+    return counts
+
+
+def door_search(session: CourseSession, q: str, limit: int = 20) -> list[tuple[Student, Registration | None]]:
+    """Children of the course's grades whose name, pinyin initials or guardian's name matches, with their
+    family's registration."""
+    if not q:
+        return []
+    like = f"%{q}%"
+    guardian_families = select(Guardian.family_id).where(Guardian.school_id == session.school_id,
+                                                         Guardian.name.like(like))
+    grades = session.course.grades
+    in_grades = Student.class_id.in_(select(SchoolClass.id).where(SchoolClass.grade.in_(grades))) if grades else True
+    students = db.session.scalars(
+        select(Student).where(Student.school_id == session.school_id, Student.active.is_(True),
+                              Student.family_id.is_not(None), in_grades,
+                              or_(Student.name.like(like), Student.name_initials.like(f"{q.lower()}%"),
+                                  Student.family_id.in_(guardian_families)))
+        .order_by(Student.name_initials, Student.id).limit(limit)
+        .options(selectinload(Student.school_class), selectinload(Student.family).selectinload(Family.guardians))).all()
+    regs = {r.family_id: r for r in db.session.scalars(
+        select(Registration).where(Registration.session_id == session.id,
+                                   Registration.family_id.in_({s.family_id for s in students})))}
+    return [(s, regs.get(s.family_id)) for s in students]
+
+
+# What a family sees
+
+@dataclass
+class Choice:
+    """A session a family may register for, with the children it may come for and its registration."""
+
+    session: CourseSession
+    children: list[Student]
+    registration: Registration | None = None
+    position: int = 0
+
+
+def _children(family: Family) -> list[Student]:
+    return [c for c in family.children if c.active]
+
+
+def sessions_for_family(family: Family, now: datetime) -> list[Choice]:
+    """Sessions not yet over of courses for a grade of the family's children, soonest first."""
+    children = _children(family)
+    if not children:
+        return []
+    sessions = db.session.scalars(
+        select(CourseSession).join(Course).where(CourseSession.school_id == family.school_id,
+                                                 CourseSession.ends_at > now, Course.active.is_(True))
+        .order_by(CourseSession.starts_at, CourseSession.id)
+        .options(selectinload(CourseSession.course).selectinload(Course.lecturer_volunteer))).all()
+    regs = _family_regs(family, [s.id for s in sessions])
+    offers = []
+    for s in sessions:
+        eligible = [c for c in children if s.course.for_grade(c.school_class.grade)]
+        reg = regs.get(s.id)
+        if eligible or reg is not None:
+            offers.append(Choice(s, eligible, reg, waiting_position(reg)))
+    return offers
+
+
+def _family_regs(family: Family, session_ids) -> dict[int, Registration]:
+    if not session_ids:
+        return {}
+    return {r.session_id: r for r in db.session.scalars(
+        select(Registration).where(Registration.family_id == family.id, Registration.session_id.in_(session_ids))
+        .options(selectinload(Registration.student)))}
+
+
+def waiting_position(reg: Registration | None) -> int:
+    return seats.waiting_position(reg) if reg is not None and reg.status == "waitlisted" else 0
+
+
+def past_registrations(family: Family, now: datetime) -> list[Registration]:
+    """Registrations of sessions that are over, newest first, for feedback and the record."""
+    return db.session.scalars(
+        select(Registration).join(CourseSession).where(Registration.family_id == family.id,
+                                                       CourseSession.ends_at <= now,
+                                                       Registration.status == "confirmed")
+        .order_by(CourseSession.starts_at.desc())
+        .options(selectinload(Registration.session).selectinload(CourseSession.course),
+                 selectinload(Registration.feedback), selectinload(Registration.student))).all()
+
+
+def attendance_of(family_id: int) -> list[Registration]:
+    """Sessions the family checked in at, newest first: the parent-school record on a child's page."""
+    return db.session.scalars(
+        select(Registration).join(CourseSession).where(Registration.family_id == family_id,
+                                                       Registration.attended_at.is_not(None))
+        .order_by(CourseSession.starts_at.desc())
+        .options(selectinload(Registration.session).selectinload(CourseSession.course),
+                 selectinload(Registration.student))).all()
+
+
+# Completion
+
+def attended_counts(course: Course, family_ids=None) -> dict[int, int]:
+    """Sessions of the course each family attended."""
+    stmt = (select(Registration.family_id, func.count())
+            .join(CourseSession, Registration.session_id == CourseSession.id)
+            .where(CourseSession.course_id == course.id, CourseSession.status != "cancelled",
+                   Registration.attended_at.is_not(None)).group_by(Registration.family_id))
+    if family_ids is not None:
+        stmt = stmt.where(Registration.family_id.in_(family_ids))
+    return dict(db.session.execute(stmt).all())
+
+
+@dataclass
+class Progress:
+    course: Course
+    attended: int
+    completed: bool
+    last_attended: datetime | None = None
+
+
+def family_progress(family: Family) -> list[Progress]:
+    """Every course the family has attended a session of, with whether it is complete."""
+    rows = db.session.execute(
+        select(CourseSession.course_id, func.count(), func.max(CourseSession.starts_at))
+        .join(Registration, Registration.session_id == CourseSession.id)
+        .where(Registration.family_id == family.id, Registration.attended_at.is_not(None),
+               CourseSession.status != "cancelled").group_by(CourseSession.course_id)).all()
+    by_id = {c.id: c for c in db.session.scalars(select(Course).where(Course.id.in_([r[0] for r in rows])))}
+    return [Progress(by_id[cid], n, n >= by_id[cid].sessions_required, last) for cid, n, last in rows]
+
+
+def certificate(family: Family, course: Course) -> Progress:
+    progress = next((p for p in family_progress(family) if p.course.id == course.id), None)
+    if progress is None or not progress.completed:
+        raise DomainError(_("The course is complete after %(n)d sessions attended.", n=course.sessions_required))
+    return progress
+
+
+# Feedback
+
+def save_feedback(reg: Registration, rating: int, comment: str, by) -> Feedback:
+    if reg.attended_at is None:
+        raise DomainError(_("Feedback is for families who attended the session."))
+    if not 1 <= (rating or 0) <= 5:
+        raise DomainError(_("Please choose from 1 to 5 stars."), "rating")
+    if reg.feedback is not None:
+        raise DomainError(_("Your family has already given feedback on this session. Thank you!"))
+    fb = Feedback(registration_id=reg.id, rating=rating, comment=comment or "")
+    db.session.add(fb)
+    with saving(_("Your family has already given feedback on this session. Thank you!")):
+        db.session.flush()
+    return fb
+
+
+@dataclass
+class Rating:
+    average: float
+    count: int
+
+
+def ratings(session_ids) -> dict[int, Rating]:
+    if not session_ids:
+        return {}
+    rows = db.session.execute(
+        select(Registration.session_id, func.avg(Feedback.rating), func.count())
+        .join(Feedback, Feedback.registration_id == Registration.id)
+        .where(Registration.session_id.in_(session_ids)).group_by(Registration.session_id)).all()
+    return {sid: Rating(round(float(avg), 1), n) for sid, avg, n in rows}
+
+
+def course_ratings(school_id: int) -> dict[int, Rating]:
+    rows = db.session.execute(
+        select(CourseSession.course_id, func.avg(Feedback.rating), func.count())
+        .join(Registration, Registration.session_id == CourseSession.id)
+        .join(Feedback, Feedback.registration_id == Registration.id)
+        .where(CourseSession.school_id == school_id).group_by(CourseSession.course_id)).all()
+    return {cid: Rating(round(float(avg), 1), n) for cid, avg, n in rows}
+
+
+def comments(session: CourseSession) -> list[Feedback]:
+    return db.session.scalars(
+        select(Feedback).join(Registration).where(Registration.session_id == session.id, Feedback.comment != "")
+        .order_by(Feedback.created_at.desc())).all()
+
+
+# Coverage of a mandatory course
+
+@dataclass
+class ClassCoverage:
+    school_class: SchoolClass
+    families: int = 0
+    registered: int = 0
+    completed: int = 0
+    missing: list[tuple[Family, list[Student], str]] = field(default_factory=list)
+
+
+def coverage(course: Course, class_ids: set[int] | None = None) -> list[ClassCoverage]:
+    """For each class of the course's grades: its families, how many registered for a session of the course,
+    how many completed it, and the families still to reach (not registered, or registered but not complete)."""
+    classes_stmt = select(SchoolClass).where(SchoolClass.school_id == course.school_id, SchoolClass.active.is_(True))
+    if course.grades:
+        classes_stmt = classes_stmt.where(SchoolClass.grade.in_(course.grades))
+    if class_ids is not None:
+        classes_stmt = classes_stmt.where(SchoolClass.id.in_(class_ids))
+    classes = db.session.scalars(classes_stmt.order_by(SchoolClass.grade, SchoolClass.name)).all()
+    students = db.session.scalars(
+        select(Student).where(Student.class_id.in_([c.id for c in classes]), Student.active.is_(True),
+                              Student.family_id.is_not(None))
+        .order_by(Student.name_initials, Student.id)
+        .options(selectinload(Student.family).selectinload(Family.guardians))).all()
+    family_ids = {s.family_id for s in students}
+    registered = set(db.session.scalars(
+        select(Registration.family_id).join(CourseSession, Registration.session_id == CourseSession.id)
+        .where(CourseSession.course_id == course.id, CourseSession.status != "cancelled",
+               Registration.status != "cancelled", Registration.family_id.in_(family_ids))))
+    attended = attended_counts(course, family_ids)
+    rows = {c.id: ClassCoverage(c) for c in classes}
+    per_class: dict[int, dict[int, list[Student]]] = {c.id: {} for c in classes}
+    for s in students:
+        per_class[s.class_id].setdefault(s.family_id, []).append(s)
+    for cid, families in per_class.items():
+        row = rows[cid]
+        for fid, kids in families.items():
+            row.families += 1
+            done = attended.get(fid, 0) >= course.sessions_required
+            row.registered += fid in registered or done
+            row.completed += done
+            if not done:
+                state = "registered" if fid in registered else ("started" if attended.get(fid) else "none")
+                row.missing.append((kids[0].family, kids, state))
+    return list(rows.values())
+
+
+def active_registrations_count(family: Family, now: datetime) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Registration).join(CourseSession)
+        .where(Registration.family_id == family.id, Registration.status.in_(seats.ACTIVE),
+               CourseSession.ends_at > now, CourseSession.status != "cancelled"))
+

@@ -1,0 +1,475 @@
+from datetime import datetime, timedelta
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..auth.services import is_fresh
+from ..errors_domain import DomainError
+from ..extensions import db
+from ..forms_common import show_error
+from ..htmx import is_htmx, render
+from ..imports.services import xlsx_response
+from ..listing import clean_query, to_id
+from ..people.models import GRADE_NAMES, Family, SchoolClass, Student, Volunteer
+from ..permissions import authorize, can, requires, teacher_class_ids
+from ..registrations import services as seats
+from ..registrations.models import Registration
+from . import bp, exports, services
+from .forms import CheckInForm, CourseForm, FeedbackForm, RegisterForm, SessionForm, StatusForm, WalkInForm
+from .models import Course, CourseSession
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _session(session_id, action="parent_school.view") -> CourseSession:
+    return authorize(action, db.session.get(CourseSession, session_id))
+
+
+def _registration(registration_id, action) -> Registration:
+    return authorize(action, db.session.get(Registration, registration_id))
+
+
+@bp.route("/")
+@requires("parent_school.view")
+def index():
+    me = _me()
+    now = seats.local_now()
+    if me.role == "parent":
+        return _family_page(me, now)
+    if me.role == "teacher":
+        mandatory = [c for c in services.courses(me.school_id) if c.mandatory]
+        return render_template("parent_school/teacher.html", courses=mandatory)
+    course_list = services.courses(me.school_id, include_inactive=True)
+    sessions = services.upcoming_sessions(me.school_id, now)
+    return render_template("parent_school/index.html", courses=course_list, sessions=sessions, now=now,
+                           ratings=services.course_ratings(me.school_id))
+
+
+def _family_page(me, now):
+    family = me.family
+    if family is None:
+        return render_template("parent_school/family.html", family=None, offers=[], past=[], progress=[], now=now)
+    offers = services.sessions_for_family(family, now)
+    forms = {}
+    for o in offers:
+        form = RegisterForm(prefix=f"s{o.session.id}")
+        form.student_id.choices = [(c.id, f"{c.name}（{c.school_class.label}）") for c in o.children]
+        forms[o.session.id] = form
+    return render_template("parent_school/family.html", family=family, offers=offers, forms=forms, now=now,
+                           past=services.past_registrations(family, now), progress=services.family_progress(family),
+                           feedback_form=FeedbackForm())
+
+
+# A family's own actions
+
+@bp.route("/sessions/<int:session_id>/register", methods=["POST"])
+@requires("parent_school.register")
+def register(session_id):
+    s = _session(session_id, "parent_school.register")
+    me = _me()
+    family = me.family
+    if family is None:
+        abort(404)
+    form = RegisterForm(prefix=f"s{s.id}")
+    form.student_id.choices = [(c.id, c.name) for c in family.children if c.active]
+    if not form.validate_on_submit():
+        flash(_("The form is out of date. Please try again."), "error")
+        return redirect(url_for("parent_school.index"))
+    # One child: the family need not choose; the form then sends nothing.
+    student_id = form.student_id.data or (family.children[0].id if len(family.children) == 1 else 0)
+    student = next((c for c in family.children if c.id == student_id), None)
+    try:
+        if student is None:
+            raise DomainError(_("Please choose one of your children."))
+        reg, created = seats.register(s, student, me)
+    except DomainError as err:
+        flash(err.message, "error")
+        return redirect(url_for("parent_school.index"))
+    if not created:
+        flash(_("Your family was already registered; nothing changed."), "success")
+    elif reg.status == "confirmed":
+        flash(_("Registered. Show your check-in code at the door."), "success")
+    else:
+        flash(_("All seats are taken: your family is number %(n)d on the waiting list. If a seat frees up, it is "
+                "yours automatically and this page will say so.", n=seats.waiting_position(reg)), "success")
+    return redirect(url_for("parent_school.session", session_id=s.id))
+
+
+@bp.route("/registrations/<int:registration_id>/cancel", methods=["POST"])
+@requires("parent_school.view")
+def cancel(registration_id):
+    me = _me()
+    staff = can(me, "parent_school.manage")
+    reg = _registration(registration_id, "parent_school.manage" if staff else "parent_school.register")
+    if not StatusForm().validate_on_submit():
+        abort(400)
+    try:
+        promoted = seats.cancel(reg, me, staff=staff)
+    except DomainError as err:
+        flash(err.message, "error")
+    else:
+        if staff:
+            flash(_("Registration of %(family)s cancelled.", family=reg.family.name) +
+                  (" " + _("Seat given to %(names)s from the waiting list.",
+                           names="、".join(p.family.name for p in promoted)) if promoted else ""), "success")
+        else:
+            flash(_("Your registration is cancelled."), "success")
+    return redirect(url_for("parent_school.session", session_id=reg.session_id, status=request.args.get("status")))
+
+
+@bp.route("/registrations/<int:registration_id>/feedback", methods=["POST"])
+@requires("parent_school.register")
+def feedback(registration_id):
+    reg = _registration(registration_id, "parent_school.register")
+    form = FeedbackForm()
+    if form.validate_on_submit():
+        try:
+            services.save_feedback(reg, form.rating.data, form.comment.data, _me())
+        except DomainError as err:
+            flash(err.message, "error")
+        else:
+            flash(_("Thank you for your feedback!"), "success")
+    else:
+        flash(next(iter(form.errors.values()))[0], "error")
+    return redirect(url_for("parent_school.session", session_id=reg.session_id))
+
+
+@bp.route("/registrations/<int:registration_id>.ics")
+@requires("parent_school.register")
+def ics(registration_id):
+    reg = _registration(registration_id, "parent_school.register")
+    s = reg.session
+    body = exports.ics(s, uid=f"session-{s.id}-family-{reg.family_id}@carebridge",
+                       url=url_for("parent_school.session", session_id=s.id, _external=True))
+    resp = make_response(body)
+    resp.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    resp.headers["Content-Disposition"] = f'attachment; filename="parent-school-{s.id}.ics"'
+    return resp
+
+
+@bp.route("/courses/<int:course_id>/certificate")
+@requires("parent_school.view")
+def certificate(course_id):
+    me = _me()
+    course = authorize("parent_school.view", db.session.get(Course, course_id))
+    if me.role == "parent":
+        family = me.family
+    elif can(me, "parent_school.manage"):
+        family = authorize("parent_school.manage", db.session.get(Family, to_id(request.args.get("family")) or 0))
+    else:
+        abort(403)
+    if family is None:
+        abort(404)
+    try:
+        progress = services.certificate(family, course)
+    except DomainError as err:
+        flash(err.message, "error")
+        return redirect(url_for("parent_school.index"))
+    return render_template("parent_school/certificate.html", family=family, course=course, progress=progress,
+                           school=me.school)
+
+
+# One session
+
+@bp.route("/sessions/<int:session_id>")
+@requires("parent_school.view")
+def session(session_id):
+    me = _me()
+    s = _session(session_id)
+    now = seats.local_now()
+    if me.role == "parent":
+        family = me.family
+        reg = db.session.scalar(select(Registration).where(Registration.session_id == s.id,
+                                                           Registration.family_id == family.id)) if family else None
+        if reg is None and (family is None or not any(s.course.for_grade(c.school_class.grade)
+                                                      for c in family.children if c.active)):
+            abort(404)
+        form = RegisterForm(prefix=f"s{s.id}")
+        children = [c for c in family.children if c.active and s.course.for_grade(c.school_class.grade)]
+        form.student_id.choices = [(c.id, f"{c.name}（{c.school_class.label}）") for c in children]
+        return render_template("parent_school/session_family.html", s=s, reg=reg, now=now, form=form,
+                               children=children, position=services.waiting_position(reg), qr=exports.qr_svg(
+                                   url_for("parent_school.scan", session_id=s.id, code=reg.code, _external=True))
+                               if reg else "", feedback_form=FeedbackForm(), cancel_form=StatusForm())
+    if not can(me, "parent_school.manage"):
+        abort(403)
+    which = request.args.get("status") if request.args.get("status") in services.ROSTER_FILTERS else "confirmed"
+    q = clean_query(request.args.get("q"))
+    rows = services.roster(s, which, q)
+    context = {"s": s, "rows": rows, "which": which, "q": q, "counts": services.roster_counts(s), "now": now,
+               "cancel_form": StatusForm(), "status_form": StatusForm(),
+               "rating": services.ratings([s.id]).get(s.id), "comments": services.comments(s)}
+    return render("parent_school/session.html", "parent_school/_roster.html", **context)
+
+
+@bp.route("/sessions/<int:session_id>/status", methods=["POST"])
+@requires("parent_school.manage")
+def set_status(session_id):
+    s = _session(session_id, "parent_school.manage")
+    form = StatusForm()
+    if form.validate_on_submit() and form.status.data in ("open", "closed", "cancelled", "done"):
+        try:
+            services.set_status(s, form.status.data, _me(), form.reason.data or "")
+        except DomainError as err:
+            flash(err.message, "error")
+        else:
+            flash({"open": _("Registration reopened."), "closed": _("Registration closed."),
+                   "cancelled": _("Session cancelled; every registered family sees it on their page."),
+                   "done": _("Session marked as held.")}[form.status.data], "success")
+    else:
+        flash(_("The form is out of date. Please try again."), "error")
+    return redirect(url_for("parent_school.session", session_id=s.id))
+
+
+@bp.route("/sessions/<int:session_id>/attendance.xlsx")
+@requires("parent_school.manage")
+def attendance_xlsx(session_id):
+    s = _session(session_id, "parent_school.manage")
+    if not is_fresh():
+        return redirect(url_for("auth.reauth", next=request.full_path))
+    return xlsx_response(exports.attendance_workbook(_me(), s), f"家长学校签到表-{s.starts_at:%Y%m%d}.xlsx",
+                         f"attendance-{s.id}.xlsx")
+
+
+@bp.route("/sessions/<int:session_id>/sign-in-sheet")
+@requires("parent_school.manage")
+def sign_in_sheet(session_id):
+    s = _session(session_id, "parent_school.manage")
+    return render_template("parent_school/sign_in_sheet.html", s=s, rows=services.roster(s, "confirmed"),
+                           school=_me().school)
+
+
+# Check-in at the door
+
+@bp.route("/sessions/<int:session_id>/door")
+@requires("parent_school.check_in")
+def door(session_id):
+    s = _session(session_id, "parent_school.check_in")
+    q = clean_query(request.args.get("q"))
+    context = {"s": s, "q": q, "found": services.door_search(s, q), "counts": services.roster_counts(s),
+               "walk_form": WalkInForm()}
+    if is_htmx() and request.headers.get("HX-Target") == "results":
+        return render_template("parent_school/_door_results.html", **context)
+    return render_template("parent_school/door.html", form=CheckInForm(), **context)
+
+
+def _door_done(s, reg, created, form=None):
+    """After a check-in from the door page: say who, and show the page again ready for the next family."""
+    if created:
+        flash(_("Checked in: %(family)s (%(child)s, %(klass)s).", family=reg.family.name, child=reg.student.name,
+                klass=reg.school_class.label), "success")
+    else:
+        flash(_("%(family)s had already checked in.", family=reg.family.name), "success")
+    return redirect(url_for("parent_school.door", session_id=s.id))
+
+
+@bp.route("/sessions/<int:session_id>/check-in", methods=["POST"])
+@requires("parent_school.check_in")
+def check_in(session_id):
+    s = _session(session_id, "parent_school.check_in")
+    form = CheckInForm()
+    if form.validate_on_submit():
+        try:
+            reg, created = seats.check_in(s, form.code.data, _me())
+        except DomainError as err:
+            show_error(form, err)
+        else:
+            return _door_done(s, reg, created)
+    return render_template("parent_school/door.html", s=s, form=form, q="", found=[],
+                           counts=services.roster_counts(s), walk_form=WalkInForm())
+
+
+@bp.route("/registrations/<int:registration_id>/check-in", methods=["POST"])
+@requires("parent_school.check_in")
+def check_in_registration(registration_id):
+    reg = _registration(registration_id, "parent_school.check_in")
+    if not StatusForm().validate_on_submit():
+        abort(400)
+    try:
+        reg, created = seats.check_in_registration(reg, _me())
+    except DomainError as err:
+        flash(err.message, "error")
+        return redirect(url_for("parent_school.door", session_id=reg.session_id))
+    return _door_done(reg.session, reg, created)
+
+
+@bp.route("/registrations/<int:registration_id>/undo-check-in", methods=["POST"])
+@requires("parent_school.check_in")
+def undo_check_in(registration_id):
+    reg = _registration(registration_id, "parent_school.check_in")
+    if not StatusForm().validate_on_submit():
+        abort(400)
+    seats.undo_check_in(reg, _me())
+    flash(_("Check-in of %(family)s undone.", family=reg.family.name), "success")
+    return redirect(url_for("parent_school.session", session_id=reg.session_id, status="attended"))
+
+
+@bp.route("/sessions/<int:session_id>/walk-in", methods=["POST"])
+@requires("parent_school.check_in")
+def walk_in(session_id):
+    s = _session(session_id, "parent_school.check_in")
+    form = WalkInForm()
+    student = db.session.get(Student, to_id(form.student_id.data) or 0) if form.validate_on_submit() else None
+    if student is None or student.school_id != s.school_id:
+        flash(_("Please choose the child from the list."), "error")
+        return redirect(url_for("parent_school.door", session_id=s.id))
+    try:
+        reg, created = seats.walk_in(s, student, _me())
+    except DomainError as err:
+        flash(err.message, "error")
+        return redirect(url_for("parent_school.door", session_id=s.id))
+    return _door_done(s, reg, created)
+
+
+@bp.route("/check-in/<int:session_id>/<code>")
+@requires("parent_school.check_in")
+def scan(session_id, code):
+    """Where a family's QR code leads: staff who scan it with the phone's camera confirm with one tap."""
+    s = _session(session_id, "parent_school.check_in")
+    reg = db.session.scalar(select(Registration).where(Registration.session_id == s.id,
+                                                       Registration.code == seats.normalise_code(code)))
+    return render_template("parent_school/scan.html", s=s, reg=reg, form=CheckInForm(code=code))
+
+
+# Courses and sessions for coordinators
+
+def _course_form(form: CourseForm, school_id: int):
+    volunteers = db.session.scalars(select(Volunteer).where(Volunteer.school_id == school_id,
+                                                            Volunteer.active.is_(True))
+                                    .order_by(Volunteer.name_initials, Volunteer.id)).all()
+    form.lecturer_volunteer_id.choices = [(0, _("An outside expert (name below)"))] + [
+        (v.id, f"{v.name}（{v.kind}）") for v in volunteers]
+    grades = sorted(set(db.session.scalars(select(SchoolClass.grade).where(SchoolClass.school_id == school_id,
+                                                                           SchoolClass.active.is_(True)))))
+    form.grades.choices = [(g, GRADE_NAMES.get(g, str(g))) for g in grades]
+
+
+@bp.route("/courses/new", methods=["GET", "POST"])
+@bp.route("/courses/<int:course_id>/edit", methods=["GET", "POST"])
+@requires("parent_school.manage")
+def course_form(course_id=None):
+    me = _me()
+    course = authorize("parent_school.manage", db.session.get(Course, course_id)) if course_id else None
+    form = CourseForm(obj=course)
+    _course_form(form, me.school_id)
+    if request.method == "GET" and course is not None:
+        form.grades.data = course.grades
+        form.lecturer_volunteer_id.data = course.lecturer_volunteer_id or 0
+    if form.validate_on_submit():
+        try:
+            course = services.save_course(course, form.values(), me)
+        except DomainError as err:
+            show_error(form, err)
+        else:
+            flash(_("Course “%(title)s” saved.", title=course.title), "success")
+            return redirect(url_for("parent_school.course", course_id=course.id))
+    return render_template("parent_school/course_form.html", form=form, course=course)
+
+
+@bp.route("/courses/<int:course_id>")
+@requires("parent_school.manage")
+def course(course_id):
+    c = authorize("parent_school.manage", db.session.get(Course, course_id))
+    ratings = services.ratings([s.id for s in c.sessions])
+    return render_template("parent_school/course.html", c=c, ratings=ratings, now=seats.local_now(),
+                           rating=services.course_ratings(c.school_id).get(c.id),
+                           coverage=services.coverage(c) if c.mandatory else None)
+
+
+def _quota_values(course, form):
+    """Seats reserved per class from the quota-<class id> inputs; an error message names the problem."""
+    quotas, errors = {}, []
+    for klass in _quota_classes(course):
+        raw = (request.form.get(f"quota-{klass.id}") or "").strip()
+        if not raw:
+            continue
+        if not raw.isdigit() or int(raw) > 5000:
+            errors.append(_("%(klass)s: please give a whole number of seats.", klass=klass.label))
+        elif int(raw):
+            quotas[klass.id] = int(raw)
+    return quotas, errors
+
+
+def _quota_classes(course):
+    stmt = select(SchoolClass).where(SchoolClass.school_id == course.school_id, SchoolClass.active.is_(True))
+    if course.grades:
+        stmt = stmt.where(SchoolClass.grade.in_(course.grades))
+    return db.session.scalars(stmt.order_by(SchoolClass.grade, SchoolClass.name)).all()
+
+
+@bp.route("/courses/<int:course_id>/sessions/new", methods=["GET", "POST"])
+@bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@requires("parent_school.manage")
+def session_form(course_id=None, session_id=None):
+    s = _session(session_id, "parent_school.manage") if session_id else None
+    c = s.course if s else authorize("parent_school.manage", db.session.get(Course, course_id))
+    form = SessionForm()
+    quotas = {q.class_id: q.seats for q in s.quotas} if s else {}
+    quota_errors = []
+    if request.method == "GET":
+        if s is not None:
+            form.title.data, form.place.data, form.online_url.data = s.title, s.place, s.online_url
+            form.day.data, form.start.data, form.end.data = s.starts_at.date(), s.starts_at.time(), s.ends_at.time()
+            form.capacity.data = s.capacity
+            form.deadline_day.data, form.deadline_time.data = s.deadline.date(), s.deadline.time()
+        else:
+            day = seats.local_now().date() + timedelta(days=14)
+            form.day.data, form.deadline_day.data = day, day - timedelta(days=2)
+    elif form.validate_on_submit():
+        quotas, quota_errors = _quota_values(c, form)
+        if not quota_errors:
+            data = {"title": form.title.data or "", "place": form.place.data or "",
+                    "online_url": form.online_url.data or "", "capacity": form.capacity.data,
+                    "starts_at": datetime.combine(form.day.data, form.start.data),
+                    "ends_at": datetime.combine(form.day.data, form.end.data),
+                    "deadline": datetime.combine(form.deadline_day.data, form.deadline_time.data)}
+            try:
+                s, promoted = services.save_session(s, c, data, quotas, _me())
+            except DomainError as err:
+                if err.field == "quotas":
+                    quota_errors.append(err.message)
+                else:
+                    show_error(form, _field_error(err))
+            else:
+                msg = _("Session saved.")
+                if promoted:
+                    msg += " " + _("%(n)d families moved from the waiting list to a seat.", n=len(promoted))
+                flash(msg, "success")
+                return redirect(url_for("parent_school.session", session_id=s.id))
+    else:
+        quotas, _unused = _quota_values(c, form)
+    return render_template("parent_school/session_form.html", form=form, s=s, c=c, quotas=quotas,
+                           quota_classes=_quota_classes(c), quota_errors=quota_errors)
+
+
+def _field_error(err: DomainError) -> DomainError:
+    """The service speaks of ends_at and deadline; the form has end and deadline_day."""
+    err.field = {"ends_at": "end", "deadline": "deadline_day"}.get(err.field, err.field)
+    return err
+
+
+# Coverage of mandatory courses
+
+@bp.route("/courses/<int:course_id>/coverage")
+@requires("parent_school.coverage")
+def coverage(course_id):
+    me = _me()
+    c = authorize("parent_school.coverage", db.session.get(Course, course_id))
+    rows = services.coverage(c, teacher_class_ids(me) if me.role == "teacher" else None)
+    return render_template("parent_school/coverage.html", c=c, rows=rows)
+
+
+@bp.route("/courses/<int:course_id>/coverage.xlsx")
+@requires("parent_school.coverage")
+def coverage_xlsx(course_id):
+    me = _me()
+    c = authorize("parent_school.coverage", db.session.get(Course, course_id))
+    if not is_fresh():
+        return redirect(url_for("auth.reauth", next=request.full_path))
+    rows = services.coverage(c, teacher_class_ids(me) if me.role == "teacher" else None)
+    return xlsx_response(exports.coverage_workbook(me, c, rows), f"家长学校未完成名单-{c.title}.xlsx",
+                         f"coverage-{c.id}.xlsx")
