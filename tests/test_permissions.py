@@ -38,6 +38,12 @@ HOURS_HOME = {"admin": 200, "coordinator": 200, "teacher": 200, "volunteer": 200
 HOURS_LOG = {"admin": 200, "coordinator": 200, "teacher": 403, "volunteer": 200, "parent": 403}
 HOURS_VIEW = {"admin": 200, "coordinator": 200, "teacher": 200, "volunteer": 200, "parent": 403}
 RECORDS = {"admin": 200, "coordinator": 200, "teacher": 403, "volunteer": 200, "parent": 403}
+PS_VIEW = {"admin": 200, "coordinator": 200, "teacher": 200, "volunteer": 403, "parent": 200}
+PS_FAMILY = {"admin": 403, "coordinator": 403, "teacher": 403, "volunteer": 403, "parent": 200}
+PS_FAMILY_MOVES = {**PS_FAMILY, "parent": 302}
+PS_STAFF_FAR = {**OTHER_SCHOOL, "teacher": 403}
+# A session or course of another school: no one of this school knows it (the volunteer is refused before the lookup).
+PS_FAR = {"admin": 404, "coordinator": 404, "teacher": 404, "volunteer": 403, "parent": 404}
 
 # (method, url with {placeholders}, expected status per role; anonymous is always sent to the login page)
 MATRIX = [
@@ -204,6 +210,73 @@ MATRIX = [
     ("GET", "/hours/records/{other_record}", {**RECORDS, "volunteer": 404}),
     ("GET", "/hours/records/{far_record}", {**RECORDS, **FAR, "volunteer": 404}),
     ("GET", "/hours/records/999999", {**RECORDS, **FAR, "volunteer": 404}),
+    # --- the parent school ---
+    ("GET", "/parent-school/", PS_VIEW),  # a family's sessions, the office's list, a teacher's mandatory courses
+    ("GET", "/parent-school/sessions/{ps_session}", {**PS_VIEW, "teacher": 403}),  # the roster, or the family's page
+    ("GET", "/parent-school/sessions/{ps_session}?status=waitlisted&q=lxh", {**PS_VIEW, "teacher": 403}),
+    ("GET", "/parent-school/sessions/{ps_first_grade_session}", {**PS_VIEW, "teacher": 403, "parent": 404}),
+    ("GET", "/parent-school/sessions/{far_ps_session}", PS_FAR),
+    ("GET", "/parent-school/sessions/999999", PS_FAR),
+    ("POST", "/parent-school/sessions/{ps_session}/register", PS_FAMILY_MOVES),  # an out-of-date form: a message
+    ("POST", "/parent-school/sessions/{far_ps_session}/register", {**PS_FAMILY, "parent": 404}),
+    ("POST", "/parent-school/registrations/{ps_registration}/cancel", {**STAFF_MOVES, "teacher": 404, "parent": 302}),
+    ("POST", "/parent-school/registrations/{ps_other_registration}/cancel",
+     {**STAFF_MOVES, "teacher": 404, "parent": 404}),
+    ("POST", "/parent-school/registrations/{far_ps_registration}/cancel", {**PS_FAR, "teacher": 404}),
+    ("POST", "/parent-school/registrations/{ps_registration}/feedback", PS_FAMILY_MOVES),  # not attended: a message
+    ("POST", "/parent-school/registrations/{ps_other_registration}/feedback", {**PS_FAMILY, "parent": 404}),
+    ("GET", "/parent-school/registrations/{ps_registration}.ics", PS_FAMILY),
+    ("GET", "/parent-school/registrations/{ps_other_registration}.ics", {**PS_FAMILY, "parent": 404}),
+    ("GET", "/parent-school/registrations/{far_ps_registration}.ics", {**PS_FAMILY, "parent": 404}),
+    # Not completed: back to the list with a message. Staff name the family; a teacher prints none.
+    ("GET", "/parent-school/courses/{ps_course}/certificate", {**PS_VIEW, "admin": 404, "coordinator": 404,
+                                                              "teacher": 403, "parent": 302}),
+    ("GET", "/parent-school/courses/{ps_course}/certificate?family={family}", {**PS_VIEW, "admin": 302,
+                                                                               "coordinator": 302, "teacher": 403,
+                                                                               "parent": 302}),
+    ("GET", "/parent-school/courses/{ps_course}/certificate?family={far_family}",
+     {**PS_VIEW, "admin": 404, "coordinator": 404, "teacher": 403, "parent": 302}),
+    ("GET", "/parent-school/courses/{far_ps_course}/certificate", PS_FAR),
+    ("POST", "/parent-school/sessions/{ps_session}/status", STAFF_MOVES),  # no status given: a message
+    ("POST", "/parent-school/sessions/{far_ps_session}/status", PS_STAFF_FAR),
+    ("GET", "/parent-school/sessions/{ps_session}/attendance.xlsx", STAFF_ONLY),
+    ("GET", "/parent-school/sessions/{far_ps_session}/attendance.xlsx", PS_STAFF_FAR),
+    ("GET", "/parent-school/sessions/{ps_session}/sign-in-sheet", STAFF_ONLY),
+    ("GET", "/parent-school/sessions/{far_ps_session}/sign-in-sheet", PS_STAFF_FAR),
+    ("GET", "/parent-school/sessions/{ps_session}/door", STAFF_ONLY),
+    ("GET", "/parent-school/sessions/{ps_session}/door?q=wxm", STAFF_ONLY),
+    ("GET", "/parent-school/sessions/{far_ps_session}/door", PS_STAFF_FAR),
+    ("POST", "/parent-school/sessions/{ps_session}/check-in", STAFF_ONLY),  # no code: the page with a message
+    ("POST", "/parent-school/sessions/{far_ps_session}/check-in", PS_STAFF_FAR),
+    ("POST", "/parent-school/registrations/{ps_registration}/check-in", STAFF_MOVES),
+    ("POST", "/parent-school/registrations/{far_ps_registration}/check-in", PS_STAFF_FAR),
+    ("POST", "/parent-school/registrations/{ps_registration}/undo-check-in", STAFF_MOVES),
+    ("POST", "/parent-school/registrations/{far_ps_registration}/undo-check-in", PS_STAFF_FAR),
+    ("POST", "/parent-school/sessions/{ps_session}/walk-in", STAFF_MOVES),  # no child chosen: a message
+    ("POST", "/parent-school/sessions/{far_ps_session}/walk-in", PS_STAFF_FAR),
+    ("GET", "/parent-school/check-in/{ps_session}/{ps_code}", STAFF_ONLY),
+    ("GET", "/parent-school/check-in/{ps_session}/NOSUCH", STAFF_ONLY),
+    ("GET", "/parent-school/check-in/{far_ps_session}/{far_ps_code}", PS_STAFF_FAR),
+    ("GET", "/parent-school/courses/new", STAFF_ONLY),
+    ("POST", "/parent-school/courses/new", STAFF_ONLY),  # an empty form comes back with messages
+    ("GET", "/parent-school/courses/{ps_course}", STAFF_ONLY),
+    ("GET", "/parent-school/courses/{far_ps_course}", PS_STAFF_FAR),
+    ("GET", "/parent-school/courses/{ps_course}/edit", STAFF_ONLY),
+    ("POST", "/parent-school/courses/{ps_course}/edit", STAFF_ONLY),
+    ("GET", "/parent-school/courses/{far_ps_course}/edit", PS_STAFF_FAR),
+    ("POST", "/parent-school/courses/{far_ps_course}/edit", PS_STAFF_FAR),
+    ("GET", "/parent-school/courses/{ps_course}/sessions/new", STAFF_ONLY),
+    ("POST", "/parent-school/courses/{ps_course}/sessions/new", STAFF_ONLY),
+    ("GET", "/parent-school/courses/{far_ps_course}/sessions/new", PS_STAFF_FAR),
+    ("POST", "/parent-school/courses/{far_ps_course}/sessions/new", PS_STAFF_FAR),
+    ("GET", "/parent-school/sessions/{ps_session}/edit", STAFF_ONLY),
+    ("POST", "/parent-school/sessions/{ps_session}/edit", STAFF_ONLY),
+    ("GET", "/parent-school/sessions/{far_ps_session}/edit", PS_STAFF_FAR),
+    ("POST", "/parent-school/sessions/{far_ps_session}/edit", PS_STAFF_FAR),
+    ("GET", "/parent-school/courses/{ps_course}/coverage", STAFF_TEACHER),
+    ("GET", "/parent-school/courses/{far_ps_course}/coverage", {**PS_FAR, "parent": 403}),
+    ("GET", "/parent-school/courses/{ps_course}/coverage.xlsx", STAFF_TEACHER),
+    ("GET", "/parent-school/courses/{far_ps_course}/coverage.xlsx", {**PS_FAR, "parent": 403}),
 ]
 
 @pytest.fixture
@@ -273,12 +346,38 @@ def ledger(world):
     }
 
 
+@pytest.fixture
+def parent_school(world):
+    """A course for the world's grades with a session, the parent's and a neighbour's registrations; a grade-1
+    session; and another school's course, session and registration."""
+    from portal.registrations.services import register
+
+    coord, parent = world.users["coordinator"], world.users["parent"]
+    far_coord = factories.user(world.far, "coordinator", "far-ps-coordinator")
+    course = factories.course(world.school, coord, title="好家长沟通课", grades=(3, 4), mandatory=True)
+    session = factories.course_session(course, capacity=5)
+    first_grade = factories.course_session(factories.course(world.school, coord, title="一年级新生家长课", grades=(1,)))
+    neighbour = factories.student(world.own_class, "李小华", family=factories.family(world.school, "李家"))
+    far_course = factories.course(world.far, far_coord, grades=(3,))
+    far_session = factories.course_session(far_course)
+    far_child = factories.student(world.far_class, "钱小贝", family=world.far_family)
+    mine, _ = register(session, world.pupil, parent)
+    other, _ = register(session, neighbour, coord)
+    far, _ = register(far_session, far_child, far_coord)
+    return {"ps_course": course.id, "ps_session": session.id, "ps_first_grade_session": first_grade.id,
+            "far_ps_course": far_course.id, "far_ps_session": far_session.id, "ps_registration": mine.id,
+            "ps_other_registration": other.id, "far_ps_registration": far.id, "ps_code": mine.code,
+            "far_ps_code": far.code}
+
+
 CASES = [(method, url, role, expected.get(role)) for method, url, expected in MATRIX for role in ROLES]
 
 
 @pytest.mark.parametrize(("method", "url", "role", "expected"), CASES,
                          ids=[f"{r}-{m}-{u}" for m, u, r, _ in CASES])
-def test_role_route_matrix(app, world, menus, ledger, login_as, method, url, role, expected):
+def test_role_route_matrix(request, app, world, menus, ledger, login_as, method, url, role, expected):
+    if url.startswith("/parent-school"):  # built only where it is used: the matrix is long
+        ledger = {**ledger, **request.getfixturevalue("parent_school")}
     ids = {**menus, **ledger, "pupil": world.pupil.id, "stranger": world.stranger.id, "far_pupil": world.far_pupil.id,
            "own_class": world.own_class.id, "far_class": world.far_class.id, "family": world.family.id,
            "far_family": world.far_family.id, "volunteer": world.volunteer.id,

@@ -59,8 +59,38 @@ def data(world):
     pairs = _pairs_with_visits(world, coord, mind, mine[0], factories.offer(other_vol, study, coord, capacity=3))
     return {
         "volunteer": {"offer_id": [o.id for o in mine], "pair_id": pairs, **_hours(world, coord, teacher, other_vol)},
-        "parent": {"help_id": [help_new.id, help_need.id, help_done.id]},
+        "parent": {"help_id": [help_new.id, help_need.id, help_done.id], **_parent_school(world, coord)},
     }
+
+
+def _parent_school(world, coord) -> dict:
+    """The family's parent school: a course it completed (with feedback), a session it waits for, one the school
+    cancelled; a neighbour's registration and another school's course, which the parent must not open."""
+    from datetime import timedelta
+
+    from portal.extensions import db
+    from portal.parent_school.services import save_feedback, set_status
+    from portal.registrations.services import check_in_registration, local_now, register
+
+    parent = world.users["parent"]
+    done = factories.course(world.school, coord, title="好家长沟通课", grades=(3,), sessions_required=1)
+    start = (local_now() - timedelta(days=2)).replace(hour=19, minute=0, second=0, microsecond=0)
+    past = factories.course_session(done, starts_at=start)
+    attended, _ = register(past, world.pupil, parent, now=start - timedelta(days=3))
+    check_in_registration(attended, coord)
+    save_feedback(attended, 5, "很有收获", parent)
+    db.session.commit()
+    full = factories.course_session(factories.course(world.school, coord, title="亲子阅读课", grades=()), capacity=1)
+    neighbour = factories.student(world.own_class, "李小华", family=factories.family(world.school, "李家"))
+    theirs, _ = register(full, neighbour, coord)
+    waiting, _ = register(full, world.pupil, parent)
+    cancelled = factories.course_session(done, capacity=5)
+    called_off, _ = register(cancelled, world.pupil, parent)
+    set_status(cancelled, "cancelled", coord, "讲师临时有事")
+    far = factories.course(world.far, factories.user(world.far, "coordinator", "far-privacy-coord"))
+    return {"session_id": [past.id, full.id, cancelled.id, factories.course_session(far).id],
+            "registration_id": [attended.id, waiting.id, called_off.id, theirs.id],
+            "course_id": [done.id, far.id]}
 
 
 def _pairs_with_visits(world, coord, category, offer, other_offer) -> list[int]:
@@ -142,7 +172,8 @@ def test_no_tag_word_or_family_note_on_any_page_the_role_can_reach(app, login_as
     endpoints = {e for e, _ in pages}
     assert {"volunteer": {"offers.index", "offers.card", "offers.edit", "offers.new", "home.volunteer", "hours.index",
                           "hours.new", "hours.entry", "hours.service_record"},
-            "parent": {"help.index", "help.show", "help.new", "home.family"}}[role] <= endpoints
+            "parent": {"help.index", "help.show", "help.new", "home.family", "parent_school.index",
+                       "parent_school.session", "parent_school.ics", "parent_school.certificate"}}[role] <= endpoints
     seen = ""
     for label, r in fetch_all(c, pages):
         assert r.status_code < 500, label
@@ -153,6 +184,10 @@ def test_no_tag_word_or_family_note_on_any_page_the_role_can_reach(app, login_as
     if role == "parent":
         assert "王小明" in seen and "孩子最近不爱说话" in seen and "已和班主任沟通" in seen
         assert zh("The committee office has taken this on and is arranging help. You will be contacted.") in seen
+        # The parent-school pages were opened: the completed course's certificate, the waiting list, the
+        # cancelled session.
+        assert zh("Parent school certificate") in seen and zh("Waiting list no. %(n)d", n=1) in seen
+        assert "讲师临时有事" in seen and "好家长沟通课" in seen and "亲子阅读课" in seen
     else:
         assert "谈心" in seen and "张建国" in seen
         # The hours pages were opened and showed the volunteer's ledger, the pair with the tagged pupil included.

@@ -13,7 +13,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from ..forms_common import Clean
 from ..menus_forms import int_or_zero
@@ -25,7 +25,7 @@ TIME_MESSAGE = _l("Please give the time, e.g. 19:00.")
 
 
 class CourseForm(FlaskForm):
-    title = StringField(_l("Course title"), validators=[Clean(), InputRequired(_l("Please give the course a title.")),
+    title = StringField(_l("Course title"), validators=[Clean(), DataRequired(_l("Please give the course a title.")),
                                                          Length(max=100)])
     kind = RadioField(_l("Kind of course"), choices=list(COURSE_KINDS.items()), default="required",
                       validators=[InputRequired(_l("Please choose the kind of course."))])
@@ -34,7 +34,8 @@ class CourseForm(FlaskForm):
     lecturer_volunteer_id = SelectField(_l("Lecturer from our volunteers"), coerce=int_or_zero, validate_choice=False)
     lecturer_name = StringField(_l("…or an outside expert"), description=_l("For example: 区家庭教育指导中心 刘老师"),
                                 validators=[Clean(), Optional(), Length(max=60)])
-    grades = MultiCheckboxField(_l("For the families of"), coerce=int,
+    # Checked by the service, whose message is in words.
+    grades = MultiCheckboxField(_l("For the families of"), coerce=int, validate_choice=False,
                                 description=_l("None ticked: open to every grade."))
     mandatory = BooleanField(_l("Mandatory for every family of these grades (全员培训)"))
     sessions_required = IntegerField(_l("Sessions attended to complete the course"), default=1,

@@ -33,7 +33,9 @@ def save_course(course: Course | None, data: dict, by) -> Course:
     elif not data.get("lecturer_name"):
         raise DomainError(_("Please choose a volunteer or name the outside expert."), "lecturer_name")
     grades = sorted({int(g) for g in data.get("grades") or []})
-    if any(g < 1 or g > 12 for g in grades):
+    offered = set(db.session.scalars(select(SchoolClass.grade).where(SchoolClass.school_id == by.school_id,
+                                                                     SchoolClass.active.is_(True))))
+    if not set(grades) <= offered:
         raise DomainError(_("Please choose grades from the list."), "grades")
     if data.get("mandatory") and not grades:
         raise DomainError(_("A mandatory course names the grades whose families must attend."), "grades")

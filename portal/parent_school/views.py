@@ -250,8 +250,7 @@ def sign_in_sheet(session_id):
 def door(session_id):
     s = _session(session_id, "parent_school.check_in")
     q = clean_query(request.args.get("q"))
-    context = {"s": s, "q": q, "found": services.door_search(s, q), "counts": services.roster_counts(s),
-               "walk_form": WalkInForm()}
+    context = {"s": s, "q": q, "found": services.door_search(s, q), "counts": services.roster_counts(s)}
     if is_htmx() and request.headers.get("HX-Target") == "results":
         return render_template("parent_school/_door_results.html", **context)
     return render_template("parent_school/door.html", form=CheckInForm(), **context)
@@ -280,7 +279,7 @@ def check_in(session_id):
         else:
             return _door_done(s, reg, created)
     return render_template("parent_school/door.html", s=s, form=form, q="", found=[],
-                           counts=services.roster_counts(s), walk_form=WalkInForm())
+                           counts=services.roster_counts(s))
 
 
 @bp.route("/registrations/<int:registration_id>/check-in", methods=["POST"])
@@ -383,14 +382,17 @@ def course(course_id):
 def _quota_values(course, form):
     """Seats reserved per class from the quota-<class id> inputs; an error message names the problem."""
     quotas, errors = {}, []
-    for klass in _quota_classes(course):
-        raw = (request.form.get(f"quota-{klass.id}") or "").strip()
-        if not raw:
+    labels = {k.id: k.label for k in _quota_classes(course)}
+    for key, raw in request.form.items():
+        class_id = to_id(key.removeprefix("quota-")) if key.startswith("quota-") else None
+        raw = raw.strip()
+        if class_id is None or not raw:
             continue
         if not raw.isdigit() or int(raw) > 5000:
-            errors.append(_("%(klass)s: please give a whole number of seats.", klass=klass.label))
+            errors.append(_("%(klass)s: please give a whole number of seats.", klass=labels.get(class_id, class_id)))
         elif int(raw):
-            quotas[klass.id] = int(raw)
+            # Classes not offered on the form are still passed on: the service refuses them in words.
+            quotas[class_id] = int(raw)
     return quotas, errors
 
 

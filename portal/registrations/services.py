@@ -173,7 +173,7 @@ def cancel(reg: Registration, by, now: datetime | None = None, staff: bool = Fal
     if reg.attended_at is not None:
         db.session.rollback()
         raise DomainError(_("This family has already checked in; the registration cannot be cancelled."))
-    if not staff and now >= session.deadline:
+    if not staff and now >= session.deadline and reg.status == "confirmed":  # leaving the waiting list frees no seat
         db.session.rollback()
         raise DomainError(_("The deadline has passed; to cancel now, please tell the committee office."))
     held_seat = reg.status == "confirmed"
