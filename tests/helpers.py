@@ -26,6 +26,15 @@ def field_error(html, field_id) -> str:
     return m.group(1) if m else ""
 
 
+def chips_error(html, name) -> str:
+    """The error under a group of tap-chips or checkboxes, or "" when there is none."""
+    for block in re.findall(r'<fieldset class="chips-set">(.*?)</fieldset>', html, re.S):
+        if f'name="{name}"' in block:
+            m = re.search(r'<small class="field-error">(.*?)</small>', block, re.S)
+            return m.group(1).strip() if m else ""
+    raise AssertionError(f"no chips for {name}")
+
+
 def post_at_once(clients, url, payloads):
     """Send the forms from two browser tabs at the same moment; returns the responses.
     `url` is one address for all, or a list with each tab's own."""

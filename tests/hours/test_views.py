@@ -23,7 +23,7 @@ from portal.web import SHANGHAI
 from tests import factories
 from tests.conftest import Client
 from tests.factories import zh
-from tests.helpers import audits, coordinators, count, field_error, post_at_once
+from tests.helpers import audits, chips_error, coordinators, count, field_error, post_at_once
 
 TODAY = datetime.now(SHANGHAI).date()
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -38,15 +38,6 @@ def _token(html):
 def _ids(html) -> set[int]:
     """The ledger rows shown as cards."""
     return {int(i) for i in re.findall(r'id="hour-(\d+)"', html)}
-
-
-def chips_error(html, name) -> str:
-    """The error under a group of tap-chips (hours, activity), or "" when there is none."""
-    for block in re.findall(r'<fieldset class="chips-set">(.*?)</fieldset>', html, re.S):
-        if f'name="{name}"' in block:
-            m = re.search(r'<small class="field-error">(.*?)</small>', block, re.S)
-            return m.group(1).strip() if m else ""
-    raise AssertionError(f"no chips for {name}")
 
 
 def flash_text(html) -> str:

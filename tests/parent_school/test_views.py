@@ -26,7 +26,7 @@ from portal.registrations.services import local_now
 from tests import factories
 from tests.conftest import Client
 from tests.factories import zh
-from tests.helpers import audits, count, field_error
+from tests.helpers import audits, chips_error, count, field_error
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 PS = "/parent-school"
@@ -119,15 +119,6 @@ def main_text(html) -> str:
     m = re.search(r"<main[^>]*>(.*)</main>", html, re.S)
     body = re.sub(r"<svg.*?</svg>", "", m.group(1) if m else html, flags=re.S)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)).strip()
-
-
-def chips_error(html, name) -> str:
-    """The error under a group of tap-chips or checkboxes, or "" when there is none."""
-    for block in re.findall(r'<fieldset class="chips-set">(.*?)</fieldset>', html, re.S):
-        if f'name="{name}"' in block:
-            m = re.search(r'<small class="field-error">(.*?)</small>', block, re.S)
-            return m.group(1).strip() if m else ""
-    raise AssertionError(f"no chips for {name}")
 
 
 def quota_error(html) -> str:
