@@ -622,15 +622,15 @@ def _user(username):
 # The office: courses and sessions
 # =================================================================================================
 
+def _changed(data: dict, changes: dict) -> dict:
+    """The form data with some fields changed; None leaves a field out, as a browser that never sent it."""
+    return {k: v for k, v in {**data, **changes}.items() if v is not None}
+
+
 def _course_data(**changes) -> dict:
     data = {"title": "新生家长入学适应", "kind": "required", "topic": "帮助孩子适应小学生活", "lecturer_volunteer_id": "0",
             "lecturer_name": "区家庭教育指导中心 刘老师", "grades": ["3"], "mandatory": "y", "sessions_required": "2"}
-    for k, v in changes.items():
-        if v is None:
-            data.pop(k, None)
-        else:
-            data[k] = v
-    return data
+    return _changed(data, changes)
 
 
 def test_coordinator_creates_a_mandatory_course(world, login_as):
@@ -703,12 +703,7 @@ def _session_data(c_, **changes) -> dict:
     data = {"title": "第一讲", "day": day.isoformat(), "start": "19:00", "end": "20:30", "place": "学校报告厅",
             "online_url": "", "capacity": "30", "deadline_day": (day - timedelta(days=2)).isoformat(),
             "deadline_time": "20:00"}
-    for k, v in changes.items():
-        if v is None:
-            data.pop(k, None)
-        else:
-            data[k] = v
-    return data
+    return _changed(data, changes)
 
 
 @pytest.fixture
