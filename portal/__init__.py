@@ -55,6 +55,8 @@ def create_app(config=None):
 
     from .audit.views import bp as audit_bp
     from .auth.views import bp as auth_bp
+    from .events.calendar_views import bp as calendar_bp
+    from .events.views import bp as events_bp
     from .help_requests.views import bp as help_bp
     from .home.views import bp as home_bp
     from .hours.views import bp as hours_bp
@@ -67,7 +69,7 @@ def create_app(config=None):
     from .people.views import bp as people_bp
 
     for bp in (auth_bp, home_bp, people_bp, needs_bp, offers_bp, help_bp, imports_bp, matching_bp, pairs_bp,
-               hours_bp, parent_school_bp, audit_bp):
+               hours_bp, parent_school_bp, events_bp, calendar_bp, audit_bp):
         app.register_blueprint(bp)
 
     from . import cli, errors, permissions

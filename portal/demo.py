@@ -152,6 +152,7 @@ def seed(scale="school", seed_value=2026):
         _pairs(school.id, rng, recorder.id, vol_ids[0] if index == 0 else None)
         _events_and_hours(school.id, rng, recorder.id, vol_ids)
         _parent_school(school.id, rng, recorder.id, vol_ids)
+        _calendar(school.id, recorder.id, vol_ids)
         db.session.commit()
 
 
@@ -426,3 +427,44 @@ def _parent_school(sid, rng, creator_id, vol_ids):
     fill(soon, rng.sample(middle, k=28))
     session(courses[2], 20, 15, 200, "学校报告厅")
     db.session.flush()
+
+
+PARTNERS = (("滨湖社区居委会", "社区", "王主任"), ("区少儿图书馆", "图书馆", "刘老师"), ("滨湖校外辅导站", "校外辅导站", "陈站长"),
+            ("区革命纪念馆", "教育基地", "宣教部"))
+# (days from today, hour or None for month only, title, kind, place, groups, partner index, for parents,
+#  seats, speakers, helpers), after the paper 行事历 of seed 000.
+CALENDAR = (
+    (6, 14, "讲述革命英雄故事，五老人员进课堂", "五老进课堂", "四年级各班教室", "四年级组", None, False, 0, 2, 1),
+    (13, 9, "老少共读：红色经典故事会", "红色故事会", "区少儿图书馆", "语文组", 1, True, 30, 1, 3),
+    (20, 14, "社区敬老服务：重阳慰问", "社区服务", "滨湖社区", "五年级组", 0, False, 0, 0, 4),
+    (27, 8, "参观区革命纪念馆", "参观教育基地", "区革命纪念馆", "六年级组", 3, True, 40, 0, 2),
+    (35, None, "建党百年创作诗，老少齐参与（诗配画、诵读、作品展示）", "节日活动", "", "三-六年级语文老师", None, False, 0, 0, 0),
+    (35, None, "《家长必读》优秀论文评选", "评选申报", "", "学发中心", None, False, 0, 0, 0),
+    (66, None, "隔代互学——关工委工作创新奖项目申报", "评选申报", "", "关工委办公室", None, False, 0, 0, 0),
+)
+
+
+def _calendar(sid, creator_id, vol_ids):
+    """Partners, and this term's 行事历: dated events (one with family registration, some short of volunteers) and
+    entries planned for a month only; the demo volunteer leads the first."""
+    from .events.models import EventHelper, Partner
+
+    partners = [Partner(school_id=sid, name=n, kind=k, contact=c) for n, k, c in PARTNERS]
+    db.session.add_all(partners)
+    db.session.flush()
+    today = date.today()
+    for days, hour, title, kind, place, groups, partner, parents, seats, speakers, helpers in CALENDAR:
+        day = today + timedelta(days=days)
+        starts = datetime.combine(day, time(hour)) if hour is not None else datetime(day.year, day.month, 1)
+        event = Event(school_id=sid, title=title, kind=kind, place=place, lead_groups=groups, status="planned",
+                      precision="time" if hour is not None else "month", starts_at=starts,
+                      ends_at=starts + timedelta(hours=2) if hour is not None else None,
+                      partner_id=partners[partner].id if partner is not None else None, for_parents=parents,
+                      audience_grades="3,4" if parents else "", capacity=seats,
+                      deadline=starts - timedelta(days=1) if seats else None, speakers_needed=speakers,
+                      helpers_needed=helpers, created_by_id=creator_id)
+        db.session.add(event)
+        db.session.flush()
+        if days == 6:
+            db.session.add(EventHelper(school_id=sid, event_id=event.id, volunteer_id=vol_ids[0], role="lead",
+                                       added_by_id=creator_id))

@@ -52,6 +52,14 @@ RULES = {
     "parent_school.check_in": STAFF,
     "parent_school.register": {"parent"},
     "parent_school.coverage": STAFF | {"teacher"},
+    "events.view": EVERYONE,
+    "events.manage": STAFF,
+    "events.sign_up": {"volunteer"},
+    "events.register": {"parent"},
+    "events.photos": STAFF | {"teacher"},
+    "calendar.view": STAFF | {"teacher", "volunteer"},
+    "calendar.transfer": STAFF,
+    "calendar.feed": EVERYONE,
 }
 
 # Roles only an admin may hand out or edit.
@@ -76,6 +84,8 @@ def visible(user, obj) -> bool:
     """Whether the record exists at all for this user (no: 404, not 403)."""
     if getattr(obj, "school_id", None) != user.school_id:
         return False
+    from .events.models import Event
+    from .events.services import may_see
     from .help_requests.models import HelpRequest
     from .hours.models import HourEntry, ServiceRecord
     from .needs.models import Need
@@ -109,6 +119,8 @@ def visible(user, obj) -> bool:
         return user.guardian is not None and obj.family_id == user.guardian.family_id
     if isinstance(obj, Registration) and user.role not in STAFF:
         return False
+    if isinstance(obj, Event):
+        return may_see(user, obj)
     if isinstance(obj, HelpRequest) and user.role == "parent":
         return user.guardian is not None and obj.family_id == user.guardian.family_id
     return True

@@ -33,6 +33,8 @@ NAV = (
     (_l("Pairs"), "pairs.index", "pairs.view", "pairs"),
     (_l("Hours"), "hours.index", "hours.view", "hours"),
     (_l("Parent school"), "parent_school.index", "parent_school.view", None),
+    (_l("Events"), "events.index", "events.view", None),
+    (_l("Calendar"), "calendar.index", "calendar.view", None),
     (_l("Board"), "needs.board", "menus.board", None),
     (_l("Students"), "people.students", "students.view", None),
     (_l("People"), "people.index", "people.manage", None),

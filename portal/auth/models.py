@@ -41,6 +41,8 @@ class User(SchoolScoped, Timestamped, db.Model):
     volunteer_id: Mapped[int | None] = mapped_column(db.ForeignKey("volunteer.id"), unique=True)
     guardian_id: Mapped[int | None] = mapped_column(db.ForeignKey("guardian.id"), unique=True)
     last_login_at: Mapped[datetime | None]
+    # The secret in the user's private calendar feed URL; a new one makes the old URL stop working.
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     classes = relationship("SchoolClass", secondary=teacher_classes, back_populates="teachers",
                            order_by="(SchoolClass.grade, SchoolClass.name)")

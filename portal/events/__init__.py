@@ -1,2 +1,2 @@
-"""家校社活动: events with their 责任人. The hours ledger links helpers' hours to them; the events issue adds
-the screens and the calendar."""
+"""家校社活动 at /events and the 行事历 at /calendar: events with their 责任人, audience, registration through the
+shared seat service, volunteers signing up, the summary after the event, and the calendar in print, Excel and iCal."""

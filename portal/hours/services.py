@@ -108,15 +108,13 @@ def events_for_logging(school_id: int, today: date) -> list[Event]:
         .order_by(Event.starts_at.desc()).limit(50)).all()
 
 
-def log_hours(actor, volunteer: Volunteer, data: dict, today: date,
-              submit_token: str | None = None) -> tuple[HourEntry, bool]:
-    """A pending entry for a volunteer; by the volunteer themself, or by staff on their behalf (audited)."""
+def _checked(actor, volunteer: Volunteer, data: dict, today: date, field: str = "hours") -> dict:
     if volunteer.school_id != actor.school_id or not volunteer.active:
         raise DomainError(_("Please choose an active volunteer."), "volunteer_id")
     day = data.get("worked_on")
     on_behalf = actor.volunteer_id != volunteer.id
     check_date(day, today, office=on_behalf)
-    hours = parse_hours(data.get("hours"))
+    hours = parse_hours(data.get("hours"), field)
     activity = data.get("activity") or ""
     if activity not in ACTIVITIES:
         raise DomainError(_("Please choose what kind of service it was."), "activity")
@@ -129,19 +127,33 @@ def log_hours(actor, volunteer: Volunteer, data: dict, today: date,
     note = (data.get("note") or "").strip()
     if len(note) > MAX_NOTE:
         raise DomainError(_("Please keep it under %(n)d characters.", n=MAX_NOTE), "note")
+    return {"worked_on": day, "hours": hours, "activity": activity, "pair_id": pair_id, "event_id": event_id,
+            "note": note, "on_behalf": on_behalf}
 
-    def write():
-        check_day(volunteer.id, day, hours)
-        entry = HourEntry(school_id=volunteer.school_id, volunteer_id=volunteer.id, worked_on=day, hours=hours,
-                          activity=activity, pair_id=pair_id, event_id=event_id, note=note, status="pending",
-                          entered_by_id=actor.id, on_behalf=on_behalf, submit_token=submit_token or None)
-        db.session.add(entry)
-        db.session.flush()
-        if on_behalf:
-            record(actor, "hours.on_behalf", entry, f"volunteer={volunteer.id} day={day} hours={hours}")
-        return entry
 
-    return save_once(HourEntry, submit_token, _("The hours could not be saved. Please try again."), write)
+def _write(actor, volunteer: Volunteer, values: dict, field: str = "hours", submit_token: str | None = None):
+    check_day(volunteer.id, values["worked_on"], values["hours"], field)
+    entry = HourEntry(school_id=volunteer.school_id, volunteer_id=volunteer.id, status="pending",
+                      entered_by_id=actor.id, submit_token=submit_token or None, **values)
+    db.session.add(entry)
+    db.session.flush()
+    if values["on_behalf"]:
+        record(actor, "hours.on_behalf", entry,
+               f"volunteer={volunteer.id} day={values['worked_on']} hours={values['hours']}")
+    return entry
+
+
+def log_hours(actor, volunteer: Volunteer, data: dict, today: date,
+              submit_token: str | None = None) -> tuple[HourEntry, bool]:
+    """A pending entry for a volunteer; by the volunteer themself, or by staff on their behalf (audited)."""
+    values = _checked(actor, volunteer, data, today)
+    return save_once(HourEntry, submit_token, _("The hours could not be saved. Please try again."),
+                     lambda: _write(actor, volunteer, values, submit_token=submit_token))
+
+
+def new_entry(actor, volunteer: Volunteer, data: dict, today: date, field: str = "hours") -> HourEntry:
+    """A pending entry as log_hours makes it, inside the caller's transaction (which commits or rolls back)."""
+    return _write(actor, volunteer, _checked(actor, volunteer, data, today, field), field)
 
 
 # --- review --------------------------------------------------------------------------------------

@@ -97,6 +97,14 @@ OFFER_COLUMNS = (
 )
 
 IMPORT_COLUMNS = {"needs": NEED_COLUMNS, "offers": OFFER_COLUMNS}
+# Other domains' sheets (the 行事历): kind -> (check rows, build objects, audit action per object).
+HANDLERS: dict = {}
+
+
+def register_kind(kind: str, columns: tuple, check, build, action: str) -> None:
+    """Let another domain import through the same upload → preview → confirm steps and ImportBatch."""
+    IMPORT_COLUMNS[kind] = columns
+    HANDLERS[kind] = (check, build, action)
 
 
 def import_columns(kind: str) -> tuple[Column, ...]:
@@ -254,6 +262,8 @@ def _text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, datetime):
+        if value.time() != datetime.min.time():
+            return value.strftime("%Y-%m-%d %H:%M")
         value = value.date()
     if isinstance(value, date):
         return value.isoformat()
@@ -533,6 +543,8 @@ def _check_offer(row: Checked, look: _Lookup, seen: dict):
 
 def check_rows(kind: str, actor, rows: list[dict], term: Term | None = None) -> list[Checked]:
     """Check every row as the forms and services would; each Checked row carries its errors."""
+    if kind in HANDLERS:
+        return HANDLERS[kind][0](actor, rows)
     look = _Lookup(kind, actor.school_id, rows, term)
     seen: dict = {}
     out = []
@@ -607,14 +619,17 @@ def apply(actor, batch: ImportBatch) -> int:
         batch.rows = [c.as_json() for c in checked]
         db.session.commit()
         raise DomainError(_("Nothing was imported: some rows are no longer valid. See the errors below."))
-    if batch.kind == "needs":
+    if batch.kind in HANDLERS:
+        objects = HANDLERS[batch.kind][1](actor, checked)
+    elif batch.kind == "needs":
         objects = [Need(school_id=actor.school_id, created_by_id=actor.id, status="open", **c.data) for c in checked]
     else:
         objects = [Offer(school_id=actor.school_id, entered_by_id=actor.id, on_behalf=True, **c.data) for c in checked]
     try:
         db.session.add_all(objects)
         db.session.flush()
-        action = "need.create" if batch.kind == "needs" else "offer.create.on_behalf"
+        action = HANDLERS[batch.kind][2] if batch.kind in HANDLERS else (
+            "need.create" if batch.kind == "needs" else "offer.create.on_behalf")
         for obj in objects:
             record(actor, action, obj, f"import={batch.id}")
         record(actor, f"{batch.kind}.import", batch, f"file={batch.filename} rows={len(objects)}")

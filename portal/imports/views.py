@@ -62,7 +62,16 @@ def upload(kind):
         else:
             return redirect(url_for("imports.preview", kind=kind, batch_id=batch.id))
     return render_template("imports/upload.html", form=form, kind=kind, title=_titles(kind),
-                           columns=services.import_columns(kind))
+                           columns=services.import_columns(kind), urls=import_urls(kind))
+
+
+def import_urls(kind, batch_id=None) -> dict:
+    """The links the shared upload and preview pages show."""
+    urls = {"template": url_for("imports.template", kind=kind), "upload": url_for("imports.upload", kind=kind),
+            "back": url_for(f"{kind}.index")}
+    if batch_id is not None:
+        urls["confirm"] = url_for("imports.confirm", kind=kind, batch_id=batch_id)
+    return urls
 
 
 def _batch(kind, batch_id):
@@ -78,7 +87,8 @@ def preview(kind, batch_id):
     batch = _batch(kind, batch_id)
     ok, bad = services.counts(batch)
     return render_template("imports/preview.html", batch=batch, kind=kind, ok=ok, bad=bad, form=ConfirmForm(),
-                           title=_titles(kind), columns=services.import_columns(kind))
+                           title=_titles(kind), columns=services.import_columns(kind),
+                           urls=import_urls(kind, batch.id))
 
 
 @bp.route("/<any(needs, offers):kind>/import/<int:batch_id>/confirm", methods=["POST"])

@@ -1,12 +1,13 @@
 """What leaves the portal: the family's calendar entry and QR code, the attendance sheet and the list of
 families a mandatory course has not reached yet."""
-from datetime import UTC, datetime
+from datetime import UTC
 
 import segno
 from openpyxl import Workbook
 
 from ..audit.services import record
 from ..extensions import db
+from ..ical import Entry, calendar
 from ..imports.services import workbook_bytes, write_sheet
 from ..web import SHANGHAI
 from . import services
@@ -23,41 +24,17 @@ def qr_svg(text: str) -> str:
     return segno.make(text, error="m").svg_inline(omitsize=True, border=2, dark="#000", light="#fff")
 
 
-def _ics_text(value: str) -> str:
-    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-
-
-def _fold(line: str) -> str:
-    """RFC 5545: lines of at most 75 octets, continued with a space, never splitting a character."""
-    out, current = [], b""
-    for ch in line:
-        b = ch.encode()
-        if len(current) + len(b) > 75:
-            out.append(current.decode())
-            current = b" "
-        current += b
-    out.append(current.decode())
-    return "\r\n".join(out)
-
-
-def _utc(local: datetime) -> str:
-    return local.replace(tzinfo=SHANGHAI).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+def session_entry(session, uid: str, url: str = "") -> Entry:
+    course = session.course
+    description = "\n".join(x for x in (course.topic, f"主讲：{course.lecturer}" if course.lecturer else "",
+                                        session.online_url, url) if x)
+    return Entry(uid=uid, summary="家长学校：" + session.label, starts=session.starts_at, ends=session.ends_at,
+                 location=session.place or session.online_url, description=description,
+                 cancelled=session.status == "cancelled", alarm=True)
 
 
 def ics(session, uid: str, url: str) -> str:
-    course = session.course
-    where = session.place or session.online_url
-    description = "\n".join(x for x in (course.topic, f"主讲：{course.lecturer}" if course.lecturer else "",
-                                        session.online_url, url) if x)
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//CareBridge//Parent school//ZH", "CALSCALE:GREGORIAN",
-             "METHOD:PUBLISH", "BEGIN:VEVENT", f"UID:{uid}", f"DTSTAMP:{datetime.now(UTC):%Y%m%dT%H%M%SZ}",
-             f"DTSTART:{_utc(session.starts_at)}", f"DTEND:{_utc(session.ends_at)}",
-             f"SUMMARY:{_ics_text('家长学校：' + session.label)}", f"LOCATION:{_ics_text(where)}",
-             f"DESCRIPTION:{_ics_text(description)}",
-             "STATUS:CANCELLED" if session.status == "cancelled" else "STATUS:CONFIRMED",
-             "BEGIN:VALARM", "ACTION:DISPLAY", "TRIGGER:-PT2H", f"DESCRIPTION:{_ics_text(session.label)}", "END:VALARM",
-             "END:VEVENT", "END:VCALENDAR"]
-    return "\r\n".join(_fold(line) for line in lines) + "\r\n"
+    return calendar([session_entry(session, uid, url)])
 
 
 def _local(value):

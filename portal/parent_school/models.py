@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -93,6 +94,9 @@ class CourseSession(SchoolScoped, Timestamped, db.Model):
                                                    order_by="SeatQuota.class_id")
     registrations = relationship("Registration", back_populates="session", order_by="Registration.seq")
 
+    # The registration service finds a session's registrations by this column.
+    REG_KEY = "session_id"
+
     @property
     def label(self) -> str:
         return self.title or self.course.title
@@ -100,6 +104,16 @@ class CourseSession(SchoolScoped, Timestamped, db.Model):
     @property
     def free(self) -> int:
         return self.capacity - self.taken
+
+    @property
+    def closes_at(self) -> datetime:
+        return self.deadline
+
+    def admits(self, student) -> str | None:
+        """Why the child's family may not register, or None."""
+        if self.course.for_grade(student.school_class.grade):
+            return None
+        return _("This course is for the families of %(grades)s.", grades=self.course.grades_text)
 
     def state(self, now: datetime) -> str:
         """open, full, closed, cancelled or done, as a family would read it at `now` (Shanghai time)."""

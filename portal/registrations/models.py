@@ -1,4 +1,5 @@
-"""One family's registration for one session, with its place in the queue and its check-in."""
+"""One family's registration for one parent-school session or one event, with its place in the queue and its
+check-in."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -20,11 +21,16 @@ class Registration(SchoolScoped, Timestamped, db.Model):
         UniqueConstraint("session_id", "family_id"),
         UniqueConstraint("session_id", "code"),
         UniqueConstraint("session_id", "seq"),
+        UniqueConstraint("event_id", "family_id"),
+        UniqueConstraint("event_id", "code"),
+        UniqueConstraint("event_id", "seq"),
+        CheckConstraint("(session_id IS NULL) <> (event_id IS NULL)", name="one_holder"),
         CheckConstraint("status IN ('confirmed', 'waitlisted', 'cancelled')", name="status_known"),
         CheckConstraint("attended_at IS NULL OR status = 'confirmed'", name="attended_holds_seat"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(db.ForeignKey("course_session.id"), index=True)
+    session_id: Mapped[int | None] = mapped_column(db.ForeignKey("course_session.id"), index=True)
+    event_id: Mapped[int | None] = mapped_column(db.ForeignKey("event.id"), index=True)
     family_id: Mapped[int] = mapped_column(db.ForeignKey("family.id"), index=True)
     # The child the family comes for, and that child's class when registering (reserved seats count by it).
     student_id: Mapped[int] = mapped_column(db.ForeignKey("student.id"), index=True)
@@ -42,9 +48,15 @@ class Registration(SchoolScoped, Timestamped, db.Model):
     checked_in_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("user.id"))
 
     session = relationship("CourseSession", back_populates="registrations")
+    event = relationship("Event", back_populates="registrations")
     family = relationship("Family")
     student = relationship("Student")
     school_class = relationship("SchoolClass")
+
+    @property
+    def holder(self):
+        """The session or event the seat is for."""
+        return self.session if self.session_id is not None else self.event
 
     @property
     def status_label(self):

@@ -1,10 +1,12 @@
-"""The one way seats are taken and given back.
+"""The one way seats are taken and given back, for parent-school sessions and for events alike.
 
-Every change starts by locking the session's row with an UPDATE, before anything is read: PostgreSQL then
-holds the row until commit, and SQLite takes its write lock (waiting out busy_timeout) on a fresh snapshot.
-So two registrations for one session run one after the other, the seat count read under the lock is
-the true one, the database's CHECK (taken <= capacity) is the last guard, and a freed seat goes to the
-first family waiting in the same transaction that freed it.
+A seat holder is a CourseSession or an Event: both keep capacity, taken and queue_no, say which Registration
+column points at them (REG_KEY), when registration closes (closes_at), their state at a given time, and whether
+a child's family may come (admits). Every change starts by locking the holder's row with an UPDATE, before
+anything is read: PostgreSQL then holds the row until commit, and SQLite takes its write lock (waiting out
+busy_timeout) on a fresh snapshot. So two registrations for one holder run one after the other, the seat count
+read under the lock is the true one, the database's CHECK (taken <= capacity) is the last guard, and a freed seat
+goes to the first family waiting in the same transaction that freed it.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from ..audit.services import record
 from ..errors_domain import DomainError
 from ..extensions import db
 from ..models_base import utcnow
-from ..parent_school.models import CourseSession, SeatQuota
+from ..parent_school.models import SeatQuota
 from ..web import SHANGHAI
 from .models import Registration
 
@@ -41,46 +43,57 @@ def normalise_code(text: str) -> str:
     return "".join(ch for ch in text if ch.isascii() and ch.isalnum())[:CODE_LENGTH * 2]
 
 
-def lock(session: CourseSession, arrival: bool = False) -> CourseSession:
-    """Take the session's row for this transaction and read it afresh; `arrival` also draws a queue number."""
-    db.session.execute(update(CourseSession).where(CourseSession.id == session.id)
-                       .values(queue_no=CourseSession.queue_no + (1 if arrival else 0))
+def of(holder):
+    """The condition picking the holder's registrations."""
+    return getattr(Registration, holder.REG_KEY) == holder.id
+
+
+def lock(holder, arrival: bool = False):
+    """Take the holder's row for this transaction and read it afresh; `arrival` also draws a queue number."""
+    model = type(holder)
+    db.session.execute(update(model).where(model.id == holder.id)
+                       .values(queue_no=model.queue_no + (1 if arrival else 0))
                        .execution_options(synchronize_session=False))
-    db.session.refresh(session)
-    return session
+    db.session.refresh(holder)
+    return holder
 
 
-def _family_registration(session_id: int, family_id: int) -> Registration | None:
+def _family_registration(holder, family_id: int) -> Registration | None:
     """The family's registration as the database has it now: a copy loaded earlier in this request (before the
     lock) must not stand in for it, or a row another request changed meanwhile would be counted twice."""
-    return db.session.scalar(select(Registration).where(Registration.session_id == session_id,
-                                                        Registration.family_id == family_id)
+    return db.session.scalar(select(Registration).where(of(holder), Registration.family_id == family_id)
                              .execution_options(populate_existing=True))
 
 
-def _new_code(session_id: int) -> str:
-    used = set(db.session.scalars(select(Registration.code).where(Registration.session_id == session_id)))
+def _new_code(holder) -> str:
+    used = set(db.session.scalars(select(Registration.code).where(of(holder))))
     while True:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
         if code not in used:
             return code
 
 
-def _quotas(session_id: int) -> dict[int, int]:
-    return dict(db.session.execute(select(SeatQuota.class_id, SeatQuota.seats).where(SeatQuota.session_id == session_id)).all())
+def _quotas(holder) -> dict[int, int]:
+    if holder.REG_KEY != "session_id":  # seats are reserved per class only for parent-school sessions
+        return {}
+    return dict(db.session.execute(select(SeatQuota.class_id, SeatQuota.seats).where(SeatQuota.session_id == holder.id)).all())
 
 
-def admissible(session: CourseSession, class_id: int, at_door: bool = False) -> bool:
+def _new_registration(holder, family_id: int) -> Registration:
+    return Registration(school_id=holder.school_id, family_id=family_id, code=_new_code(holder),
+                        **{holder.REG_KEY: holder.id})
+
+
+def admissible(session, class_id: int, at_door: bool = False) -> bool:
     """Whether a family of this class may take a seat now. Seats reserved for a class go to its families
     first; the rest are open to all. At the door the reservations no longer hold: any free seat is taken."""
     if session.taken >= session.capacity:
         return False
-    quotas = _quotas(session.id)
+    quotas = _quotas(session)
     if at_door or not quotas:
         return True
     counts = dict(db.session.execute(
-        select(Registration.class_id, func.count()).where(Registration.session_id == session.id,
-                                                          Registration.status == "confirmed")
+        select(Registration.class_id, func.count()).where(of(session), Registration.status == "confirmed")
         .group_by(Registration.class_id)).all())
     if counts.get(class_id, 0) < quotas.get(class_id, 0):
         return True
@@ -89,13 +102,12 @@ def admissible(session: CourseSession, class_id: int, at_door: bool = False) -> 
     return general_used < general
 
 
-def promote(session: CourseSession, now: datetime) -> list[Registration]:
+def promote(session, now: datetime) -> list[Registration]:
     """Give free seats to waiting families in their order of arrival; the caller holds the lock and commits."""
     if session.status in ("cancelled", "done") or now >= session.starts_at:
         return []
     promoted = []
-    waiting = db.session.scalars(select(Registration).where(Registration.session_id == session.id,
-                                                            Registration.status == "waitlisted")
+    waiting = db.session.scalars(select(Registration).where(of(session), Registration.status == "waitlisted")
                                  .order_by(Registration.seq).execution_options(populate_existing=True)).all()
     for reg in waiting:
         if session.taken >= session.capacity:
@@ -108,7 +120,11 @@ def promote(session: CourseSession, now: datetime) -> list[Registration]:
     return promoted
 
 
-def _closed_message(state: str) -> str:
+def _closed_message(holder, state: str) -> str:
+    if holder.REG_KEY == "event_id":
+        return {"cancelled": _("This event has been cancelled."),
+                "done": _("This event is over."),
+                "closed": _("Registration for this event has closed.")}[state]
     return {"cancelled": _("This session has been cancelled."),
             "done": _("This session is over."),
             "closed": _("Registration for this session has closed.")}[state]
@@ -122,42 +138,43 @@ def _commit(conflict: str):
         raise DomainError(conflict) from exc
 
 
-def register(session: CourseSession, student, by, now: datetime | None = None) -> tuple[Registration, bool]:
+def register(session, student, by, now: datetime | None = None) -> tuple[Registration, bool]:
     """Register the child's family: a seat if one is free for it, else the next place on the waiting list.
     Returns the registration and whether it is new (False: the family was already registered)."""
     now = now or local_now()
     family = student.family
     if family is None or not student.active or student.school_id != session.school_id:
         raise DomainError(_("Please choose one of your children."), "student_id")
-    if not session.course.for_grade(student.school_class.grade):
-        raise DomainError(_("This course is for the families of %(grades)s.", grades=session.course.grades_text),
-                          "student_id")
+    problem = session.admits(student)
+    if problem:
+        raise DomainError(problem, "student_id")
     lock(session, arrival=True)
     state = session.state(now)
     if state not in ("open", "full"):
         db.session.rollback()
-        raise DomainError(_closed_message(state))
-    reg = _family_registration(session.id, family.id)
+        raise DomainError(_closed_message(session, state))
+    reg = _family_registration(session, family.id)
     if reg is not None and reg.status in ACTIVE:
         db.session.rollback()
         return reg, False
     status = "confirmed" if admissible(session, student.class_id) else "waitlisted"
     if reg is None:
-        reg = Registration(school_id=session.school_id, session_id=session.id, family_id=family.id,
-                           code=_new_code(session.id))
+        reg = _new_registration(session, family.id)
     reg.student_id, reg.class_id, reg.registered_by_id = student.id, student.class_id, by.id
     reg.seq, reg.cancelled_at, reg.promoted_at, reg.walk_in, reg.status = session.queue_no, None, None, False, status
     db.session.add(reg)
     if status == "confirmed":
         session.taken += 1
-    _commit(_("Your family is already registered for this session."))
+    _commit(_("Your family is already registered for this session.") if session.REG_KEY == "session_id"
+            else _("Your family is already registered for this event."))
     return reg, True
 
 
 def waiting_position(reg: Registration) -> int:
     """候补第 N 位: how many families wait before this one, plus one."""
-    return db.session.scalar(select(func.count()).where(Registration.session_id == reg.session_id,
-                                                        Registration.status == "waitlisted",
+    same = (Registration.session_id == reg.session_id if reg.session_id is not None
+            else Registration.event_id == reg.event_id)
+    return db.session.scalar(select(func.count()).where(same, Registration.status == "waitlisted",
                                                         Registration.seq < reg.seq)) + 1
 
 
@@ -165,7 +182,7 @@ def cancel(reg: Registration, by, now: datetime | None = None, staff: bool = Fal
     """Cancel a registration; a seat it held goes to the first family waiting. Families may cancel until the
     deadline, staff at any time before check-in. Returns the families promoted."""
     now = now or local_now()
-    session = lock(reg.session)
+    session = lock(reg.holder)
     db.session.refresh(reg)
     if reg.status == "cancelled":
         db.session.rollback()
@@ -173,7 +190,7 @@ def cancel(reg: Registration, by, now: datetime | None = None, staff: bool = Fal
     if reg.attended_at is not None:
         db.session.rollback()
         raise DomainError(_("This family has already checked in; the registration cannot be cancelled."))
-    if not staff and now >= session.deadline and reg.status == "confirmed":  # leaving the waiting list frees no seat
+    if not staff and now >= session.closes_at and reg.status == "confirmed":  # leaving the waiting list frees no seat
         db.session.rollback()
         raise DomainError(_("The deadline has passed; to cancel now, please tell the committee office."))
     held_seat = reg.status == "confirmed"
@@ -184,12 +201,12 @@ def cancel(reg: Registration, by, now: datetime | None = None, staff: bool = Fal
         db.session.flush()
         promoted = promote(session, now)
     if staff:
-        record(by, "registration.cancel", reg, f"session {session.id}, family {reg.family_id}")
+        record(by, "registration.cancel", reg, f"{session.REG_KEY}={session.id} family={reg.family_id}")
     db.session.commit()
     return promoted
 
 
-def _attend(reg: Registration, by, session: CourseSession) -> None:
+def _attend(reg: Registration, by, session) -> None:
     if reg.status == "waitlisted":
         if not admissible(session, reg.class_id, at_door=True):
             raise DomainError(_("This family is on the waiting list and there is no free seat."))
@@ -198,25 +215,26 @@ def _attend(reg: Registration, by, session: CourseSession) -> None:
     reg.attended_at, reg.checked_in_by_id = utcnow(), by.id
 
 
-def check_in(session: CourseSession, code: str, by) -> tuple[Registration, bool]:
+def check_in(session, code: str, by) -> tuple[Registration, bool]:
     """Check a family in by its code. Returns the registration and whether it was checked in just now
     (False: it had checked in before)."""
     code = normalise_code(code)
     if len(code) != CODE_LENGTH:
         raise DomainError(_("A check-in code has %(n)d letters and digits.", n=CODE_LENGTH), "code")
-    reg = db.session.scalar(select(Registration).where(Registration.session_id == session.id,
-                                                       Registration.code == code))
+    reg = db.session.scalar(select(Registration).where(of(session), Registration.code == code))
     if reg is None:
-        raise DomainError(_("No family of this session has the code %(code)s.", code=code), "code")
+        raise DomainError(_("No family of this session has the code %(code)s.", code=code)
+                          if session.REG_KEY == "session_id" else
+                          _("No family registered for this event has the code %(code)s.", code=code), "code")
     return check_in_registration(reg, by)
 
 
 def check_in_registration(reg: Registration, by) -> tuple[Registration, bool]:
-    session = lock(reg.session)
+    session = lock(reg.holder)
     db.session.refresh(reg)
     try:
         if session.status == "cancelled":
-            raise DomainError(_("This session has been cancelled."))
+            raise DomainError(_closed_message(session, "cancelled"))
         if reg.status == "cancelled":
             raise DomainError(_("This family cancelled its registration."))
         if reg.attended_at is not None:
@@ -230,41 +248,41 @@ def check_in_registration(reg: Registration, by) -> tuple[Registration, bool]:
     return reg, True
 
 
-def walk_in(session: CourseSession, student, by) -> tuple[Registration, bool]:
+def walk_in(session, student, by) -> tuple[Registration, bool]:
     """A family that comes to the door: checked in on its registration, or added if a seat is free."""
     family = student.family
     if family is None or student.school_id != session.school_id:
         raise DomainError(_("This student has no family on record; add the family first."))
     lock(session, arrival=True)
-    reg = _family_registration(session.id, family.id)
+    reg = _family_registration(session, family.id)
     if reg is not None and reg.status in ACTIVE:
         db.session.rollback()
         return check_in_registration(reg, by)
     try:
         if session.status == "cancelled":
-            raise DomainError(_("This session has been cancelled."))
+            raise DomainError(_closed_message(session, "cancelled"))
         if session.taken >= session.capacity:
             raise DomainError(_("No seat is free: all %(n)d seats are taken.", n=session.capacity))
     except DomainError:
         db.session.rollback()
         raise
     if reg is None:
-        reg = Registration(school_id=session.school_id, session_id=session.id, family_id=family.id,
-                           code=_new_code(session.id))
+        reg = _new_registration(session, family.id)
     reg.student_id, reg.class_id, reg.registered_by_id = student.id, student.class_id, by.id
     reg.seq, reg.cancelled_at, reg.walk_in, reg.status = session.queue_no, None, True, "confirmed"
     reg.attended_at, reg.checked_in_by_id = utcnow(), by.id
     db.session.add(reg)
     session.taken += 1
-    _commit(_("This family is already registered for this session."))
+    _commit(_("This family is already registered for this session.") if session.REG_KEY == "session_id"
+            else _("This family is already registered for this event."))
     return reg, True
 
 
 def undo_check_in(reg: Registration, by) -> None:
     """A check-in made by mistake; the seat stays the family's."""
-    lock(reg.session)
+    holder = lock(reg.holder)
     db.session.refresh(reg)
     if reg.attended_at is not None:
         reg.attended_at, reg.checked_in_by_id = None, None
-        record(by, "registration.undo_check_in", reg, f"session {reg.session_id}")
+        record(by, "registration.undo_check_in", reg, f"{holder.REG_KEY}={holder.id}")
     db.session.commit()

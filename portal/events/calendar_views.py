@@ -1,0 +1,190 @@
+"""The 行事历 at /calendar: by month, printable, to and from Excel, and each user's private feed."""
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..auth.services import is_fresh
+from ..errors_domain import DomainError
+from ..htmx import render
+from ..ical import Entry, calendar
+from ..imports import services as imports
+from ..imports.forms import ConfirmForm, UploadForm
+from ..listing import to_id
+from ..parent_school.exports import session_entry
+from ..permissions import can, public, requires
+from ..registrations import services as seats
+from . import services, transfer
+from .forms import SignUpForm
+from .models import EVENT_KINDS, Event
+
+bp = Blueprint("calendar", __name__, url_prefix="/calendar")
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+# The 行事历 --------------------------------------------------------------------------------------------
+
+def _calendar_args():
+    today = seats.local_now().date()
+    p = services.period(request.args.get("period"), today)
+    kind = request.args.get("kind", "")
+    kind = kind if kind in EVENT_KINDS else ""
+    month = to_id(request.args.get("month"))
+    month = month if month and 1 <= month <= 12 else None
+    return today, p, kind, month
+
+
+def _calendar_context():
+    me = _me()
+    today, p, kind, month = _calendar_args()
+    viewer = None if can(me, "events.manage") else me
+    events = services.calendar_events(me.school_id, p, kind, month, viewer)
+    return {"p": p, "kind": kind, "month": month, "groups": services.month_groups(events, p),
+            "kinds": [(k, k) for k in EVENT_KINDS], "when_text": services.when_text, "count": len(events),
+            "responsible": services.responsible_text, "school": me.school,
+            "period_options": [(x.key, x.name) for x in services.periods_around(today)],
+            "month_options": [(d.month, f"{d.month}月") for d in _months_of(p)]}
+
+
+def _months_of(p):
+    day, out = p.starts, []
+    while day <= p.ends:
+        out.append(day)
+        day = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return out
+
+
+@bp.route("/")
+@requires("calendar.view")
+def index():
+    return render("events/calendar.html", "events/_calendar_table.html", **_calendar_context())
+
+
+@bp.route("/print")
+@requires("calendar.view")
+def print_view():
+    return render_template("events/calendar_print.html", **_calendar_context())
+
+
+@bp.route("/export.xlsx")
+@requires("calendar.view")
+def export():
+    ctx = _calendar_context()
+    title = f"{ctx['school'].name}关工委工作行事历（{ctx['p'].name}）"
+    data = transfer.calendar_workbook(title, ctx["groups"])
+    return imports.xlsx_response(data, f"行事历-{ctx['p'].name}.xlsx", f"calendar-{ctx['p'].key}.xlsx")
+
+
+def _import_urls(batch_id=None):
+    urls = {"template": url_for("calendar.template"), "upload": url_for("calendar.upload"),
+            "back": url_for("calendar.index")}
+    if batch_id is not None:
+        urls["confirm"] = url_for("calendar.confirm", batch_id=batch_id)
+    return urls
+
+
+@bp.route("/import/template.xlsx")
+@requires("calendar.transfer")
+def template():
+    return imports.xlsx_response(transfer.template_workbook(), "行事历-导入模板.xlsx", "calendar-import-template.xlsx")
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@requires("calendar.transfer")
+def upload():
+    form = UploadForm()
+    if form.validate_on_submit():
+        f = form.file.data
+        try:
+            batch = imports.stage(_me(), "events", f.filename or "", f.read(imports.MAX_BYTES + 1))
+        except DomainError as err:
+            form.file.errors = [*form.file.errors, err.message]
+        else:
+            return redirect(url_for("calendar.preview", batch_id=batch.id))
+    return render_template("imports/upload.html", form=form, kind="events", title=_("Import the calendar from Excel"),
+                           columns=transfer.COLUMNS, urls=_import_urls())
+
+
+def _batch(batch_id):
+    batch = imports.find_batch(_me(), "events", batch_id)
+    if batch is None:
+        abort(404)
+    return batch
+
+
+@bp.route("/import/<int:batch_id>")
+@requires("calendar.transfer")
+def preview(batch_id):
+    batch = _batch(batch_id)
+    ok, bad = imports.counts(batch)
+    return render_template("imports/preview.html", batch=batch, kind="events", ok=ok, bad=bad, form=ConfirmForm(),
+                           title=_("Import the calendar from Excel"), columns=transfer.COLUMNS,
+                           urls=_import_urls(batch.id))
+
+
+@bp.route("/import/<int:batch_id>/confirm", methods=["POST"])
+@requires("calendar.transfer")
+def confirm(batch_id):
+    batch = _batch(batch_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        n = imports.apply(_me(), batch)
+    except DomainError as err:
+        flash(err.message, "error")
+        return redirect(url_for("calendar.preview", batch_id=batch.id))
+    flash(_("Imported %(n)d events.", n=n), "success")
+    return redirect(url_for("calendar.index"))
+
+
+# The private feed ---------------------------------------------------------------------------------------
+
+@bp.route("/feed", methods=["GET", "POST"])
+@requires("calendar.feed")
+def feed():
+    me = _me()
+    form = SignUpForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        if not is_fresh():
+            return redirect(url_for("auth.reauth", next=url_for("calendar.feed")))
+        services.feed_token(me, renew=True)
+        flash(_("A new address is ready; the old one no longer works."), "success")
+        return redirect(url_for("calendar.feed"))
+    token = services.feed_token(me)
+    return render_template("events/feed.html", form=form,
+                           feed_url=url_for("calendar.feed_ics", token=token, _external=True))
+
+
+@bp.route("/feed/<token>.ics")
+@public
+def feed_ics(token):
+    """The user's events for their phone's calendar app; the secret token in the URL stands in for a login."""
+    user = services.user_by_feed_token(token)
+    if user is None:
+        abort(404)
+    now = seats.local_now()
+    entries = [_entry(e) for e in services.feed_events(user, now)]
+    entries += [session_entry(r.session, f"session-{r.session_id}-family-{r.family_id}@carebridge")
+                for r in services.feed_sessions(user, now)]
+    resp = make_response(calendar(entries, name=f"{user.school.name} 关爱桥"))
+    resp.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
+def _entry(e: Event) -> Entry:
+    if e.precision == "time":
+        starts, ends = e.starts_at, e.ends_at or e.starts_at + timedelta(hours=1)
+    else:
+        starts, ends = e.starts_at.date(), e.starts_at.date() + timedelta(days=1)
+    description = "\n".join(x for x in (e.description, f"责任人：{services.responsible_text(e)}",
+                                        e.cancel_reason and f"取消原因：{e.cancel_reason}") if x)
+    return Entry(uid=f"event-{e.id}@carebridge", summary=e.title, starts=starts, ends=ends, location=e.place,
+                 description=description, cancelled=e.status == "cancelled", alarm=e.precision == "time")
+

@@ -1,0 +1,375 @@
+"""家校社活动 at /events and the 行事历 at /calendar: thin views over events.services."""
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..errors_domain import DomainError
+from ..extensions import db
+from ..forms_common import show_error
+from ..htmx import render
+from ..listing import to_id
+from ..parent_school.forms import RegisterForm
+from ..people.models import GRADE_NAMES, SchoolClass, Volunteer
+from ..permissions import authorize, can, requires
+from ..registrations import services as seats
+from ..registrations.models import Registration
+from . import photos as photo_store
+from . import services
+from .forms import EventForm, PartnerForm, PhotoForm, SignUpForm, StatusForm, SummaryForm
+from .models import EVENT_KINDS, Event, EventHelper, EventPhoto, Partner
+
+bp = Blueprint("events", __name__, url_prefix="/events")
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _event(event_id, action="events.view") -> Event:
+    return authorize(action, db.session.get(Event, event_id))
+
+
+def _register_form(event, family):
+    form = RegisterForm(prefix=f"e{event.id}")
+    form.student_id.choices = [(c.id, f"{c.name}（{c.school_class.label}）") for c in family.children
+                               if c.active and event.for_student(c)]
+    return form
+
+
+# Lists and the event page ------------------------------------------------------------------------------
+
+@bp.route("/")
+@requires("events.view")
+def index():
+    me, now = _me(), seats.local_now()
+    f = services.EventFilters.from_args(request.args)
+    events = services.event_list(me, f, now)
+    context = {"events": events, "f": f, "kinds": [(k, k) for k in EVENT_KINDS], "now": now,
+               "when_text": services.when_text, "responsible": services.responsible_text,
+               "open_places": services.open_places}
+    if me.role == "volunteer" and me.volunteer_id:
+        context["wanted"] = services.needing_help(me.volunteer_id, me.school_id, now)
+        context["mine"] = {h.event_id: h for h in db.session.scalars(select(EventHelper).where(
+            EventHelper.volunteer_id == me.volunteer_id, EventHelper.status == "confirmed"))}
+        context["sign_up_form"] = SignUpForm()
+    if me.role == "parent" and me.family:
+        context["family_regs"] = {r.event_id: r for r in db.session.scalars(select(Registration).where(
+            Registration.family_id == me.family.id, Registration.event_id.is_not(None)))}
+    return render("events/index.html", "events/_rows.html", **context)
+
+
+@bp.route("/<int:event_id>")
+@requires("events.view")
+def show(event_id):
+    me, now = _me(), seats.local_now()
+    event = _event(event_id)
+    context = {"e": event, "now": now, "when_text": services.when_text, "responsible": services.responsible_text,
+               "open_places": services.open_places, "status_form": StatusForm(), "sign_up_form": SignUpForm()}
+    if me.role == "parent" and me.family and event.with_registration:
+        reg = db.session.scalar(select(Registration).where(Registration.event_id == event.id,
+                                                           Registration.family_id == me.family.id))
+        context |= {"reg": reg, "register_form": _register_form(event, me.family),
+                    "position": seats.waiting_position(reg) if reg and reg.status == "waitlisted" else None}
+    if me.role == "volunteer":
+        context["mine"] = next((h for h in event.helpers if h.volunteer_id == me.volunteer_id
+                                and h.status == "confirmed"), None)
+    if can(me, "events.manage"):
+        context["registrations"] = services.registrations(event)
+    return render_template("events/show.html", **context)
+
+
+# Coordinators: saving an event and its status ---------------------------------------------------------
+
+def _fill_choices(form, school_id):
+    form.partner_id.choices = [(0, _("None"))] + [(p.id, f"{p.name}（{p.kind}）") for p in services.partners(school_id)]
+    form.lead_ids.choices = [(u.id, u.display_name) for u in services.lead_user_choices(school_id)]
+    form.lead_volunteer_ids.choices = [(v.id, v.name) for v in services.volunteer_choices(school_id)]
+    classes = db.session.scalars(select(SchoolClass).where(SchoolClass.school_id == school_id,
+                                                           SchoolClass.active.is_(True))
+                                 .order_by(SchoolClass.grade, SchoolClass.name)).all()
+    form.grades.choices = [(g, GRADE_NAMES[g]) for g in sorted({c.grade for c in classes})]
+    form.class_ids.choices = [(c.id, c.label) for c in classes]
+
+
+@bp.route("/new", methods=["GET", "POST"], defaults={"event_id": None})
+@bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
+@requires("events.manage")
+def edit(event_id):
+    me = _me()
+    event = _event(event_id, "events.manage") if event_id else None
+    form = EventForm(obj=event) if event and request.method == "GET" else EventForm()
+    if event and request.method == "GET":
+        form.day.data, form.start.data = event.starts_at.date(), event.starts_at.time()
+        form.end.data = event.ends_at.time() if event.ends_at else None
+        form.lead_ids.data = [u.id for u in event.leads]
+        form.lead_volunteer_ids.data = services.lead_volunteer_ids(event)
+        form.grades.data, form.class_ids.data = event.grades, [c.id for c in event.classes]
+        if event.deadline:
+            form.deadline_day.data, form.deadline_time.data = event.deadline.date(), event.deadline.time()
+    elif event is None and request.method == "GET" and request.args.get("day"):
+        try:
+            form.day.data = datetime.strptime(request.args["day"], "%Y-%m-%d").date()
+        except ValueError:
+            pass
+    _fill_choices(form, me.school_id)
+    if form.validate_on_submit():
+        try:
+            event = services.save_event(me, event, form.values())
+        except DomainError as err:
+            show_error(form, err)
+        else:
+            flash(_("Event saved."), "success")
+            if request.form.get("next") == "new":
+                return redirect(url_for("events.edit", day=event.starts_at.date().isoformat()))
+            return redirect(url_for("events.show", event_id=event.id))
+    return render_template("events/form.html", form=form, e=event)
+
+
+@bp.route("/<int:event_id>/status", methods=["POST"])
+@requires("events.manage")
+def set_status(event_id):
+    event = _event(event_id, "events.manage")
+    form = StatusForm()
+    if not form.validate_on_submit():
+        flash(next(iter(form.errors.values()), [_("The form is out of date. Please try again.")])[0], "error")
+    else:
+        try:
+            services.set_status(_me(), event, form.status.data, form.reason.data or "")
+        except DomainError as err:
+            flash(err.message, "error")
+        else:
+            flash(_("Status changed to “%(status)s”.", status=event.status_label), "success")
+    return redirect(url_for("events.show", event_id=event.id))
+
+
+# Families register ------------------------------------------------------------------------------------
+
+@bp.route("/<int:event_id>/register", methods=["POST"])
+@requires("events.register")
+def register(event_id):
+    me = _me()
+    event = _event(event_id, "events.register")
+    family = me.family
+    if family is None or not event.with_registration:
+        abort(404)
+    form = _register_form(event, family)
+    if not form.validate_on_submit():
+        flash(_("The form is out of date. Please try again."), "error")
+        return redirect(url_for("events.show", event_id=event.id))
+    children = [c for c in family.children if c.active]
+    student_id = form.student_id.data or (children[0].id if len(children) == 1 else 0)
+    student = next((c for c in children if c.id == student_id), None)
+    try:
+        if student is None:
+            raise DomainError(_("Please choose one of your children."))
+        reg, created = seats.register(event, student, me)
+    except DomainError as err:
+        flash(err.message, "error")
+        return redirect(url_for("events.show", event_id=event.id))
+    if not created:
+        flash(_("Your family was already registered; nothing changed."), "success")
+    elif reg.status == "confirmed":
+        flash(_("Registered. See you at the event!"), "success")
+    else:
+        flash(_("All places are taken: your family is number %(n)d on the waiting list. If a place frees up, it is "
+                "yours automatically and this page will say so.", n=seats.waiting_position(reg)), "success")
+    return redirect(url_for("events.show", event_id=event.id))
+
+
+@bp.route("/registrations/<int:registration_id>/cancel", methods=["POST"])
+@requires("events.view")
+def cancel_registration(registration_id):
+    me = _me()
+    staff = can(me, "events.manage")
+    reg = authorize("events.manage" if staff else "events.register", db.session.get(Registration, registration_id))
+    if reg.event_id is None:
+        abort(404)
+    if not StatusForm().validate_on_submit():
+        abort(400)
+    try:
+        promoted = seats.cancel(reg, me, staff=staff)
+    except DomainError as err:
+        flash(err.message, "error")
+    else:
+        flash(_("Registration of %(family)s cancelled.", family=reg.family.name) if staff
+              else _("Your registration is cancelled."), "success")
+        if promoted:
+            flash(_("Seat given to %(names)s from the waiting list.", names="、".join(p.family.name for p in promoted)),
+                  "success")
+    return redirect(url_for("events.show", event_id=reg.event_id))
+
+
+# Volunteers sign up ------------------------------------------------------------------------------------
+
+@bp.route("/<int:event_id>/sign-up", methods=["POST"])
+@requires("events.sign_up")
+def sign_up(event_id):
+    me = _me()
+    event = _event(event_id, "events.sign_up")
+    volunteer = db.session.get(Volunteer, me.volunteer_id or 0)
+    form = SignUpForm()
+    if volunteer is None:
+        abort(404)
+    if not form.validate_on_submit():
+        flash(_("The form is out of date. Please try again."), "error")
+    else:
+        try:
+            helper = services.sign_up(event, volunteer, form.role.data, me)
+        except DomainError as err:
+            flash(err.message, "error")
+        else:
+            flash(_("Thank you! You are on the list as %(role)s.", role=helper.role_label), "success")
+    return redirect(url_for("events.show", event_id=event.id))
+
+
+@bp.route("/helpers/<int:helper_id>/withdraw", methods=["POST"])
+@requires("events.view")
+def withdraw(helper_id):
+    me = _me()
+    helper = db.session.get(EventHelper, helper_id)
+    staff = can(me, "events.manage")
+    if helper is None or helper.school_id != me.school_id or not (staff or helper.volunteer_id == me.volunteer_id):
+        abort(404)
+    if not SignUpForm().validate_on_submit():
+        abort(400)
+    try:
+        services.withdraw(helper, me)
+    except DomainError as err:
+        flash(err.message, "error")
+    else:
+        flash(_("%(name)s is no longer on this event.", name=helper.volunteer.name) if staff
+              else _("You are no longer on this event."), "success")
+    return redirect(url_for("events.show", event_id=helper.event_id))
+
+
+# After the event ---------------------------------------------------------------------------------------
+
+def _report_context(event, summary_form=None):
+    done = {h.volunteer_id: h for h in event.helpers}
+    return {"e": event, "summary_form": summary_form or SummaryForm(obj=event), "photo_form": PhotoForm(),
+            "attendance_form": SignUpForm(), "registrations": [r for r in services.registrations(event)
+                                                                if r.status == "confirmed"],
+            "helpers": [h for h in event.helpers if h.status == "confirmed"], "logged": services.logged_hours(event),
+            "when_text": services.when_text, "responsible": services.responsible_text, "done": done,
+            "max_photo_mb": photo_store.max_bytes() // (1024 * 1024)}
+
+
+@bp.route("/<int:event_id>/report", methods=["GET", "POST"])
+@requires("events.manage")
+def report(event_id):
+    event = _event(event_id, "events.manage")
+    form = SummaryForm(obj=event) if request.method == "GET" else SummaryForm()
+    if form.validate_on_submit():
+        try:
+            services.save_summary(_me(), event, form.summary.data, form.participants.data)
+        except DomainError as err:
+            show_error(form, err)
+        else:
+            flash(_("Summary saved."), "success")
+            return redirect(url_for("events.report", event_id=event.id))
+    return render_template("events/report.html", **_report_context(event, form))
+
+
+@bp.route("/<int:event_id>/helpers-attendance", methods=["POST"])
+@requires("events.manage")
+def helpers_attendance(event_id):
+    event = _event(event_id, "events.manage")
+    if not SignUpForm().validate_on_submit():
+        abort(400)
+    helpers = [h for h in event.helpers if h.status == "confirmed"]
+    claims = [services.HelperClaim(h, request.form.get(f"attended-{h.id}") == "y",
+                                   (request.form.get(f"hours-{h.id}") or "").strip()[:10]) for h in helpers]
+    today = seats.local_now().date()
+    try:
+        made = services.record_helpers(_me(), event, claims, min(event.starts_at.date(), today), today)
+    except DomainError as err:
+        flash(err.message if not err.field else _("%(name)s: %(message)s", name=next(
+            (h.volunteer.name for h in helpers if err.field == f"hours-{h.id}"), ""), message=err.message), "error")
+    else:
+        flash(_("Attendance saved; %(n)d hour entries are waiting for approval.", n=made), "success")
+    return redirect(url_for("events.report", event_id=event.id))
+
+
+@bp.route("/<int:event_id>/families-attendance", methods=["POST"])
+@requires("events.manage")
+def families_attendance(event_id):
+    event = _event(event_id, "events.manage")
+    if not SignUpForm().validate_on_submit():
+        abort(400)
+    ids = {i for i in (to_id(v) for v in request.form.getlist("came")) if i}
+    services.family_attendance(_me(), event, ids)
+    flash(_("Attendance saved."), "success")
+    return redirect(url_for("events.report", event_id=event.id))
+
+
+@bp.route("/<int:event_id>/photos", methods=["POST"])
+@requires("events.manage")
+def add_photo(event_id):
+    event = _event(event_id, "events.manage")
+    form = PhotoForm()
+    if not form.validate_on_submit():
+        abort(400)
+    upload = form.photo.data
+    try:
+        if upload is None or not upload.filename:
+            raise DomainError(_("Please choose a photo."))
+        photo_store.add(_me(), event, upload.filename, upload.read(photo_store.max_bytes() + 1))
+    except DomainError as err:
+        flash(err.message, "error")
+    else:
+        flash(_("Photo added."), "success")
+    return redirect(url_for("events.report", event_id=event.id))
+
+
+def _photo(photo_id) -> EventPhoto:
+    photo = db.session.get(EventPhoto, photo_id)
+    if photo is None:
+        abort(404)
+    authorize("events.photos", photo.event)
+    return photo
+
+
+@bp.route("/photos/<int:photo_id>")
+@requires("events.photos")
+def photo(photo_id):
+    p = _photo(photo_id)
+    resp = make_response(send_file(photo_store.path_of(p), mimetype=p.content_type, max_age=0))
+    resp.headers["Cache-Control"] = "private, no-store"
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+@bp.route("/photos/<int:photo_id>/delete", methods=["POST"])
+@requires("events.manage")
+def delete_photo(photo_id):
+    p = _photo(photo_id)
+    if not SignUpForm().validate_on_submit():
+        abort(400)
+    event_id = p.event_id
+    photo_store.delete(_me(), p)
+    flash(_("Photo removed."), "success")
+    return redirect(url_for("events.report", event_id=event_id))
+
+
+# The partner directory ---------------------------------------------------------------------------------
+
+@bp.route("/partners", methods=["GET", "POST"], defaults={"partner_id": None})
+@bp.route("/partners/<int:partner_id>", methods=["GET", "POST"])
+@requires("events.manage")
+def partners(partner_id):
+    me = _me()
+    partner = authorize("events.manage", db.session.get(Partner, partner_id)) if partner_id else None
+    form = PartnerForm(obj=partner) if partner and request.method == "GET" else PartnerForm()
+    if form.validate_on_submit():
+        try:
+            services.save_partner(me, partner, {k: form[k].data for k in ("name", "kind", "contact", "phone", "active")})
+        except DomainError as err:
+            show_error(form, err)
+        else:
+            flash(_("Partner saved."), "success")
+            return redirect(url_for("events.partners"))
+    return render_template("events/partners.html", form=form, partner=partner,
+                           partners=services.partners(me.school_id, active_only=False))
