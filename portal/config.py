@@ -42,6 +42,9 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     # Uploads are Excel imports of at most 2 MB; refuse anything far bigger before reading it.
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+    # Event photos: files under this folder (back it up with the database), each at most this large.
+    EVENT_PHOTO_DIR = os.environ.get("EVENT_PHOTO_DIR") or str(INSTANCE_DIR / "event-photos")
+    EVENT_PHOTO_MAX_BYTES = 4 * 1024 * 1024
     REDIS_URL = os.environ.get("REDIS_URL") or None
     # Behind a reverse proxy that sets X-Forwarded-For/-Proto (so HTTPS is recognised).
     TRUST_PROXY = os.environ.get("TRUST_PROXY", "0") == "1"

@@ -429,8 +429,8 @@ def _parent_school(sid, rng, creator_id, vol_ids):
     db.session.flush()
 
 
-PARTNERS = (("滨湖社区居委会", "社区", "王主任"), ("区少儿图书馆", "图书馆", "刘老师"), ("滨湖校外辅导站", "校外辅导站", "陈站长"),
-            ("区革命纪念馆", "教育基地", "宣教部"))
+PARTNERS = (("滨湖社区居委会", "社区", "王主任"), ("区少儿图书馆", "图书馆", "刘老师"),
+            ("滨湖校外辅导站", "校外辅导站", "陈站长"), ("区革命纪念馆", "教育基地", "宣教部"))
 # (days from today, hour or None for month only, title, kind, place, groups, partner index, for parents,
 #  seats, speakers, helpers), after the paper 行事历 of seed 000.
 CALENDAR = (

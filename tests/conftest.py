@@ -48,8 +48,9 @@ def make_config(url, **extra):
 
 
 @pytest.fixture(scope="session")
-def app(db_url):
-    app = create_app(make_config(db_url))
+def app(db_url, tmp_path_factory):
+    # Photos uploaded by tests go to a temporary folder, never the developer's instance/.
+    app = create_app(make_config(db_url, EVENT_PHOTO_DIR=str(tmp_path_factory.mktemp("event-photos"))))
     with app.app_context():
         db.drop_all()
         db.create_all()

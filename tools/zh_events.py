@@ -188,4 +188,5 @@ ZH = {
     "Cancel the event": "取消活动",
     "Back to planned": "恢复为计划中",
     "Date to be set": "日期待定",
+    "Photo": "照片",
 }

@@ -101,4 +101,4 @@ class AttendanceForm(FlaskForm):
 
 
 class PhotoForm(FlaskForm):
-    photo = FileField(_l("Photo (JPEG or PNG, at most 5 MB)"))
+    photo = FileField(_l("Photo"))

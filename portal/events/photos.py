@@ -19,11 +19,11 @@ MAX_PHOTOS = 30
 
 
 def max_bytes() -> int:
-    return current_app.config.get("EVENT_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+    return current_app.config["EVENT_PHOTO_MAX_BYTES"]
 
 
 def folder() -> Path:
-    path = Path(current_app.config.get("EVENT_PHOTO_DIR") or Path(current_app.instance_path) / "event-photos")
+    path = Path(current_app.config["EVENT_PHOTO_DIR"])
     path.mkdir(parents=True, exist_ok=True)
     return path
 

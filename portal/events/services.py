@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, literal, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
@@ -19,6 +19,7 @@ from ..errors_domain import DomainError, saving
 from ..extensions import db
 from ..hours import services as hours
 from ..hours.models import HourEntry
+from ..listing import to_id
 from ..models_base import utcnow
 from ..parent_school.models import CourseSession
 from ..people.models import GRADE_NAMES, SchoolClass, Student, Volunteer
@@ -98,7 +99,9 @@ def _check_when(data: dict) -> tuple[datetime, datetime | None]:
 
 
 def _ids_of(model, school_id: int, ids, field_name: str, message: str, extra=()):
-    ids = {int(i) for i in ids or [] if i}
+    ids = {to_id(i) for i in ids or [] if i}
+    if None in ids:  # no record has such an id (and a number too big for the column would crash the query)
+        raise DomainError(message, field_name)
     if not ids:
         return []
     found = db.session.scalars(select(model).where(model.id.in_(ids), model.school_id == school_id, *extra)).all()
@@ -219,7 +222,22 @@ def _loaded(stmt):
 
 def _family_children(user) -> list[Student]:
     family = user.family
-    return [s for s in family.students if s.active] if family else []
+    return [s for s in family.children if s.active] if family else []
+
+
+def _for_students(grades: set[int], class_ids: set[int]):
+    """Events whose students' audience takes in these grades or classes, or the whole school."""
+    whole_school = and_(Event.audience_grades == "",
+                        Event.id.not_in(select(event_classes.c.event_id)))
+    padded = literal(",") + Event.audience_grades + literal(",")
+    return or_(whole_school, *[padded.contains(f",{g},") for g in sorted(grades)],
+               Event.id.in_(select(event_classes.c.event_id).where(event_classes.c.class_id.in_(class_ids or {0}))))
+
+
+def _is_for_students(event: Event, grades: set[int], class_ids: set[int]) -> bool:
+    if not event.grades and not event.classes:
+        return True
+    return bool(grades & set(event.grades)) or bool(class_ids & {c.id for c in event.classes})
 
 
 def visible_condition(user):
@@ -227,31 +245,34 @@ def visible_condition(user):
     if user.role in ("admin", "coordinator"):
         return None
     if user.role == "teacher":
-        classes = [c.id for c in user.classes]
-        grades = [str(c.grade) for c in user.classes]
-        return or_(Event.id.in_(select(event_leads.c.event_id).where(event_leads.c.user_id == user.id)),
-                   Event.id.in_(select(event_classes.c.event_id).where(event_classes.c.class_id.in_(classes))),
-                   *[Event.audience_grades.contains(g) for g in grades])
+        led = select(event_leads.c.event_id).where(event_leads.c.user_id == user.id)
+        return or_(Event.id.in_(led), _for_students({c.grade for c in user.classes}, {c.id for c in user.classes}))
     if user.role == "volunteer":
         mine = select(EventHelper.event_id).where(EventHelper.volunteer_id == (user.volunteer_id or 0))
         return or_(Event.for_volunteers.is_(True), Event.helpers_needed > 0, Event.speakers_needed > 0, Event.id.in_(mine))
+    children = _family_children(user)
     mine = select(Registration.event_id).where(Registration.family_id == (user.family.id if user.family else 0),
                                                Registration.event_id.is_not(None))
-    return or_(Event.for_parents.is_(True), Event.id.in_(mine))
+    return or_(and_(Event.for_parents.is_(True),
+                    _for_students({c.school_class.grade for c in children}, {c.class_id for c in children})),
+               Event.id.in_(mine))
 
 
 def may_see(user, event: Event) -> bool:
     if user.role in ("admin", "coordinator"):
         return True
     if user.role == "teacher":
-        classes = {c.id for c in user.classes}
-        return (user in event.leads or bool(classes & {c.id for c in event.classes})
-                or bool({c.grade for c in user.classes} & set(event.grades)))
+        return user in event.leads or _is_for_students(event, {c.grade for c in user.classes},
+                                                         {c.id for c in user.classes})
     if user.role == "volunteer":
         return (event.for_volunteers or event.helpers_needed > 0 or event.speakers_needed > 0
                 or any(h.volunteer_id == user.volunteer_id for h in event.helpers))
     family = user.family
-    return event.for_parents or (family is not None and any(r.family_id == family.id for r in event.registrations))
+    if family is not None and any(r.family_id == family.id for r in event.registrations):
+        return True
+    children = _family_children(user)
+    return event.for_parents and _is_for_students(event, {c.school_class.grade for c in children},
+                                                  {c.class_id for c in children})
 
 
 @dataclass
@@ -273,8 +294,6 @@ def event_list(user, f: EventFilters, now: datetime, limit: int = 200) -> list[E
     cond = visible_condition(user)
     if cond is not None:
         stmt = stmt.where(cond)
-    if user.role in ("volunteer", "parent"):
-        stmt = stmt.where(Event.status != "cancelled") if f.which != "past" else stmt
     today = datetime.combine(now.date(), datetime.min.time())
     if f.which == "upcoming":
         stmt = stmt.where(Event.starts_at >= today - timedelta(days=183), Event.status == "planned")

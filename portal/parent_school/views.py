@@ -30,7 +30,10 @@ def _session(session_id, action="parent_school.view") -> CourseSession:
 
 
 def _registration(registration_id, action) -> Registration:
-    return authorize(action, db.session.get(Registration, registration_id))
+    reg = db.session.get(Registration, registration_id)
+    if reg is not None and reg.session_id is None:  # an event's registration has its own pages
+        abort(404)
+    return authorize(action, reg)
 
 
 @bp.route("/")
