@@ -34,7 +34,8 @@ def _calendar_args():
     kind = request.args.get("kind", "")
     kind = kind if kind in EVENT_KINDS else ""
     month = to_id(request.args.get("month"))
-    month = month if month and 1 <= month <= 12 else None
+    # A month kept from another term's filter is dropped rather than showing an empty calendar.
+    month = month if month in {d.month for d in _months_of(p)} else None
     return today, p, kind, month
 
 
@@ -61,7 +62,7 @@ def _months_of(p):
 @bp.route("/")
 @requires("calendar.view")
 def index():
-    return render("events/calendar.html", "events/_calendar_table.html", **_calendar_context())
+    return render("events/calendar.html", "events/_calendar_page.html", **_calendar_context())
 
 
 @bp.route("/print")

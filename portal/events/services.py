@@ -26,9 +26,10 @@ from ..people.models import GRADE_NAMES, SchoolClass, Student, Volunteer
 from ..people.services import term_for
 from ..registrations import services as seats
 from ..registrations.models import Registration
-from .models import EVENT_KINDS, PARTNER_KINDS, Event, EventHelper, Partner, event_classes, event_leads
+from .models import EVENT_KINDS, PARTNER_KINDS, PRECISIONS, Event, EventHelper, Partner, event_classes, event_leads
 
 STAFF_ROLES = ("admin", "coordinator", "teacher")
+MAX_TITLE = 100  # Event.title is String(100); PostgreSQL refuses a longer one with an error, not a constraint
 HALF_NAMES = {1: "上半年", 7: "下半年"}
 
 
@@ -83,7 +84,9 @@ def period_start(precision: str, day: date) -> date:
 
 
 def _check_when(data: dict) -> tuple[datetime, datetime | None]:
-    precision = data["precision"]
+    precision = data.get("precision")
+    if precision not in PRECISIONS:
+        raise DomainError(_("Please choose how precisely the date is known."), "precision")
     day = data.get("day")
     if day is None:
         raise DomainError(_("Please give the date, e.g. 2026-03-05."), "day")
@@ -113,6 +116,11 @@ def _ids_of(model, school_id: int, ids, field_name: str, message: str, extra=())
 def save_event(actor, event: Event | None, data: dict) -> Event:
     """Create or change an event; seats and helper places never drop below what is already taken."""
     sid = actor.school_id
+    title = data.get("title") or ""
+    if not title.strip():
+        raise DomainError(_("Please give the event a title."), "title")
+    if len(title) > MAX_TITLE:
+        raise DomainError(_("At most %(max)d characters.", max=MAX_TITLE), "title")
     if data.get("kind") not in EVENT_KINDS:
         raise DomainError(_("Please choose the type of event."), "kind")
     starts, ends = _check_when(data)
@@ -136,6 +144,8 @@ def save_event(actor, event: Event | None, data: dict) -> Event:
         raise DomainError(_("Families register only for events open to parents."), "capacity")
     deadline = None
     if capacity:
+        if data.get("deadline_day") and data.get("deadline_time") is None:
+            raise DomainError(_("Please give the time, e.g. 19:00."), "deadline_time")
         deadline = datetime.combine(data["deadline_day"], data["deadline_time"]) if data.get("deadline_day") else starts
         if deadline > starts:
             raise DomainError(_("Registration must close before the event starts."), "deadline_day")

@@ -160,7 +160,10 @@ def register(event_id):
         flash(_("The form is out of date. Please try again."), "error")
         return redirect(url_for("events.show", event_id=event.id))
     children = [c for c in family.children if c.active]
-    student_id = form.student_id.data or (children[0].id if len(children) == 1 else 0)
+    # The form sends no choice when one child only may come (the family's other children are not in the audience).
+    offered = [cid for cid, _label in form.student_id.choices]
+    student_id = form.student_id.data or (offered[0] if len(offered) == 1
+                                          else children[0].id if len(children) == 1 else 0)
     student = next((c for c in children if c.id == student_id), None)
     try:
         if student is None:
@@ -336,7 +339,10 @@ def _photo(photo_id) -> EventPhoto:
 @requires("events.photos")
 def photo(photo_id):
     p = _photo(photo_id)
-    resp = make_response(send_file(photo_store.path_of(p), mimetype=p.content_type, max_age=0))
+    path = photo_store.path_of(p)
+    if not path.is_file():  # e.g. a database restored without the photo folder
+        abort(404)
+    resp = make_response(send_file(path, mimetype=p.content_type, max_age=0))
     resp.headers["Cache-Control"] = "private, no-store"
     resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp
