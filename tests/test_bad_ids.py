@@ -25,6 +25,9 @@ def test_to_id_accepts_only_ids_a_column_can_hold(value, expected):
     f"/needs/students?place=c{HUGE}", f"/needs/new?student_id={HUGE}", f"/needs/new?help_id={HUGE}",
     f"/offers/?category_id={HUGE}", f"/offers/?slot={HUGE}", f"/offers/new?volunteer_id={HUGE}",
     f"/help/?page={HUGE}", f"/people/students?class_id={HUGE}", f"/people/students?page={HUGE}",
+    f"/events/?q={HUGE}", "/events/?q=%00", f"/events/?which={HUGE}&kind={HUGE}", f"/events/new?day={HUGE}",
+    f"/calendar/?period={HUGE}", f"/calendar/?month={HUGE}", "/calendar/?month=%C2%B2", "/calendar/?period=%C2%B2-1",
+    f"/calendar/?period={2**31}-1", f"/calendar/print?period={HUGE}&month=-1", f"/calendar/export.xlsx?month={HUGE}",
 ])
 def test_huge_or_strange_numbers_in_urls(login_as, url):
     r = login_as("coordinator").get(url)
@@ -34,6 +37,8 @@ def test_huge_or_strange_numbers_in_urls(login_as, url):
 @pytest.mark.parametrize("url", [
     f"/needs/{HUGE}", f"/needs/{2**31}/card", f"/offers/{HUGE}/edit", f"/help/{HUGE}", f"/pairs/{HUGE}",
     f"/matching/needs/{HUGE}", f"/matching/plans/{2**31}", f"/people/student/{HUGE}",
+    f"/events/{HUGE}", f"/events/{2**31}/edit", f"/events/{HUGE}/report", f"/events/photos/{HUGE}",
+    f"/events/partners/{HUGE}", f"/calendar/import/{HUGE}", f"/calendar/feed/{HUGE}.ics",
 ])
 def test_huge_ids_in_the_path_are_not_found(login_as, url):
     """PostgreSQL refused such numbers with an error page (500) before."""
@@ -55,6 +60,29 @@ def test_huge_numbers_in_forms_get_a_message(login_as, world, url, field):
     r = c.post_form(url, data, token_from=url)
     assert r.status_code == 200 and 'class="field-error"' in r.get_data(as_text=True)
     assert db.session.query(Need).count() == 0 and db.session.query(Offer).count() == 0
+
+
+@pytest.mark.parametrize("url", [
+    f"/events/{HUGE}/register", f"/events/{HUGE}/sign-up", f"/events/{2**31}/status", f"/events/{HUGE}/photos",
+    f"/events/registrations/{HUGE}/cancel", f"/events/helpers/{HUGE}/withdraw", f"/calendar/import/{HUGE}/confirm",
+])
+def test_huge_ids_in_posted_paths_are_not_found(login_as, url):
+    role = "parent" if "register" in url else "volunteer" if "sign-up" in url else "coordinator"
+    assert login_as(role).post_form(url, {"role": "helper"}, token_from="/settings").status_code == 404
+
+
+@pytest.mark.parametrize("field", ["lead_ids", "lead_volunteer_ids", "class_ids", "grades", "capacity",
+                                   "helpers_needed", "speakers_needed"])
+def test_huge_numbers_in_the_event_form_get_a_message(login_as, world, field):
+    from portal.events.models import Event
+
+    c = login_as("coordinator")
+    data = {"title": "红色故事会", "kind": "红色故事会", "precision": "time", "day": "2030-03-05", "start": "14:00",
+            "capacity": "0", "helpers_needed": "0", "speakers_needed": "0", field: HUGE}
+    r = c.post_form("/events/new", data, token_from="/events/new")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and f'id="{field}-error"' in html
+    assert db.session.query(Event).count() == 0
 
 
 def test_huge_student_in_a_help_request(login_as, world):

@@ -13,6 +13,15 @@ def test_every_endpoint_declares_a_policy(app):
     assert undeclared_endpoints(app) == []
 
 
+def test_only_the_login_the_health_check_and_the_private_calendar_feed_are_public(app):
+    """A new public endpoint must be added here on purpose: everything else needs a login."""
+    from portal.permissions import PUBLIC, policy_of
+
+    with app.app_context():
+        public = sorted({r.endpoint for r in app.url_map.iter_rules() if policy_of(r.endpoint) == PUBLIC})
+    assert public == ["auth.login", "calendar.feed_ics", "home.healthz", "static"]
+
+
 def test_a_route_without_policy_is_caught_and_refused(db_url):
     app = create_app(make_config(db_url))
 
@@ -44,6 +53,11 @@ PS_FAMILY_MOVES = {**PS_FAMILY, "parent": 302}
 PS_STAFF_FAR = {**OTHER_SCHOOL, "teacher": 403}
 # A session or course of another school: no one of this school knows it (the volunteer is refused before the lookup).
 PS_FAR = {"admin": 404, "coordinator": 404, "teacher": 404, "volunteer": 403, "parent": 404}
+
+NOBODY = dict.fromkeys(ROLES[1:], 404)  # another school's record: no one of this school knows it
+FAMILY_ONLY = {"admin": 403, "coordinator": 403, "teacher": 403, "volunteer": 403, "parent": 302}
+VOLUNTEER_ONLY = {"admin": 403, "coordinator": 403, "teacher": 403, "volunteer": 302, "parent": 403}
+CALENDAR = {"admin": 200, "coordinator": 200, "teacher": 200, "volunteer": 200, "parent": 403}
 
 # (method, url with {placeholders}, expected status per role; anonymous is always sent to the login page)
 MATRIX = [
@@ -277,6 +291,77 @@ MATRIX = [
     ("GET", "/parent-school/courses/{far_ps_course}/coverage", {**PS_FAR, "parent": 403}),
     ("GET", "/parent-school/courses/{ps_course}/coverage.xlsx", STAFF_TEACHER),
     ("GET", "/parent-school/courses/{far_ps_course}/coverage.xlsx", {**PS_FAR, "parent": 403}),
+    # --- events and the 行事历 ---
+    ("GET", "/events/", ALL),
+    ("GET", "/events/?which=past&kind=讲座&q=zz", ALL),
+    ("GET", "/events/?which=all&q=%00", ALL),
+    ("GET", "/events/{ev}", ALL),  # the teacher leads it; open to parents and volunteers
+    ("GET", "/events/{ev_staff}", {**ALL, "teacher": 404, "volunteer": 404, "parent": 404}),  # for grade 5
+    ("GET", "/events/{ev_parents}", {**ALL, "volunteer": 404}),  # not open to volunteers
+    ("GET", "/events/{ev_far}", NOBODY),
+    ("GET", "/events/999999", NOBODY),
+    ("GET", "/events/new", STAFF_ONLY),
+    ("GET", "/events/new?day=2026-02-30", STAFF_ONLY),
+    ("POST", "/events/new", STAFF_ONLY),  # an empty form comes back with messages
+    ("GET", "/events/{ev}/edit", STAFF_ONLY),
+    ("POST", "/events/{ev}/edit", STAFF_ONLY),
+    ("GET", "/events/{ev_far}/edit", OTHER_SCHOOL),
+    ("POST", "/events/{ev_far}/edit", OTHER_SCHOOL),
+    ("POST", "/events/{ev}/status", STAFF_MOVES),  # no status given: a message
+    ("POST", "/events/{ev_far}/status", OTHER_SCHOOL),
+    ("POST", "/events/{ev}/register", FAMILY_ONLY),  # already registered: a message
+    ("POST", "/events/{ev_staff}/register", {**FAMILY_ONLY, "parent": 404}),
+    ("POST", "/events/{ev_far}/register", {**FAMILY_ONLY, "parent": 404}),
+    ("POST", "/events/registrations/{ev_registration}/cancel", {**STAFF_MOVES, "teacher": 404, "volunteer": 404,
+                                                               "parent": 302}),
+    ("POST", "/events/registrations/{ev_other_registration}/cancel", {**STAFF_MOVES, "teacher": 404,
+                                                                     "volunteer": 404, "parent": 404}),
+    ("POST", "/events/registrations/{ev_far_registration}/cancel", NOBODY),
+    ("POST", "/events/{ev}/sign-up", VOLUNTEER_ONLY),  # no role chosen: a message
+    ("POST", "/events/{ev_staff}/sign-up", {**VOLUNTEER_ONLY, "volunteer": 404}),
+    ("POST", "/events/{ev_far}/sign-up", {**VOLUNTEER_ONLY, "volunteer": 404}),
+    ("POST", "/events/helpers/{ev_helper}/withdraw", {**STAFF_MOVES, "teacher": 404, "volunteer": 302,
+                                                      "parent": 404}),
+    ("POST", "/events/helpers/{ev_other_helper}/withdraw", {**STAFF_MOVES, "teacher": 404, "volunteer": 404,
+                                                            "parent": 404}),
+    ("POST", "/events/helpers/{ev_far_helper}/withdraw", NOBODY),
+    ("GET", "/events/{ev}/report", STAFF_ONLY),
+    ("POST", "/events/{ev}/report", STAFF_ONLY),  # no summary: the page comes back with a message
+    ("GET", "/events/{ev_far}/report", OTHER_SCHOOL),
+    ("POST", "/events/{ev_far}/report", OTHER_SCHOOL),
+    ("POST", "/events/{ev}/helpers-attendance", STAFF_MOVES),
+    ("POST", "/events/{ev_far}/helpers-attendance", OTHER_SCHOOL),
+    ("POST", "/events/{ev}/families-attendance", STAFF_MOVES),
+    ("POST", "/events/{ev_far}/families-attendance", OTHER_SCHOOL),
+    ("POST", "/events/{ev}/photos", STAFF_MOVES),  # no file: a message
+    ("POST", "/events/{ev_far}/photos", OTHER_SCHOOL),
+    ("GET", "/events/photos/{ev_photo}", STAFF_TEACHER),  # the teacher is responsible for the event
+    ("GET", "/events/photos/{ev_staff_photo}", {**STAFF_TEACHER, "teacher": 404}),
+    ("GET", "/events/photos/{ev_far_photo}", {**STAFF_TEACHER, "admin": 404, "coordinator": 404, "teacher": 404}),
+    ("GET", "/events/photos/999999", {**STAFF_TEACHER, "admin": 404, "coordinator": 404, "teacher": 404}),
+    ("POST", "/events/photos/{ev_photo}/delete", STAFF_MOVES),
+    ("POST", "/events/photos/{ev_far_photo}/delete", OTHER_SCHOOL),
+    ("GET", "/events/partners", STAFF_ONLY),
+    ("POST", "/events/partners", STAFF_ONLY),  # no name: the page comes back with a message
+    ("GET", "/events/partners/{ev_partner}", STAFF_ONLY),
+    ("POST", "/events/partners/{ev_partner}", STAFF_ONLY),
+    ("GET", "/events/partners/{ev_far_partner}", OTHER_SCHOOL),
+    ("POST", "/events/partners/{ev_far_partner}", OTHER_SCHOOL),
+    ("GET", "/calendar/", CALENDAR),
+    ("GET", "/calendar/?period=2026-2&month=4&kind=讲座", CALENDAR),
+    ("GET", "/calendar/?period=abc&month=99999999999999999999&kind=%00", CALENDAR),
+    ("GET", "/calendar/print", CALENDAR),
+    ("GET", "/calendar/print?period=2026", CALENDAR),
+    ("GET", "/calendar/export.xlsx", CALENDAR),
+    ("GET", "/calendar/import", STAFF_ONLY),
+    ("POST", "/calendar/import", STAFF_ONLY),  # no file: a message beside the field
+    ("GET", "/calendar/import/template.xlsx", STAFF_ONLY),
+    ("GET", "/calendar/import/{ev_batch}", {**STAFF_ONLY, "admin": 404}),  # only the coordinator who uploaded it
+    ("POST", "/calendar/import/{ev_batch}/confirm", {**STAFF_MOVES, "admin": 404}),
+    ("GET", "/calendar/import/{ev_far_batch}", {**STAFF_ONLY, "admin": 404, "coordinator": 404}),
+    ("POST", "/calendar/import/{ev_far_batch}/confirm", {**STAFF_ONLY, "admin": 404, "coordinator": 404}),
+    ("GET", "/calendar/feed", ALL),
+    ("POST", "/calendar/feed", dict.fromkeys(ROLES[1:], 302)),  # a new address; the login is fresh
 ]
 
 @pytest.fixture
@@ -370,6 +455,76 @@ def parent_school(world):
             "far_ps_code": far.code}
 
 
+@pytest.fixture
+def events(world):
+    """An event the teacher leads, open to parents (with seats) and volunteers (with places), with the parent's and
+    a neighbour's registrations, two volunteers and a photo; an event for grade 5 only, with a photo; one open to
+    parents only; partners and import previews; and another school's event, registration, helper, photo, partner
+    and preview."""
+    from datetime import timedelta
+
+    from portal.events import photos
+    from portal.events.models import Event, EventHelper, Partner
+    from portal.extensions import db
+    from portal.imports.models import ImportBatch
+    from portal.registrations.services import local_now, register
+
+    coord, teacher, parent = world.users["coordinator"], world.users["teacher"], world.users["parent"]
+    far_coord = factories.user(world.far, "coordinator", "far-ev-coordinator")
+    start = (local_now() + timedelta(days=7)).replace(hour=14, minute=0, second=0, microsecond=0)
+    jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 32
+
+    def event(school, by, **kw):
+        e = Event(school_id=school.id, title=kw.pop("title"), kind="红色故事会", starts_at=start,
+                  ends_at=start + timedelta(hours=2), created_by_id=by.id, **kw)
+        db.session.add(e)
+        db.session.commit()
+        return e
+
+    def helper(e, volunteer, by):
+        h = EventHelper(school_id=e.school_id, event_id=e.id, volunteer_id=volunteer.id, role="helper",
+                        added_by_id=by.id)
+        db.session.add(h)
+        db.session.commit()
+        return h
+
+    def batch(school, by):
+        b = ImportBatch(school_id=school.id, kind="events", user_id=by.id, filename="行事历.xlsx", rows=[
+            {"line": 2, "values": {"when": "3月5日", "title": "讲座"}, "errors": [], "who": ""}])
+        db.session.add(b)
+        db.session.commit()
+        return b
+
+    def partner(school, name):
+        p = Partner(school_id=school.id, name=name, kind="社区")
+        db.session.add(p)
+        db.session.commit()
+        return p
+
+    common = {"for_parents": True, "for_volunteers": True, "capacity": 5, "deadline": start - timedelta(days=1),
+              "helpers_needed": 2, "speakers_needed": 1}
+    ev = event(world.school, coord, title="亲子阅读会", audience_grades="3", leads=[teacher], **common)
+    staff = event(world.school, coord, title="五年级研学", audience_grades="5")
+    parents = event(world.school, coord, title="家长开放日", for_parents=True, capacity=5)
+    far = event(world.far, far_coord, title="远方的活动", **common)
+    neighbour = factories.student(world.own_class, "李小华", family=factories.family(world.school, "李家"))
+    far_child = factories.student(world.far_class, "钱小贝", family=world.far_family)
+    mine, _ = register(ev, world.pupil, parent)
+    other, _ = register(ev, neighbour, coord)
+    far_reg, _ = register(far, far_child, far_coord)
+    return {
+        "ev": ev.id, "ev_staff": staff.id, "ev_parents": parents.id, "ev_far": far.id,
+        "ev_registration": mine.id, "ev_other_registration": other.id, "ev_far_registration": far_reg.id,
+        "ev_helper": helper(ev, world.volunteer, coord).id,
+        "ev_other_helper": helper(ev, factories.volunteer(world.school, "李建华"), coord).id,
+        "ev_far_helper": helper(far, factories.volunteer(world.far), far_coord).id,
+        "ev_photo": photos.add(coord, ev, "a.jpg", jpeg).id, "ev_staff_photo": photos.add(coord, staff, "b.jpg", jpeg).id,
+        "ev_far_photo": photos.add(far_coord, far, "c.jpg", jpeg).id,
+        "ev_partner": partner(world.school, "滨湖社区居委会").id, "ev_far_partner": partner(world.far, "远方社区").id,
+        "ev_batch": batch(world.school, coord).id, "ev_far_batch": batch(world.far, far_coord).id,
+    }
+
+
 CASES = [(method, url, role, expected.get(role)) for method, url, expected in MATRIX for role in ROLES]
 
 
@@ -378,6 +533,8 @@ CASES = [(method, url, role, expected.get(role)) for method, url, expected in MA
 def test_role_route_matrix(request, app, world, menus, ledger, login_as, method, url, role, expected):
     if url.startswith("/parent-school"):  # built only where it is used: the matrix is long
         ledger = {**ledger, **request.getfixturevalue("parent_school")}
+    if url.startswith(("/events", "/calendar")):
+        ledger = {**ledger, **request.getfixturevalue("events")}
     ids = {**menus, **ledger, "pupil": world.pupil.id, "stranger": world.stranger.id, "far_pupil": world.far_pupil.id,
            "own_class": world.own_class.id, "far_class": world.far_class.id, "family": world.family.id,
            "far_family": world.far_family.id, "volunteer": world.volunteer.id,

@@ -25,6 +25,8 @@ VARIANTS = {
     "offers.index": ["?status=", "?status=paused", "?sort=free", "?q=数学", "?free_only=1", "?page=2"],
     "hours.index": ["?page=1", "?page=2"],
     "hours.new": ["?activity=pair_visit", "?worked_on=2026-03-05"],
+    "events.index": ["?which=past", "?which=all", "?q=阅读"],
+    "calendar.index": ["?period=2026", "?period=2027"],
 }
 
 
@@ -57,10 +59,54 @@ def data(world):
             factories.offer(world.volunteer, study, world.users["volunteer"], status="paused")]
     factories.offer(other_vol, mind, coord)
     pairs = _pairs_with_visits(world, coord, mind, mine[0], factories.offer(other_vol, study, coord, capacity=3))
+    events = _events(world, coord, other_vol)
     return {
-        "volunteer": {"offer_id": [o.id for o in mine], "pair_id": pairs, **_hours(world, coord, teacher, other_vol)},
-        "parent": {"help_id": [help_new.id, help_need.id, help_done.id], **_parent_school(world, coord)},
+        "volunteer": {"offer_id": [o.id for o in mine], "pair_id": pairs, **_hours(world, coord, teacher, other_vol),
+                      **events["volunteer"]},
+        "parent": {"help_id": [help_new.id, help_need.id, help_done.id], **_parent_school(world, coord),
+                   **events["parent"]},
     }
+
+
+def _events(world, coord, other_vol) -> dict:
+    """Events the tagged pupil's family registered for (one it waits for, one cancelled with a reason), one the
+    volunteer helps at with the tagged children's families registered, one closed to both roles, another school's;
+    and each role's private calendar feed, with an unknown token."""
+    from datetime import timedelta
+
+    from portal.events.models import Event, EventHelper
+    from portal.events.services import feed_token
+    from portal.extensions import db
+    from portal.registrations.services import local_now, register
+
+    start = (local_now() + timedelta(days=5)).replace(hour=14, minute=0, second=0, microsecond=0)
+
+    def event(school, title, **kw):
+        e = Event(school_id=school.id, title=title, kind="红色故事会", starts_at=start, ends_at=start + timedelta(hours=2),
+                  created_by_id=coord.id, deadline=start - timedelta(days=1), **kw)
+        db.session.add(e)
+        db.session.commit()
+        return e
+
+    reading = event(world.school, "亲子阅读会", for_parents=True, for_volunteers=True, capacity=5, helpers_needed=2,
+                    place="学校图书馆")
+    full = event(world.school, "参观革命纪念馆", for_parents=True, capacity=1, audience_grades="3")
+    called_off = event(world.school, "亲子运动会", for_parents=True, capacity=5)
+    closed = event(world.school, "行政会议", audience_grades="6")
+    far = event(world.far, "远方的活动", for_parents=True, for_volunteers=True, capacity=5)
+    neighbour = factories.student(world.own_class, "李小华", family=factories.family(world.school, "李家"))
+    register(full, neighbour, coord)
+    register(reading, neighbour, coord)
+    for e in (reading, full, called_off):
+        register(e, world.pupil, world.users["parent"])
+    called_off.status, called_off.cancel_reason = "cancelled", "场地检修，改期另行通知"
+    for v in (world.volunteer, other_vol):
+        db.session.add(EventHelper(school_id=world.school.id, event_id=reading.id, volunteer_id=v.id, role="helper",
+                                   added_by_id=coord.id))
+    db.session.commit()
+    ids = [reading.id, full.id, called_off.id, closed.id, far.id]
+    return {role: {"event_id": ids, "token": [feed_token(world.users[role]), "no-such-token"]}
+            for role in ("volunteer", "parent")}
 
 
 def _parent_school(world, coord) -> dict:
@@ -157,6 +203,18 @@ def reachable_gets(app, role, params) -> list[tuple[str, str]]:
     return out
 
 
+def readable(r) -> str:
+    """A response as text: an Excel file by its cells."""
+    if r.mimetype != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+        return r.get_data(as_text=True)
+    import io
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(r.data))
+    return " ".join(str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v)
+
+
 def fetch_all(c, pages):
     """Each page as a full page and as an htmx partial: (label, response)."""
     for endpoint, url in pages:
@@ -171,13 +229,16 @@ def test_no_tag_word_or_family_note_on_any_page_the_role_can_reach(app, login_as
     pages = reachable_gets(app, role, data[role])
     endpoints = {e for e, _ in pages}
     assert {"volunteer": {"offers.index", "offers.card", "offers.edit", "offers.new", "home.volunteer", "hours.index",
-                          "hours.new", "hours.entry", "hours.service_record"},
+                          "hours.new", "hours.entry", "hours.service_record", "events.index", "events.show",
+                          "calendar.index", "calendar.print_view", "calendar.export", "calendar.feed",
+                          "calendar.feed_ics"},
             "parent": {"help.index", "help.show", "help.new", "home.family", "parent_school.index",
-                       "parent_school.session", "parent_school.ics", "parent_school.certificate"}}[role] <= endpoints
+                       "parent_school.session", "parent_school.ics", "parent_school.certificate", "events.index",
+                       "events.show", "calendar.feed", "calendar.feed_ics"}}[role] <= endpoints
     seen = ""
     for label, r in fetch_all(c, pages):
         assert r.status_code < 500, label
-        html = r.get_data(as_text=True)
+        html = readable(r)
         assert leaks(html) == [], label
         seen += html
     # The pages did show these children's and this volunteer's records, so the check had something to find.
@@ -188,12 +249,18 @@ def test_no_tag_word_or_family_note_on_any_page_the_role_can_reach(app, login_as
         # cancelled session.
         assert zh("Parent school certificate") in seen and zh("Waiting list no. %(n)d", n=1) in seen
         assert "讲师临时有事" in seen and "好家长沟通课" in seen and "亲子阅读课" in seen
+        # The event pages and the feed were opened: a registration, a waiting place, a cancelled event.
+        assert zh("Waiting list no. %(n)d", n=1) in seen and "场地检修，改期另行通知" in seen
+        assert "BEGIN:VEVENT" in seen and "SUMMARY:亲子阅读会" in seen and "行政会议" not in seen
     else:
         assert "谈心" in seen and "张建国" in seen
         # The hours pages were opened and showed the volunteer's ledger, the pair with the tagged pupil included.
         assert zh("My service hours") in seen and "签到处帮忙" in seen and "多记了一小时" in seen
         assert "王小明 · 心理疏导" in seen and zh("Volunteer service record") in seen
         assert "别人的服务" not in seen
+        # The event the volunteer helps at, on its page and in the feed; the families registered stay unnamed.
+        assert "亲子阅读会" in seen and "SUMMARY:亲子阅读会" in seen and "行政会议" not in seen
+        assert "王小明家" not in seen and "李小华" not in seen
 
 
 def test_no_tag_word_in_what_a_volunteer_gets_back_from_a_form(login_as, world, data):
@@ -283,3 +350,35 @@ def test_the_check_finds_tags_and_notes_where_staff_may_see_them(app, login_as, 
     db.session.commit()
     html = login_as("volunteer").htmx(f"/offers/{offer_id}/card").get_data(as_text=True)
     assert leaks(html) == ["留守"]
+
+
+def test_no_tag_word_in_what_a_family_or_a_volunteer_gets_back_from_an_event_form(login_as, world, data):
+    from sqlalchemy import select
+
+    from portal.events.models import EventHelper
+    from portal.extensions import db
+    from portal.registrations.models import Registration
+
+    reading, full, called_off = data["parent"]["event_id"][:3]
+    waiting = db.session.scalar(select(Registration.id).where(Registration.event_id == full,
+                                                              Registration.family_id == world.family.id))
+    p = login_as("parent")
+    responses = {
+        "register again": p.post_form(f"/events/{reading}/register", {}, token_from=f"/events/{reading}"),
+        "register for a cancelled event": p.post_form(f"/events/{called_off}/register", {}, token_from="/events/"),
+        "leave the waiting list": p.post_form(f"/events/registrations/{waiting}/cancel", {}, token_from="/events/"),
+    }
+    v = login_as("volunteer")
+    mine = db.session.scalar(select(EventHelper.id).where(EventHelper.event_id == reading,
+                                                          EventHelper.volunteer_id == world.volunteer.id))
+    responses |= {
+        "sign up again": v.post_form(f"/events/{reading}/sign-up", {"role": "helper"}, token_from="/events/"),
+        "withdraw": v.post_form(f"/events/helpers/{mine}/withdraw", {}, token_from="/events/"),
+        "renew the feed": v.post_form("/calendar/feed", {}, token_from="/calendar/feed"),
+    }
+    for label, r in responses.items():
+        assert r.status_code == 302, label
+        client = v if label in ("sign up again", "withdraw", "renew the feed") else p
+        page = client.get(r.headers["Location"])
+        assert page.status_code == 200, label
+        assert leaks(page.get_data(as_text=True)) == [], label

@@ -4,6 +4,7 @@ Families register through portal.registrations.services, the same seat service a
 """
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -19,7 +20,7 @@ from ..errors_domain import DomainError, saving
 from ..extensions import db
 from ..hours import services as hours
 from ..hours.models import HourEntry
-from ..listing import to_id
+from ..listing import clean_query, to_id
 from ..models_base import utcnow
 from ..parent_school.models import CourseSession
 from ..people.models import GRADE_NAMES, SchoolClass, Student, Volunteer
@@ -31,6 +32,7 @@ from .models import EVENT_KINDS, PARTNER_KINDS, PRECISIONS, Event, EventHelper, 
 STAFF_ROLES = ("admin", "coordinator", "teacher")
 MAX_TITLE = 100  # Event.title is String(100); PostgreSQL refuses a longer one with an error, not a constraint
 HALF_NAMES = {1: "上半年", 7: "下半年"}
+FEED_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
 
 
 # Partners ----------------------------------------------------------------------------------------
@@ -296,7 +298,7 @@ class EventFilters:
         which = args.get("which", "upcoming")
         kind = args.get("kind", "")
         return cls(which=which if which in ("upcoming", "past", "all") else "upcoming",
-                   kind=kind if kind in EVENT_KINDS else "", q=(args.get("q") or "").strip()[:50])
+                   kind=kind if kind in EVENT_KINDS else "", q=clean_query(args.get("q")))
 
 
 def event_list(user, f: EventFilters, now: datetime, limit: int = 200) -> list[Event]:
@@ -504,7 +506,8 @@ def feed_token(user, renew: bool = False) -> str:
 
 
 def user_by_feed_token(token: str) -> User | None:
-    if not token or len(token) > 64:
+    # Only what secrets.token_urlsafe makes: a NUL byte in the address would make PostgreSQL refuse the query.
+    if not token or len(token) > 64 or not FEED_TOKEN.fullmatch(token):
         return None
     user = db.session.scalar(select(User).where(User.calendar_token == token))
     return user if user is not None and user.active else None

@@ -303,24 +303,33 @@ def read_sheet(kind: str, data: bytes) -> list[dict]:
         wb.close()
 
 
+def _header_index(kind: str, columns, header: list[str]) -> tuple[dict, list[str]]:
+    """Where each column is, and the required headers missing."""
+    index = {col.key: header.index(col.header) for col in columns if col.header in header}
+    missing = [c.header for c in columns if c.required and c.key not in index]
+    if kind == "needs" and "student_no" not in index and "young_teacher" not in index:
+        missing.insert(0, "学号/青年教师姓名")
+    return index, missing
+
+
 def _read_rows(kind: str, wb) -> list[dict]:
     if not wb.worksheets:
         raise _not_xlsx()
     rows = wb.worksheets[0].iter_rows(values_only=True, max_col=MAX_COLUMNS)
-    header = [_text(v).replace(" ", "").replace("\u3000", "") for v in (next(rows, None) or ())]
     columns = IMPORT_COLUMNS[kind] + (NEED_HELPER_COLUMNS if kind == "needs" else ())
-    index = {}
-    for col in columns:
-        if col.header in header:
-            index[col.key] = header.index(col.header)
-    missing = [c.header for c in columns if c.required and c.key not in index]
-    if kind == "needs" and "student_no" not in index and "young_teacher" not in index:
-        missing.insert(0, "学号/青年教师姓名")
-    if missing:
+    # The headers are in the first row, or the second below a title (an exported 行事历 has its title first).
+    for header_line in (1, 2):
+        header = [_text(v).replace(" ", "").replace("\u3000", "") for v in (next(rows, None) or ())]
+        index, missing = _header_index(kind, columns, header)
+        if not missing:
+            break
+        if header_line == 1:
+            first_missing = missing
+    else:
         raise DomainError(_("The first row must hold the column headers. Missing: %(columns)s.",
-                            columns="、".join(missing)), "file")
+                            columns="、".join(first_missing)), "file")
     out = []
-    for line, row in enumerate(rows, start=2):
+    for line, row in enumerate(rows, start=header_line + 1):
         values = {key: (_text(row[i]) if i < len(row) else "")[:KEEP_CHARS] for key, i in index.items()}
         if not any(values.values()):
             continue
