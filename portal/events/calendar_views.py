@@ -16,7 +16,6 @@ from ..parent_school.exports import session_entry
 from ..permissions import can, public, requires
 from ..registrations import services as seats
 from . import services, transfer
-from .forms import SignUpForm
 from .models import EVENT_KINDS, Event
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
@@ -148,7 +147,7 @@ def confirm(batch_id):
 @requires("calendar.feed")
 def feed():
     me = _me()
-    form = SignUpForm()
+    form = ConfirmForm()
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)

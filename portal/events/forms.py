@@ -96,9 +96,5 @@ class SummaryForm(FlaskForm):
         Optional(), NumberRange(0, 100000, _l("Please give a whole number from 0 to 100000."))])
 
 
-class AttendanceForm(FlaskForm):
-    """Helpers' attendance and hours come as attended-<id> and hours-<id> fields, read by the view."""
-
-
 class PhotoForm(FlaskForm):
     photo = FileField(_l("Photo"))

@@ -10,6 +10,7 @@ from ..errors_domain import DomainError
 from ..extensions import db
 from ..forms_common import show_error
 from ..htmx import render
+from ..imports.forms import ConfirmForm
 from ..listing import to_id
 from ..parent_school.forms import RegisterForm
 from ..people.models import GRADE_NAMES, SchoolClass, Volunteer
@@ -159,15 +160,9 @@ def register(event_id):
     if not form.validate_on_submit():
         flash(_("The form is out of date. Please try again."), "error")
         return redirect(url_for("events.show", event_id=event.id))
-    children = [c for c in family.children if c.active]
-    # The form sends no choice when one child only may come (the family's other children are not in the audience).
-    offered = [cid for cid, _label in form.student_id.choices]
-    student_id = form.student_id.data or (offered[0] if len(offered) == 1
-                                          else children[0].id if len(children) == 1 else 0)
-    student = next((c for c in children if c.id == student_id), None)
     try:
-        if student is None:
-            raise DomainError(_("Please choose one of your children."))
+        # Only the children in the event's audience are offered.
+        student = seats.child_to_register(family, form.student_id.data, [cid for cid, _n in form.student_id.choices])
         reg, created = seats.register(event, student, me)
     except DomainError as err:
         flash(err.message, "error")
@@ -236,7 +231,7 @@ def withdraw(helper_id):
     staff = can(me, "events.manage")
     if helper is None or helper.school_id != me.school_id or not (staff or helper.volunteer_id == me.volunteer_id):
         abort(404)
-    if not SignUpForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
         services.withdraw(helper, me)
@@ -253,7 +248,7 @@ def withdraw(helper_id):
 def _report_context(event, summary_form=None):
     done = {h.volunteer_id: h for h in event.helpers}
     return {"e": event, "summary_form": summary_form or SummaryForm(obj=event), "photo_form": PhotoForm(),
-            "attendance_form": SignUpForm(), "registrations": [r for r in services.registrations(event)
+            "attendance_form": ConfirmForm(), "registrations": [r for r in services.registrations(event)
                                                                 if r.status == "confirmed"],
             "helpers": [h for h in event.helpers if h.status == "confirmed"], "logged": services.logged_hours(event),
             "when_text": services.when_text, "responsible": services.responsible_text, "done": done,
@@ -280,7 +275,7 @@ def report(event_id):
 @requires("events.manage")
 def helpers_attendance(event_id):
     event = _event(event_id, "events.manage")
-    if not SignUpForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     helpers = [h for h in event.helpers if h.status == "confirmed"]
     claims = [services.HelperClaim(h, request.form.get(f"attended-{h.id}") == "y",
@@ -300,7 +295,7 @@ def helpers_attendance(event_id):
 @requires("events.manage")
 def families_attendance(event_id):
     event = _event(event_id, "events.manage")
-    if not SignUpForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     ids = {i for i in (to_id(v) for v in request.form.getlist("came")) if i}
     services.family_attendance(_me(), event, ids)
@@ -352,7 +347,7 @@ def photo(photo_id):
 @requires("events.manage")
 def delete_photo(photo_id):
     p = _photo(photo_id)
-    if not SignUpForm().validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     event_id = p.event_id
     photo_store.delete(_me(), p)

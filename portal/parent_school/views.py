@@ -82,12 +82,8 @@ def register(session_id):
     if not form.validate_on_submit():
         flash(_("The form is out of date. Please try again."), "error")
         return redirect(url_for("parent_school.index"))
-    # One child: the family need not choose; the form then sends nothing.
-    student_id = form.student_id.data or (family.children[0].id if len(family.children) == 1 else 0)
-    student = next((c for c in family.children if c.id == student_id), None)
     try:
-        if student is None:
-            raise DomainError(_("Please choose one of your children."))
+        student = seats.child_to_register(family, form.student_id.data, [cid for cid, _n in form.student_id.choices])
         reg, created = seats.register(s, student, me)
     except DomainError as err:
         flash(err.message, "error")

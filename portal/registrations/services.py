@@ -138,6 +138,15 @@ def _commit(conflict: str):
         raise DomainError(conflict) from exc
 
 
+def child_to_register(family, chosen: int, offered: list[int]):
+    """The child chosen on a family's form; a form offering one child only sends no choice, and means that one."""
+    chosen = chosen or (offered[0] if len(offered) == 1 else 0)
+    student = next((c for c in family.children if c.id == chosen and c.active), None)
+    if student is None:
+        raise DomainError(_("Please choose one of your children."))
+    return student
+
+
 def register(session, student, by, now: datetime | None = None) -> tuple[Registration, bool]:
     """Register the child's family: a seat if one is free for it, else the next place on the waiting list.
     Returns the registration and whether it is new (False: the family was already registered)."""
