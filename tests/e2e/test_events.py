@@ -184,11 +184,14 @@ def _read_the_month(tab, a11y, month: date) -> str:
     page.evaluate("window.__sameDocument = true")
     if filters.locator("select#period").input_value() != key:
         filters.locator("select#period").select_option(key)
-        page.wait_for_url(re.compile(rf"[?&]period={key}(&|$)"))
-        # The month list follows the term now shown.
+        expect(page).to_have_url(re.compile(rf"[?&]period={key}(&|$)"))
+        # The month list follows the term now shown; the filters were swapped in with it, so let htmx settle
+        # before the next choice (a change on an element still being swapped in would be lost).
         expect(filters.locator(f"select#month option[value='{month.month}']")).to_have_count(1)
+        page.wait_for_function("!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, "
+                               ".htmx-added')")
     filters.locator("select#month").select_option(str(month.month))
-    page.wait_for_url(re.compile(rf"[?&]month={month.month}(&|$)"))
+    expect(page).to_have_url(re.compile(rf"[?&]month={month.month}(&|$)"))
     assert page.evaluate("window.__sameDocument === true"), "the month filter reloaded the whole page"
 
     table = page.locator("#results table.calendar-table")
