@@ -17,6 +17,7 @@ from ..people.models import GRADE_NAMES, SchoolClass, Volunteer
 from ..permissions import authorize, can, requires
 from ..registrations import services as seats
 from ..registrations.models import Registration
+from ..registrations.web import register_from_form
 from . import photos as photo_store
 from . import services
 from .forms import EventForm, PartnerForm, PhotoForm, SignUpForm, StatusForm, SummaryForm
@@ -156,24 +157,10 @@ def register(event_id):
     family = me.family
     if family is None or not event.with_registration:
         abort(404)
-    form = _register_form(event, family)
-    if not form.validate_on_submit():
-        flash(_("The form is out of date. Please try again."), "error")
-        return redirect(url_for("events.show", event_id=event.id))
-    try:
-        # Only the children in the event's audience are offered.
-        student = seats.child_to_register(family, form.student_id.data, [cid for cid, _n in form.student_id.choices])
-        reg, created = seats.register(event, student, me)
-    except DomainError as err:
-        flash(err.message, "error")
-        return redirect(url_for("events.show", event_id=event.id))
-    if not created:
-        flash(_("Your family was already registered; nothing changed."), "success")
-    elif reg.status == "confirmed":
-        flash(_("Registered. See you at the event!"), "success")
-    else:
-        flash(_("All places are taken: your family is number %(n)d on the waiting list. If a place frees up, it is "
-                "yours automatically and this page will say so.", n=seats.waiting_position(reg)), "success")
+    # Only the children in the event's audience are offered.
+    register_from_form(event, _register_form(event, family), family, me, _("Registered. See you at the event!"),
+                       lambda n: _("All places are taken: your family is number %(n)d on the waiting list. If a place "
+                                   "frees up, it is yours automatically and this page will say so.", n=n))
     return redirect(url_for("events.show", event_id=event.id))
 
 

@@ -16,6 +16,7 @@ from ..people.models import GRADE_NAMES, Family, SchoolClass, Student, Volunteer
 from ..permissions import authorize, can, requires, teacher_class_ids
 from ..registrations import services as seats
 from ..registrations.models import Registration
+from ..registrations.web import register_from_form
 from . import bp, exports, services
 from .forms import CheckInForm, CourseForm, FeedbackForm, RegisterForm, SessionForm, StatusForm, WalkInForm
 from .models import Course, CourseSession
@@ -79,22 +80,10 @@ def register(session_id):
         abort(404)
     form = RegisterForm(prefix=f"s{s.id}")
     form.student_id.choices = [(c.id, c.name) for c in family.children if c.active]
-    if not form.validate_on_submit():
-        flash(_("The form is out of date. Please try again."), "error")
+    if not register_from_form(s, form, family, me, _("Registered. Show your check-in code at the door."),
+                              lambda n: _("All seats are taken: your family is number %(n)d on the waiting list. If a "
+                                          "seat frees up, it is yours automatically and this page will say so.", n=n)):
         return redirect(url_for("parent_school.index"))
-    try:
-        student = seats.child_to_register(family, form.student_id.data, [cid for cid, _n in form.student_id.choices])
-        reg, created = seats.register(s, student, me)
-    except DomainError as err:
-        flash(err.message, "error")
-        return redirect(url_for("parent_school.index"))
-    if not created:
-        flash(_("Your family was already registered; nothing changed."), "success")
-    elif reg.status == "confirmed":
-        flash(_("Registered. Show your check-in code at the door."), "success")
-    else:
-        flash(_("All seats are taken: your family is number %(n)d on the waiting list. If a seat frees up, it is "
-                "yours automatically and this page will say so.", n=seats.waiting_position(reg)), "success")
     return redirect(url_for("parent_school.session", session_id=s.id))
 
 

@@ -1,0 +1,29 @@
+"""The family's register button, as the parent-school and event views both handle it."""
+from collections.abc import Callable
+
+from flask import flash
+from flask_babel import gettext as _
+
+from ..errors_domain import DomainError
+from . import services as seats
+
+
+def register_from_form(holder, form, family, by, registered: str, waiting: Callable[[int], str]) -> bool:
+    """Register the family for the child chosen on `form` and flash the outcome in the domain's words:
+    `registered` for a seat, `waiting(n)` for place n on the waiting list. False when nothing could be done."""
+    if not form.validate_on_submit():
+        flash(_("The form is out of date. Please try again."), "error")
+        return False
+    try:
+        student = seats.child_to_register(family, form.student_id.data, [cid for cid, _n in form.student_id.choices])
+        reg, created = seats.register(holder, student, by)
+    except DomainError as err:
+        flash(err.message, "error")
+        return False
+    if not created:
+        flash(_("Your family was already registered; nothing changed."), "success")
+    elif reg.status == "confirmed":
+        flash(registered, "success")
+    else:
+        flash(waiting(seats.waiting_position(reg)), "success")
+    return True
