@@ -67,9 +67,10 @@ def create_app(config=None):
     from .pairs.views import bp as pairs_bp
     from .parent_school.views import bp as parent_school_bp
     from .people.views import bp as people_bp
+    from .reports import bp as reports_bp
 
     for bp in (auth_bp, home_bp, people_bp, needs_bp, offers_bp, help_bp, imports_bp, matching_bp, pairs_bp,
-               hours_bp, parent_school_bp, events_bp, calendar_bp, audit_bp):
+               hours_bp, parent_school_bp, events_bp, calendar_bp, reports_bp, audit_bp):
         app.register_blueprint(bp)
 
     from . import cli, errors, permissions

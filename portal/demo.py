@@ -1,6 +1,6 @@
 """A believable demo school in Chinese, and a district's worth of them for benchmarks."""
 import random
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import insert, select
@@ -148,7 +148,7 @@ def seed(scale="school", seed_value=2026):
             db.session.add(recorder)
             db.session.flush()
         _consents_and_tags(school.id, rng, tags, tagged, recorder.id)
-        _menus(school.id, rng, student_ids, vol_ids, recorder.id)
+        _menus(school.id, rng, student_ids, tagged, vol_ids, recorder.id)
         _pairs(school.id, rng, recorder.id, vol_ids[0] if index == 0 else None)
         _events_and_hours(school.id, rng, recorder.id, vol_ids)
         _parent_school(school.id, rng, recorder.id, vol_ids)
@@ -198,16 +198,23 @@ NEED_TEXTS = {
 YOUNG_TEACHERS = (("陈思雨", "语文"), ("刘子航", "数学"), ("王梦琪", "英语"), ("赵一鸣", "科学"), ("孙悦", "音乐"))
 
 
-def _menus(sid, rng, student_ids, vol_ids, creator_id):
+def _menus(sid, rng, student_ids, tagged, vol_ids, creator_id):
     """Needs for about one student in twelve, offers from most volunteers, and needs of young teachers."""
     categories = {c.name: c.id for c in db.session.scalars(select(Category).where(Category.school_id == sid))}
     term_id = db.session.scalar(select(Term.id).where(Term.school_id == sid, Term.is_current.is_(True)))
     need_names = [n for n in NEED_WEIGHTS for _ in range(NEED_WEIGHTS[n])]
     rows = []
-    for student_id in rng.sample(student_ids, k=len(student_ids) // 12):
+    now = datetime.now(UTC).replace(tzinfo=None)
+    # Most students with a support tag have a need, and most of those are matched: coverage is high but not total.
+    tagged = set(tagged)
+    others = [s for s in student_ids if s not in tagged]
+    chosen = [s for s in sorted(tagged) if rng.random() < 0.9] + rng.sample(others, k=len(student_ids) // 20)
+    for student_id in chosen:
         cat = rng.choice(need_names)
-        status = rng.choices(("open", "matched", "done", "closed"), weights=(60, 25, 10, 5))[0]
-        rows.append({"school_id": sid, "student_id": student_id, "category_id": categories[cat], "term_id": term_id,
+        weights = (15, 75, 8, 2) if student_id in tagged else (60, 25, 10, 5)
+        status = rng.choices(("open", "matched", "done", "closed"), weights=weights)[0]
+        rows.append({"created_at": now - timedelta(days=rng.randint(20, 80), hours=rng.randint(0, 8)),
+                     "school_id": sid, "student_id": student_id, "category_id": categories[cat], "term_id": term_id,
                      "detail": rng.choice(NEED_TEXTS[cat]), "urgency": rng.choices((1, 2, 3), weights=(60, 28, 12))[0],
                      "slots": _random_slots(rng), "modes": rng.choice((0, 1, 1, 3, 5)), "status": status,
                      "close_reason": "学生转学" if status == "closed" else "", "created_by_id": creator_id})
@@ -215,8 +222,9 @@ def _menus(sid, rng, student_ids, vol_ids, creator_id):
         {"school_id": sid, "name": n, "name_initials": initials(n), "subject": subj, "joined_year": 2024 + i % 3}
         for i, (n, subj) in enumerate(YOUNG_TEACHERS)]))
     for teacher_id in teacher_ids[:3]:
-        rows.append({"school_id": sid, "young_teacher_id": teacher_id, "category_id": categories["青年教师成长"],
-                     "term_id": term_id, "detail": rng.choice(NEED_TEXTS["青年教师成长"]), "urgency": 1,
+        rows.append({"created_at": now - timedelta(days=rng.randint(20, 60)), "school_id": sid,
+                     "young_teacher_id": teacher_id, "category_id": categories["青年教师成长"], "term_id": term_id,
+                     "detail": rng.choice(NEED_TEXTS["青年教师成长"]), "urgency": 1,
                      "slots": _random_slots(rng), "modes": 1, "status": "open", "created_by_id": creator_id})
     db.session.execute(insert(Need), rows)
     offer_names = [n for n in OFFER_WEIGHTS for _ in range(OFFER_WEIGHTS[n])]
@@ -258,9 +266,11 @@ def _pairs(sid, rng, creator_id, demo_volunteer_id):
             continue
         offer = fits[0] if fits[0].volunteer_id == demo_volunteer_id else rng.choice(fits)
         offer.used += 1
-        started = today - timedelta(days=rng.randint(15, 80))
+        # Matched one to four weeks after the need was raised.
+        started = min(need.created_at.date() + timedelta(days=rng.choice((2, 5, 9, 12, 20, 28))),
+                      today - timedelta(days=3))
         pair = Pair(school_id=sid, kind="one_to_one", status="active", term_id=need.term_id, started_on=started,
-                    created_by_id=creator_id)
+                    created_at=datetime.combine(started, time(2)), created_by_id=creator_id)
         db.session.add(pair)
         db.session.flush()
         db.session.add_all([PairNeed(pair_id=pair.id, need_id=need.id),
@@ -304,6 +314,7 @@ def _events_and_hours(sid, rng, creator_id, vol_ids):
     for i, (title, kind, place) in enumerate(EVENTS):
         day = today - timedelta(days=3 + i * 22)
         events.append(Event(school_id=sid, title=title, kind=kind, place=place, status="done",
+                            participants=rng.choice((45, 60, 120, 200, 320)),
                             starts_at=datetime.combine(day, time(14)), ends_at=datetime.combine(day, time(16)),
                             created_by_id=creator_id))
     db.session.add_all(events)

@@ -60,6 +60,8 @@ RULES = {
     "calendar.view": STAFF | {"teacher", "volunteer"},
     "calendar.transfer": STAFF,
     "calendar.feed": EVERYONE,
+    "reports.view": STAFF,
+    "reports.coverage": STAFF,
 }
 
 # Roles only an admin may hand out or edit.

@@ -36,6 +36,7 @@ NAV = (
     (_l("Events"), "events.index", "events.view", None),
     (_l("Calendar"), "calendar.index", "calendar.view", None),
     (_l("Board"), "needs.board", "menus.board", None),
+    (_l("Reports"), "reports.index", "reports.view", None),
     (_l("Students"), "people.students", "students.view", None),
     (_l("People"), "people.index", "people.manage", None),
     (_l("Audit log"), "audit.index", "audit.view", None),

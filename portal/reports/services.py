@@ -1,0 +1,543 @@
+"""The committee's figures for a term or a calendar year. Each function pins one definition:
+
+- needs of a period: needs raised (created) in it, with the status they have now;
+- matched: a need of the period that is in a pair (of any status), and the days from raising it to its first pair;
+- covered: an active student with a support tag who had a running pair in the period: active now and started by
+  the period's end, or ended on or after its start (a pair still to be confirmed, or paused, does not count);
+- hours: approved entries (corrections included) by the day worked;
+- events: events starting in the period, cancelled ones counted apart;
+- parent school: sessions held in the period (started by now, not cancelled); attendance is the share of families
+  registered (not walk-ins) who checked in; satisfaction is the feedback of those sessions.
+"""
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, case, func, or_, select
+
+from ..events.models import EVENT_KINDS, Event
+from ..extensions import db
+from ..hours import services as hours
+from ..hours.models import HourEntry
+from ..hours.services import Period
+from ..needs.models import NEED_STATUS, Need
+from ..pairs.models import END_REASONS, PAIR_KINDS, Pair, PairNeed
+from ..pairs.services import ATTENTION_DAYS, OVERDUE_DAYS
+from ..parent_school.models import Course, CourseSession, Feedback
+from ..people.models import GRADE_NAMES, Category, SchoolClass, Student, SupportTag, Volunteer, student_tags
+from ..people.services import current_term, terms_of
+from ..registrations.models import Registration
+from ..web import SHANGHAI
+
+ZERO = Decimal(0)
+TOP_VOLUNTEERS = 10
+
+
+# Periods -------------------------------------------------------------------------------------------
+
+def periods(school_id: int, today: date) -> list[Period]:
+    """Every term of the school (newest first), then this calendar year and the two before."""
+    return ([Period(f"t{t.id}", t.name, t.starts_on, t.ends_on) for t in terms_of(school_id)]
+            + [hours.year_period(today.year - i) for i in range(3)])
+
+
+def period_from_arg(value: str | None, school_id: int, today: date) -> tuple[Period, list[Period]]:
+    """The period asked for, else the current term; with the list to choose from."""
+    choices = periods(school_id, today)
+    by_key = {p.key: p for p in choices}
+    if value in by_key:
+        return by_key[value], choices
+    term = current_term(school_id, today)
+    key = f"t{term.id}"
+    if key not in by_key:  # current_term has just created it
+        choices = periods(school_id, today)
+        by_key = {p.key: p for p in choices}
+    return by_key[key], choices
+
+
+def _utc(day: date) -> datetime:
+    """Midnight of a Shanghai day as the naive UTC time that created_at columns hold."""
+    return datetime.combine(day, time.min, SHANGHAI).astimezone(UTC).replace(tzinfo=None)
+
+
+def _created_in(column, period: Period):
+    return and_(column >= _utc(period.start), column < _utc(period.end + timedelta(days=1)))
+
+
+def _local_in(column, period: Period):
+    """For columns holding Shanghai wall-clock times (session and event times)."""
+    return and_(column >= datetime.combine(period.start, time.min),
+                column < datetime.combine(period.end + timedelta(days=1), time.min))
+
+
+def _local_day(value: datetime) -> date:
+    return value.replace(tzinfo=UTC).astimezone(SHANGHAI).date()
+
+
+def share(part: int, whole: int) -> float | None:
+    """A percentage with one decimal, or None when there is nothing to divide."""
+    return round(part * 100 / whole, 1) if whole else None
+
+
+def months(period: Period) -> list[date]:
+    """First days of the months the period touches."""
+    out, day = [], period.start.replace(day=1)
+    while day <= period.end:
+        out.append(day)
+        day = (day + timedelta(days=32)).replace(day=1)
+    return out
+
+
+# Needs and matching --------------------------------------------------------------------------------
+
+@dataclass
+class CategoryRow:
+    name: str
+    by_status: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+    @property
+    def matched(self) -> int:
+        """Matched or already completed: the need found its helper."""
+        return self.by_status["matched"] + self.by_status["done"]
+
+
+def needs_by_category(school_id: int, period: Period) -> list[CategoryRow]:
+    """Needs raised in the period per category and current status; every active category, even with none."""
+    counts = db.session.execute(
+        select(Need.category_id, Need.status, func.count())
+        .where(Need.school_id == school_id, _created_in(Need.created_at, period))
+        .group_by(Need.category_id, Need.status)).all()
+    got: dict[int, dict[str, int]] = {}
+    for cid, status, n in counts:
+        got.setdefault(cid, dict.fromkeys(NEED_STATUS, 0))[status] = n
+    cats = db.session.scalars(select(Category).where(Category.school_id == school_id)
+                              .order_by(Category.sort_order, Category.id)).all()
+    return [CategoryRow(c.name, got.get(c.id, dict.fromkeys(NEED_STATUS, 0))) for c in cats if c.active or c.id in got]
+
+
+@dataclass
+class Matching:
+    raised: int
+    matched: int
+    days: list[int]
+
+    @property
+    def share(self) -> float | None:
+        return share(self.matched, self.raised)
+
+    @property
+    def median_days(self) -> float | None:
+        return statistics.median(self.days) if self.days else None
+
+    @property
+    def mean_days(self) -> float | None:
+        return round(statistics.fmean(self.days), 1) if self.days else None
+
+    @property
+    def buckets(self) -> list[tuple[str, int]]:
+        """How long matching took, in bands a committee talks in."""
+        bands = ((_("Within a week"), 0, 7), (_("1–2 weeks"), 8, 14), (_("2–4 weeks"), 15, 30),
+                 (_("Over a month"), 31, None))
+        return [(label, sum(1 for d in self.days if d >= low and (high is None or d <= high)))
+                for label, low, high in bands]
+
+
+def matching(school_id: int, period: Period) -> Matching:
+    rows = db.session.execute(
+        select(Need.id, Need.created_at, func.min(Pair.created_at))
+        .outerjoin(PairNeed, PairNeed.need_id == Need.id).outerjoin(Pair, Pair.id == PairNeed.pair_id)
+        .where(Need.school_id == school_id, _created_in(Need.created_at, period))
+        .group_by(Need.id, Need.created_at)).all()
+    days = [max((_local_day(first) - _local_day(raised)).days, 0) for _id, raised, first in rows if first]
+    return Matching(raised=len(rows), matched=len(days), days=days)
+
+
+# Special-group coverage ----------------------------------------------------------------------------
+
+@dataclass
+class ClassCoverage:
+    school_class: SchoolClass
+    tagged: int = 0
+    covered: int = 0
+
+    @property
+    def share(self) -> float | None:
+        return share(self.covered, self.tagged)
+
+
+@dataclass
+class Uncovered:
+    student: Student
+    tags: list[str]
+    open_need: bool
+
+
+@dataclass
+class Coverage:
+    classes: list[ClassCoverage]
+    uncovered: list[Uncovered] = field(default_factory=list)
+
+    @property
+    def tagged(self) -> int:
+        return sum(c.tagged for c in self.classes)
+
+    @property
+    def covered(self) -> int:
+        return sum(c.covered for c in self.classes)
+
+    @property
+    def share(self) -> float | None:
+        return share(self.covered, self.tagged)
+
+    @property
+    def grades(self) -> list[tuple[str, int, int, float | None]]:
+        out: dict[int, list[int]] = {}
+        for c in self.classes:
+            row = out.setdefault(c.school_class.grade, [0, 0])
+            row[0] += c.tagged
+            row[1] += c.covered
+        return [(GRADE_NAMES.get(g, str(g)), t, n, share(n, t)) for g, (t, n) in sorted(out.items())]
+
+
+def _running_in(period: Period):
+    return or_(and_(Pair.status == "active", Pair.started_on <= period.end),
+               and_(Pair.status == "ended", Pair.started_on <= period.end, Pair.ended_on >= period.start))
+
+
+def coverage(school_id: int, period: Period, with_names: bool = False) -> Coverage:
+    """Students with a support tag per class, and how many had a running pair in the period. With names: the
+    uncovered students with their tags, for staff to act on (sensitive: the caller audits)."""
+    classes = db.session.scalars(select(SchoolClass).where(SchoolClass.school_id == school_id,
+                                                           SchoolClass.active.is_(True))
+                                 .order_by(SchoolClass.grade, SchoolClass.name)).all()
+    tagged = db.session.execute(
+        select(Student.id, Student.class_id, SupportTag.name)
+        .join(student_tags, student_tags.c.student_id == Student.id)
+        .join(SupportTag, SupportTag.id == student_tags.c.tag_id)
+        .where(Student.school_id == school_id, Student.active.is_(True))
+        .order_by(SupportTag.id)).all()
+    class_of: dict[int, int] = {}
+    tags: dict[int, list[str]] = {}
+    for sid, cid, tag in tagged:
+        class_of[sid] = cid
+        tags.setdefault(sid, []).append(tag)
+    covered = set(db.session.scalars(
+        select(Need.student_id).join(PairNeed, PairNeed.need_id == Need.id).join(Pair, Pair.id == PairNeed.pair_id)
+        .where(Need.school_id == school_id, Need.student_id.is_not(None), _running_in(period)).distinct()))
+    rows = {c.id: ClassCoverage(c) for c in classes}
+    for sid, cid in class_of.items():
+        row = rows.get(cid)
+        if row is None:  # a class closed with students still in it
+            continue
+        row.tagged += 1
+        row.covered += sid in covered
+    result = Coverage([r for r in rows.values() if r.tagged])
+    if with_names:
+        missing = [sid for sid, cid in class_of.items() if sid not in covered and cid in rows]
+        waiting = set(db.session.scalars(select(Need.student_id).where(
+            Need.student_id.in_(missing), Need.status == "open")))
+        students = db.session.scalars(select(Student).where(Student.id.in_(missing))).all()
+        order = {c.id: i for i, c in enumerate(classes)}
+        students.sort(key=lambda s: (order[s.class_id], s.name_initials, s.id))
+        for s in students:
+            s.school_class = rows[s.class_id].school_class
+        result.uncovered = [Uncovered(s, tags[s.id], s.id in waiting) for s in students]
+    return result
+
+
+# Pairs ----------------------------------------------------------------------------------------------
+
+@dataclass
+class PairFigures:
+    active: int
+    by_kind: list[tuple[str, int]]
+    attention: int
+    overdue: int
+    started: int
+    ended: list[tuple[str, int]]
+
+    @property
+    def ended_total(self) -> int:
+        return sum(n for _label, n in self.ended)
+
+
+def pair_figures(school_id: int, period: Period, today: date) -> PairFigures:
+    """Pairs running today by kind with their follow-up state, and pairs started and ended in the period."""
+    base = func.coalesce(Pair.last_visit_on, Pair.started_on)
+    active = Pair.status == "active"
+    rows = db.session.execute(
+        select(Pair.kind, Pair.status, Pair.end_reason,
+               func.sum(case((active, 1), else_=0)),
+               func.sum(case((and_(active, base <= today - timedelta(days=ATTENTION_DAYS),
+                                   base > today - timedelta(days=OVERDUE_DAYS)), 1), else_=0)),
+               func.sum(case((and_(active, base <= today - timedelta(days=OVERDUE_DAYS)), 1), else_=0)),
+               func.sum(case((Pair.started_on.between(period.start, period.end), 1), else_=0)),
+               func.sum(case((and_(Pair.status == "ended", Pair.ended_on.between(period.start, period.end)), 1),
+                             else_=0)))
+        .where(Pair.school_id == school_id).group_by(Pair.kind, Pair.status, Pair.end_reason)).all()
+    kinds, ended = Counter(), Counter()
+    attention = overdue = started = 0
+    for kind, _status, reason, n_active, n_attention, n_overdue, n_started, n_ended in rows:
+        kinds[kind] += n_active or 0
+        attention += n_attention or 0
+        overdue += n_overdue or 0
+        started += n_started or 0
+        if n_ended:
+            ended[reason] += n_ended
+    return PairFigures(active=sum(kinds.values()), by_kind=[(str(PAIR_KINDS[k]), kinds[k]) for k in PAIR_KINDS],
+                       attention=attention, overdue=overdue, started=started,
+                       ended=[(str(END_REASONS[r]), ended[r]) for r in END_REASONS if ended[r]])
+
+
+# Volunteer hours ------------------------------------------------------------------------------------
+
+@dataclass
+class MonthHours:
+    month: date
+    hours: Decimal = ZERO
+    entries: int = 0
+
+
+@dataclass
+class TopVolunteer:
+    volunteer: Volunteer
+    hours: Decimal
+    entries: int
+
+
+def hours_by_month(school_id: int, period: Period) -> list[MonthHours]:
+    rows = db.session.execute(
+        select(HourEntry.worked_on, func.sum(HourEntry.hours), func.count(case((HourEntry.reverses_id.is_(None), 1))))
+        .where(HourEntry.school_id == school_id, HourEntry.status == "approved", *period.conditions())
+        .group_by(HourEntry.worked_on)).all()
+    out = {m: MonthHours(m) for m in months(period)}
+    for day, total, n in rows:
+        row = out[day.replace(day=1)]
+        row.hours += Decimal(total)
+        row.entries += n
+    return list(out.values())
+
+
+def hours_by_kind(school_id: int, period: Period) -> list[tuple[str, Decimal, int]]:
+    return hours.by_kind(school_id, period)
+
+
+def top_volunteers(school_id: int, period: Period, limit: int = TOP_VOLUNTEERS) -> list[TopVolunteer]:
+    """Most approved hours in the period; ties by name, so the list is the same each time."""
+    total = func.sum(HourEntry.hours)
+    rows = db.session.execute(
+        select(Volunteer, total, func.count(case((HourEntry.reverses_id.is_(None), 1))))
+        .join(HourEntry, HourEntry.volunteer_id == Volunteer.id)
+        .where(HourEntry.school_id == school_id, HourEntry.status == "approved", *period.conditions())
+        .group_by(Volunteer.id).having(total > 0)
+        .order_by(total.desc(), Volunteer.name_initials, Volunteer.id).limit(limit)).all()
+    return [TopVolunteer(v, Decimal(h), n) for v, h, n in rows]
+
+
+# Events ---------------------------------------------------------------------------------------------
+
+@dataclass
+class MonthEvents:
+    month: date
+    by_kind: Counter = field(default_factory=Counter)
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_kind.values())
+
+
+@dataclass
+class EventFigures:
+    months: list[MonthEvents]
+    by_kind: list[tuple[str, int]]
+    done: int
+    planned: int
+    cancelled: int
+    participants: int
+    events: list[Event]
+
+
+def event_figures(school_id: int, period: Period) -> EventFigures:
+    events = db.session.scalars(
+        select(Event).where(Event.school_id == school_id, _local_in(Event.starts_at, period))
+        .order_by(Event.starts_at, Event.id)).all()
+    per_month = {m: MonthEvents(m) for m in months(period)}
+    kinds, states = Counter(), Counter()
+    for e in events:
+        states[e.status] += 1
+        if e.status == "cancelled":
+            continue
+        per_month[e.starts_at.date().replace(day=1)].by_kind[e.kind] += 1
+        kinds[e.kind] += 1
+    order = [k for k in EVENT_KINDS if kinds[k]] + sorted(k for k in kinds if k not in EVENT_KINDS)
+    return EventFigures(months=list(per_month.values()), by_kind=[(k, kinds[k]) for k in order],
+                        done=states["done"], planned=states["planned"], cancelled=states["cancelled"],
+                        participants=sum(e.participants or 0 for e in events if e.status == "done"), events=events)
+
+
+# Parent school ---------------------------------------------------------------------------------------
+
+@dataclass
+class SessionRow:
+    session: CourseSession
+    registered: int
+    came: int
+    walk_ins: int
+    rating: float | None
+    ratings: int
+
+    @property
+    def rate(self) -> float | None:
+        return share(self.came, self.registered)
+
+
+@dataclass
+class ClassCompletion:
+    course: Course
+    school_class: SchoolClass
+    families: int
+    started: int
+    completed: int
+
+    @property
+    def share(self) -> float | None:
+        return share(self.completed, self.families)
+
+
+@dataclass
+class ParentSchool:
+    sessions: list[SessionRow]
+    stars: list[tuple[int, int]]
+    completion: list[ClassCompletion]
+
+    @property
+    def registered(self) -> int:
+        return sum(s.registered for s in self.sessions)
+
+    @property
+    def came(self) -> int:
+        return sum(s.came for s in self.sessions)
+
+    @property
+    def walk_ins(self) -> int:
+        return sum(s.walk_ins for s in self.sessions)
+
+    @property
+    def rate(self) -> float | None:
+        return share(self.came, self.registered)
+
+    @property
+    def ratings(self) -> int:
+        return sum(n for _s, n in self.stars)
+
+    @property
+    def average(self) -> float | None:
+        return round(sum(s * n for s, n in self.stars) / self.ratings, 1) if self.ratings else None
+
+    @property
+    def satisfied(self) -> float | None:
+        """满意率: the share of ratings of four or five stars."""
+        return share(sum(n for s, n in self.stars if s >= 4), self.ratings)
+
+
+def parent_school(school_id: int, period: Period, now: datetime) -> ParentSchool:
+    held = and_(CourseSession.school_id == school_id, CourseSession.status != "cancelled",
+                CourseSession.starts_at <= now, _local_in(CourseSession.starts_at, period))
+    confirmed = and_(Registration.status == "confirmed", Registration.walk_in.is_(False))
+    rows = db.session.execute(
+        select(CourseSession,
+               func.count(case((confirmed, 1))),
+               func.count(case((and_(confirmed, Registration.attended_at.is_not(None)), 1))),
+               func.count(case((and_(Registration.walk_in.is_(True), Registration.attended_at.is_not(None)), 1))),
+               func.avg(Feedback.rating), func.count(Feedback.id))
+        .outerjoin(Registration, Registration.session_id == CourseSession.id)
+        .outerjoin(Feedback, Feedback.registration_id == Registration.id)
+        .where(held).group_by(CourseSession.id).order_by(CourseSession.starts_at, CourseSession.id)).all()
+    sessions = [SessionRow(s, reg, came, walk, round(float(avg), 1) if avg is not None else None, n)
+                for s, reg, came, walk, avg, n in rows]
+    stars = dict(db.session.execute(
+        select(Feedback.rating, func.count()).join(Registration, Registration.id == Feedback.registration_id)
+        .join(CourseSession, CourseSession.id == Registration.session_id).where(held)
+        .group_by(Feedback.rating)).all())
+    return ParentSchool(sessions=sessions, stars=[(s, stars.get(s, 0)) for s in range(5, 0, -1)],
+                        completion=mandatory_completion(school_id))
+
+
+def mandatory_completion(school_id: int) -> list[ClassCompletion]:
+    """For each active mandatory course, per class of its grades: families with a child there, those who attended
+    a session of it, and those who attended as many as the course asks for (over the course's whole life, not one
+    period)."""
+    courses = db.session.scalars(select(Course).where(Course.school_id == school_id, Course.mandatory.is_(True),
+                                                      Course.active.is_(True)).order_by(Course.id)).all()
+    if not courses:
+        return []
+    classes = db.session.scalars(select(SchoolClass).where(SchoolClass.school_id == school_id,
+                                                           SchoolClass.active.is_(True))
+                                 .order_by(SchoolClass.grade, SchoolClass.name)).all()
+    families = db.session.execute(
+        select(Student.class_id, Student.family_id).where(Student.school_id == school_id, Student.active.is_(True),
+                                                          Student.family_id.is_not(None)).distinct()).all()
+    attended = db.session.execute(
+        select(CourseSession.course_id, Registration.family_id, func.count())
+        .join(Registration, Registration.session_id == CourseSession.id)
+        .where(CourseSession.school_id == school_id, CourseSession.course_id.in_([c.id for c in courses]),
+               CourseSession.status != "cancelled", Registration.attended_at.is_not(None))
+        .group_by(CourseSession.course_id, Registration.family_id)).all()
+    required = {c.id: c.sessions_required for c in courses}
+    seen = {(cid, fid) for cid, fid, _n in attended}
+    done = {(cid, fid) for cid, fid, n in attended if n >= required[cid]}
+    per_class: dict[int, set[int]] = {}
+    for cid, fid in families:
+        per_class.setdefault(cid, set()).add(fid)
+    out = []
+    for course in courses:
+        for klass in classes:
+            if course.grades and klass.grade not in course.grades:
+                continue
+            fams = per_class.get(klass.id, set())
+            if fams:
+                out.append(ClassCompletion(course, klass, len(fams), sum((course.id, f) in seen for f in fams),
+                                           sum((course.id, f) in done for f in fams)))
+    return out
+
+
+# Everything at once -----------------------------------------------------------------------------------
+
+@dataclass
+class Dashboard:
+    period: Period
+    needs: list[CategoryRow]
+    matching: Matching
+    coverage: Coverage
+    pairs: PairFigures
+    hours_by_month: list[MonthHours]
+    hours_by_kind: list[tuple[str, Decimal, int]]
+    top_volunteers: list[TopVolunteer]
+    events: EventFigures
+    parent_school: ParentSchool
+
+    @property
+    def hours_total(self) -> Decimal:
+        return sum((m.hours for m in self.hours_by_month), ZERO)
+
+    @property
+    def needs_total(self) -> int:
+        return sum(r.total for r in self.needs)
+
+
+def dashboard(school_id: int, period: Period, now: datetime) -> Dashboard:
+    return Dashboard(
+        period=period, needs=needs_by_category(school_id, period), matching=matching(school_id, period),
+        coverage=coverage(school_id, period), pairs=pair_figures(school_id, period, now.date()),
+        hours_by_month=hours_by_month(school_id, period), hours_by_kind=hours_by_kind(school_id, period),
+        top_volunteers=top_volunteers(school_id, period), events=event_figures(school_id, period),
+        parent_school=parent_school(school_id, period, now))
