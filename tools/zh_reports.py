@@ -1,4 +1,4 @@
-"""Chinese for the committee's dashboard, its charts, the coverage list and the annual pack."""
+"""Chinese for the committee's dashboard, its charts, the coverage list, the annual pack and the home pages."""
 ZH = {
     "Reports": "统计报表",
     "%(year)d-%(month)d": "%(year)d年%(month)d月",
@@ -43,6 +43,7 @@ ZH = {
     "average %(n)s": "平均 %(n)s 天",
     "Time from raising a need to its pair": "从提出需求到结对的用时",
     "Time to match": "对接用时",
+    "Number of needs": "需求数",
     "Special-group students in a pair": "特殊群体学生结对覆盖",
     "%(n)d of %(total)d students with a support tag had a running pair in this period. Goal: no student left behind.":
         "本期 %(total)d 名特殊群体学生中 %(n)d 名有进行中的结对帮扶。目标：无一名学生掉队。",
@@ -86,4 +87,18 @@ ZH = {
     "Attended a session": "已参加",
     "%(school)s committee report": "%(school)s关工委工作统计",
     "printed %(day)s": "打印于 %(day)s",
+    "My parent-school sessions": "我报名的家长学校",
+    "Waiting list, number %(n)d": "候补第 %(n)d 位",
+    "No coming session registered yet.": "还没有报名即将举行的场次。",
+    "Mandatory": "必修",
+    "%(n)d of %(total)d sessions attended": "已参加 %(n)d / %(total)d 场",
+    "My students’ needs": "我班学生的需求",
+    "Waiting longest for a match": "等待对接最久的需求",
+    "since %(day)s": "%(day)s 提出",
+    "My students’ pairs": "我班学生的结对",
+    "All %(n)d pairs": "查看全部 %(n)d 个结对",
+    "None of your students is in a pair yet.": "您班上的学生还没有结对。",
+    "Coverage, hours, events and the parent school per term or year; the annual pack for the district.":
+        "按学期或年度查看覆盖率、服务时长、活动和家长学校情况；下载报送区里的年度工作台账。",
+    "Open the reports": "打开统计报表",
 }

@@ -5,16 +5,17 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..database import ping
+from ..events.services import needing_help, when_text
 from ..extensions import db
 from ..hours import services as hours
-from ..hours.models import HourEntry
+from ..needs.models import NEED_STATUS
 from ..pairs.services import due_count, follow_ups, pairs_of_volunteer
-from ..parent_school import services as parent_school
 from ..people.models import Family, SchoolClass, Student, Volunteer
 from ..permissions import public, requires
 from ..registrations.services import local_now
 from ..web import SHANGHAI
-from . import bp
+from . import bp, services
+from .services import HOME_LIST
 
 
 @bp.route("/")
@@ -31,16 +32,17 @@ def index():
     notes = follow_ups(me.volunteer_id, [p.id for p in my_pairs]) if my_pairs else {}
     today = datetime.now(SHANGHAI).date()
     due = due_count(me, today) if me.role in ("admin", "coordinator", "teacher") else 0
-    my_hours = None
+    my_hours = wanted = parent = teacher = None
     if me.role == "volunteer" and me.volunteer_id:
-        year = hours.year_period(today.year)
-        my_hours = hours.sum_hours(HourEntry.volunteer_id == me.volunteer_id, HourEntry.status == "approved",
-                                   *year.conditions())
-    my_registrations = 0
+        my_hours = hours.summary(me.volunteer, today)
+        wanted = needing_help(me.volunteer_id, me.school_id, local_now())[:HOME_LIST]
     if me.role == "parent" and me.family is not None:
-        my_registrations = parent_school.active_registrations_count(me.family, local_now())
+        parent = services.parent_home(me.family, local_now())
+    if me.role == "teacher":
+        teacher = services.teacher_home(me, today)
     return render_template("home/index.html", counts=counts, my_pairs=my_pairs, notes=notes, due=due,
-                           my_hours=my_hours, hours_pending=hours.pending_count(me), my_registrations=my_registrations)
+                           my_hours=my_hours, wanted=wanted, parent=parent, teacher=teacher,
+                           hours_pending=hours.pending_count(me), need_status=NEED_STATUS, when_text=when_text)
 
 
 @bp.route("/my/family")

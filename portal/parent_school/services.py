@@ -392,11 +392,3 @@ def coverage(course: Course, class_ids: set[int] | None = None) -> list[ClassCov
                 state = "registered" if fid in registered else ("started" if attended.get(fid) else "none")
                 row.missing.append((kids[0].family, kids, state))
     return list(rows.values())
-
-
-def active_registrations_count(family: Family, now: datetime) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Registration).join(CourseSession)
-        .where(Registration.family_id == family.id, Registration.status.in_(seats.ACTIVE),
-               CourseSession.ends_at > now, CourseSession.status != "cancelled"))
-

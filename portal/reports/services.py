@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from ..events.models import EVENT_KINDS, Event
 from ..extensions import db
@@ -176,7 +177,12 @@ class ClassCoverage:
 
 @dataclass
 class Uncovered:
-    student: Student
+    """Plain values, so the page still reads them after the audit row is committed."""
+
+    student_id: int
+    name: str
+    student_no: str
+    class_label: str
     tags: list[str]
     open_need: bool
 
@@ -245,12 +251,12 @@ def coverage(school_id: int, period: Period, with_names: bool = False) -> Covera
         missing = [sid for sid, cid in class_of.items() if sid not in covered and cid in rows]
         waiting = set(db.session.scalars(select(Need.student_id).where(
             Need.student_id.in_(missing), Need.status == "open")))
-        students = db.session.scalars(select(Student).where(Student.id.in_(missing))).all()
+        students = db.session.execute(select(Student.id, Student.name, Student.student_no, Student.class_id,
+                                             Student.name_initials).where(Student.id.in_(missing))).all()
         order = {c.id: i for i, c in enumerate(classes)}
         students.sort(key=lambda s: (order[s.class_id], s.name_initials, s.id))
-        for s in students:
-            s.school_class = rows[s.class_id].school_class
-        result.uncovered = [Uncovered(s, tags[s.id], s.id in waiting) for s in students]
+        result.uncovered = [Uncovered(s.id, s.name, s.student_no, rows[s.class_id].school_class.label, tags[s.id],
+                                      s.id in waiting) for s in students]
     return result
 
 
@@ -461,7 +467,8 @@ def parent_school(school_id: int, period: Period, now: datetime) -> ParentSchool
                func.avg(Feedback.rating), func.count(Feedback.id))
         .outerjoin(Registration, Registration.session_id == CourseSession.id)
         .outerjoin(Feedback, Feedback.registration_id == Registration.id)
-        .where(held).group_by(CourseSession.id).order_by(CourseSession.starts_at, CourseSession.id)).all()
+        .where(held).group_by(CourseSession.id).order_by(CourseSession.starts_at, CourseSession.id)
+        .options(selectinload(CourseSession.course))).all()
     sessions = [SessionRow(s, reg, came, walk, round(float(avg), 1) if avg is not None else None, n)
                 for s, reg, came, walk, avg, n in rows]
     stars = dict(db.session.execute(
