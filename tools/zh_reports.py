@@ -82,6 +82,8 @@ ZH = {
     "Session": "场次",
     "+%(n)d walk-in": "另现场 %(n)d",
     "Ratings": "家长评分",
+    "%(n)d stars": "%(n)d 星",
+    "Number of ratings": "份数",
     "Mandatory course completed, per class": "必修课各班完成情况",
     "No mandatory course.": "暂无必修课程。",
     "Attended a session": "已参加",
