@@ -37,8 +37,8 @@ class ParentHome:
 
 
 def parent_home(family: Family, now: datetime) -> ParentHome:
-    """The family's coming registrations, and each course it has started or must take (mandatory for a child's
-    grade) with the sessions attended so far."""
+    """The family's coming registrations, and each course it has attended a session of or must take (an active
+    mandatory course for a child's grade) with the sessions attended so far."""
     coming = [c for c in parent_school.sessions_for_family(family, now)
               if c.registration is not None and c.registration.status != "cancelled"]
     done = {p.course.id: p for p in parent_school.family_progress(family)}
@@ -46,9 +46,9 @@ def parent_home(family: Family, now: datetime) -> ParentHome:
     mandatory = db.session.scalars(select(Course).where(Course.school_id == family.school_id,
                                                         Course.mandatory.is_(True), Course.active.is_(True))
                                    .order_by(Course.id)).all()
-    courses = [CourseProgress(c, done[c.id].attended if c.id in done else 0)
-               for c in mandatory if c.id in done or any(c.for_grade(g) for g in grades)]
-    courses += [CourseProgress(p.course, p.attended) for cid, p in done.items() if not p.course.mandatory]
+    courses = [CourseProgress(p.course, p.attended) for p in done.values()]
+    courses += [CourseProgress(c, 0) for c in mandatory if c.id not in done and any(c.for_grade(g) for g in grades)]
+    courses.sort(key=lambda cp: (not cp.course.mandatory, cp.course.id))
     return ParentHome(coming, courses)
 
 
