@@ -15,7 +15,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select
@@ -80,9 +80,14 @@ def _local_day(value: datetime) -> date:
     return value.replace(tzinfo=UTC).astimezone(SHANGHAI).date()
 
 
+def one_decimal(value) -> float:
+    """Rounded half up, as Excel and the district's forms do (round() would give 6.25 → 6.2)."""
+    return float(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
 def share(part: int, whole: int) -> float | None:
     """A percentage with one decimal, or None when there is nothing to divide."""
-    return round(part * 100 / whole, 1) if whole else None
+    return one_decimal(Decimal(part) * 100 / Decimal(whole)) if whole else None
 
 
 def months(period: Period) -> list[date]:
@@ -141,7 +146,7 @@ class Matching:
 
     @property
     def mean_days(self) -> float | None:
-        return round(statistics.fmean(self.days), 1) if self.days else None
+        return one_decimal(Decimal(sum(self.days)) / len(self.days)) if self.days else None
 
     @property
     def buckets(self) -> list[tuple[str, int]]:
@@ -447,7 +452,7 @@ class ParentSchool:
 
     @property
     def average(self) -> float | None:
-        return round(sum(s * n for s, n in self.stars) / self.ratings, 1) if self.ratings else None
+        return one_decimal(Decimal(sum(s * n for s, n in self.stars)) / self.ratings) if self.ratings else None
 
     @property
     def satisfied(self) -> float | None:
@@ -469,7 +474,7 @@ def parent_school(school_id: int, period: Period, now: datetime) -> ParentSchool
         .outerjoin(Feedback, Feedback.registration_id == Registration.id)
         .where(held).group_by(CourseSession.id).order_by(CourseSession.starts_at, CourseSession.id)
         .options(selectinload(CourseSession.course))).all()
-    sessions = [SessionRow(s, reg, came, walk, round(float(avg), 1) if avg is not None else None, n)
+    sessions = [SessionRow(s, reg, came, walk, one_decimal(avg) if avg is not None else None, n)
                 for s, reg, came, walk, avg, n in rows]
     stars = dict(db.session.execute(
         select(Feedback.rating, func.count()).join(Registration, Registration.id == Feedback.registration_id)
