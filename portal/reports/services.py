@@ -1,6 +1,7 @@
 """The committee's figures for a term or a calendar year. Each function pins one definition:
 
-- needs of a period: needs raised (created) in it, with the status they have now;
+- needs of a period: needs raised (created) in it, with the status they have now (the bar's darker part is
+  已对接 + 已完成 now, so a need whose pair ended and that was reopened is not in it);
 - matched: a need of the period that is in a pair (of any status), and the days from raising it to its first pair;
 - covered: an active student with a support tag who had a running pair in the period: active now and started by
   the period's end, or ended on or after its start (a pair still to be confirmed, or paused, does not count);
