@@ -28,6 +28,9 @@ def test_to_id_accepts_only_ids_a_column_can_hold(value, expected):
     f"/events/?q={HUGE}", "/events/?q=%00", f"/events/?which={HUGE}&kind={HUGE}", f"/events/new?day={HUGE}",
     f"/calendar/?period={HUGE}", f"/calendar/?month={HUGE}", "/calendar/?month=%C2%B2", "/calendar/?period=%C2%B2-1",
     f"/calendar/?period={2**31}-1", f"/calendar/print?period={HUGE}&month=-1", f"/calendar/export.xlsx?month={HUGE}",
+    f"/reports/?period={HUGE}", f"/reports/?period=t{HUGE}", "/reports/?period=t%C2%B2", f"/reports/?period=y{2**31}",
+    f"/reports/print?period=t{2**31}", f"/reports/coverage?period=t{HUGE}", f"/reports/needs.xlsx?period=t{HUGE}",
+    f"/reports/coverage.xlsx?period=y{HUGE}", f"/reports/annual.xlsx?year={HUGE}", "/reports/annual.xlsx?year=%C2%B2",
 ])
 def test_huge_or_strange_numbers_in_urls(login_as, url):
     r = login_as("coordinator").get(url)

@@ -362,6 +362,18 @@ MATRIX = [
     ("POST", "/calendar/import/{ev_far_batch}/confirm", {**STAFF_ONLY, "admin": 404, "coordinator": 404}),
     ("GET", "/calendar/feed", ALL),
     ("POST", "/calendar/feed", dict.fromkeys(ROLES[1:], 302)),  # a new address; the login is fresh
+    # --- the committee's reports ---
+    ("GET", "/reports/", STAFF_ONLY),
+    ("GET", "/reports/?period=y2025", STAFF_ONLY),
+    ("GET", "/reports/?period=t999999", STAFF_ONLY),  # not a term of the school: the current one
+    ("GET", "/reports/print", STAFF_ONLY),
+    ("GET", "/reports/coverage", STAFF_ONLY),  # names with support tags: staff only, audited
+    ("GET", "/reports/coverage?period=nonsense", STAFF_ONLY),
+    ("GET", "/reports/needs.xlsx", STAFF_ONLY),
+    ("GET", "/reports/coverage.xlsx", STAFF_ONLY),  # the login is fresh
+    ("GET", "/reports/hours.xlsx?period=y2025", STAFF_ONLY),
+    ("GET", "/reports/annual.xlsx?year=2025", STAFF_ONLY),
+    ("GET", "/reports/nosuch.xlsx", {**STAFF_ONLY, "admin": 404, "coordinator": 404}),
 ]
 
 @pytest.fixture

@@ -11,6 +11,7 @@ ZH = {
     "2–4 weeks": "2–4 周",
     "Over a month": "一个月以上",
     "Show the table": "查看数据表",
+    "Table": "数据表",
     "Students not yet covered": "尚未覆盖的学生",
     "Term or year": "学期或年度",
     "Students with a support tag who had no running pair in %(period)s: %(n)d of %(total)d. Sensitive: only committee staff see this list, and each view is logged.":
