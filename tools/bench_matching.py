@@ -6,41 +6,23 @@
 Suggestions are timed as a coordinator's full HTTP request (login session, page render) and as the
 service call alone; the plan as the service call that solves, stores and commits it.
 """
-import os
 import random
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-if "DATABASE_URL" not in os.environ:
-    os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
-os.environ.setdefault("SECRET_KEY", "bench")
+import bench_common as bench  # sets the environment before the app is imported
+from sqlalchemy import func, select
 
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
-
-from portal import create_app, demo  # noqa: E402
-from portal.auth.models import User  # noqa: E402
-from portal.extensions import db  # noqa: E402
-from portal.matching import services  # noqa: E402
-from portal.needs.models import Need  # noqa: E402
-
-
-def ms(seconds):
-    return round(seconds * 1000, 1)
+from portal.auth.models import User
+from portal.extensions import db
+from portal.matching import services
+from portal.needs.models import Need
 
 
 def main():
-    app = create_app()
-    app.config["WTF_CSRF_ENABLED"] = False
+    app, seconds = bench.seeded_app()
     with app.app_context():
-        upgrade()
-        started = time.perf_counter()
-        demo.seed("district")
-        print(f"district demo seeded in {time.perf_counter() - started:.1f} s")
+        print(f"district demo seeded in {seconds:.1f} s")
         school_id, waiting = db.session.execute(
             select(Need.school_id, func.count()).where(Need.status == "open").group_by(Need.school_id)
             .order_by(func.count().desc()).limit(1)).one()
@@ -54,8 +36,7 @@ def main():
             service.append(time.perf_counter() - t)
             db.session.expire_all()
         username = coordinator.username
-    client = app.test_client()
-    client.post("/login", data={"username": username, "password": demo.DEMO_PASSWORD})
+    client = bench.login(app, username)
     http = []
     for need_id in sample:
         t = time.perf_counter()
@@ -71,10 +52,9 @@ def main():
         print(f"school {school_id}: {waiting} needs waiting, {plan.places_considered} free places, "
               f"plan pairs {len(plan.proposals)}, total {plan.total} vs greedy {plan.greedy_total}")
     for label, values in (("suggestions, service", service), ("suggestions, HTTP page", http)):
-        q = statistics.quantiles(values, n=20)
-        print(f"{label}: median {ms(statistics.median(values))} ms, p95 {ms(q[-1])} ms, max {ms(max(values))} ms "
-              f"({len(values)} needs)")
-    print(f"whole-menu plan (solve + store): median {ms(statistics.median(plans))} ms, max {ms(max(plans))} ms")
+        print(bench.line(label, values, f" ({len(values)} needs)"))
+    print(f"whole-menu plan (solve + store): median {bench.ms(statistics.median(plans))} ms, "
+          f"max {bench.ms(max(plans))} ms")
 
 
 if __name__ == "__main__":
