@@ -7,13 +7,16 @@ document.addEventListener("submit", (event) => {
   }
 });
 
-// A failed htmx request must say so, not fail silently.
+// A failed htmx request must say so, not fail silently: in the server's words when it sends some (503, the
+// database out of reach), else in general ones. Text only, never the answer's markup.
 document.addEventListener("htmx:responseError", (event) => {
   const flash = document.getElementById("flash");
   if (!flash) return;
+  const answer = new DOMParser().parseFromString(event.detail.xhr.responseText || "", "text/html");
+  const said = answer.querySelector("[data-error-message]");
   const p = document.createElement("p");
   p.className = "flash flash-error";
-  p.textContent = document.documentElement.lang === "en"
+  p.textContent = said ? said.textContent.trim() : document.documentElement.lang === "en"
     ? "The request failed. Please reload the page and try again."
     : "操作没有成功，请刷新页面后重试。";
   flash.replaceChildren(p);

@@ -2,10 +2,12 @@
 import contextvars
 import os
 import re
+import uuid
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import make_url
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.pool import NullPool
 
 from portal import create_app
 from portal.config import TestConfig, _normalise_db_url
@@ -45,6 +47,39 @@ def db_url(tmp_path_factory):
 
 def make_config(url, **extra):
     return type("Cfg", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, **extra})
+
+
+@pytest.fixture
+def new_db_url(db_url, tmp_path):
+    """Makes databases of the test's own, empty, of the same kind as the test database; dropped afterwards."""
+    url = make_url(db_url)
+    made = []
+
+    def make(label="fresh"):
+        suffix = uuid.uuid4().hex[:8]
+        if url.get_backend_name() == "sqlite":
+            return f"sqlite:///{tmp_path / f'{label}-{suffix}.db'}"
+        name = f"{url.database}_{label}_{suffix}"
+        with _pg_admin(url) as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        made.append(name)
+        return url.set(database=name).render_as_string(hide_password=False)
+
+    yield make
+    for name in made:
+        with _pg_admin(url) as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _pg_admin(url):
+    engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    return engine.connect()
+
+
+@pytest.fixture
+def empty_db_url(new_db_url):
+    """A database of its own, empty, of the same kind as the test database."""
+    return new_db_url("empty")
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,8 @@
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db, login_manager
 from ..htmx import hx_redirect, is_htmx
@@ -13,7 +14,9 @@ from .models import User
 
 @login_manager.user_loader
 def load_user(token: str):
-    return db.session.scalar(select(User).where(User.session_token == token, User.active.is_(True)))
+    # The school's name heads the home page and printouts: loaded with the user rather than after.
+    return db.session.scalar(select(User).where(User.session_token == token, User.active.is_(True))
+                             .options(joinedload(User.school)))
 
 
 @login_manager.unauthorized_handler
@@ -34,6 +37,8 @@ def _safe_next(target):
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
+    if request.method == "GET":
+        db.session.execute(text("SELECT 1"))  # a database out of reach says so now, not after the password is typed
     form = LoginForm()
     if form.validate_on_submit():
         try:
@@ -44,6 +49,8 @@ def login():
         except services.AuthError:
             form.password.errors.append(_("Wrong username or password, or the account is disabled."))
         else:
+            # A new session: the anonymous one's CSRF token may be known to whoever planted that cookie.
+            session.pop("csrf_token", None)
             login_user(user, remember=form.remember.data)
             services.mark_fresh()
             return redirect(_safe_next(request.args.get("next")))
