@@ -154,6 +154,26 @@ def seed(scale="school", seed_value=2026):
         _parent_school(school.id, rng, recorder.id, vol_ids)
         _calendar(school.id, recorder.id, vol_ids)
         db.session.commit()
+        if index == 0:
+            _help_and_record(school.id, recorder, vol_ids[0])
+
+
+def _help_and_record(sid, admin, volunteer_id):
+    """A parent's help request waiting for the office, and a service record issued to the demo volunteer."""
+    from .help_requests.models import HelpRequest
+    from .hours.services import issue_record
+
+    parent = db.session.scalar(select(User).where(User.username == "parent"))
+    child = db.session.scalar(select(Student).where(Student.family_id == parent.guardian.family_id)
+                              .order_by(Student.id))
+    category = db.session.scalar(select(Category).where(Category.school_id == sid, Category.name == "家庭教育指导"))
+    db.session.add(HelpRequest(school_id=sid, family_id=child.family_id, student_id=child.id,
+                               category_id=category.id, detail="孩子最近不愿意上学，想请老师帮忙了解原因。",
+                               urgency=2, contact_method="电话", contact_phone=parent.mobile or "13900000005",
+                               contact_time="工作日晚上", submitted_by_id=parent.id))
+    db.session.commit()
+    today = date.today()
+    issue_record(admin, db.session.get(Volunteer, volunteer_id), today - timedelta(days=365), today, today)
 
 
 def _demo_accounts(school, pw, volunteer_id):

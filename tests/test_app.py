@@ -66,3 +66,12 @@ def test_no_external_urls_in_pages_or_assets():
 def test_vendored_assets_carry_their_version():
     names = sorted(p.name for p in (ROOT / "static/vendor").iterdir())
     assert names == ["htmx-2.0.11.min.js", "pico-2.1.1.min.css"]
+
+
+def test_every_scrolling_table_can_be_reached_by_keyboard():
+    """A wide table scrolls sideways on a phone; without focus a keyboard user cannot scroll it (axe: serious)."""
+    wraps = [(p.name, m.group(0)) for p in (ROOT / "templates").rglob("*.html")
+             for m in re.finditer(r'<div class="table-wrap"[^>]*>', p.read_text("utf-8"))]
+    assert wraps
+    assert [w for w in wraps if 'tabindex="0"' not in w[1] or 'role="region"' not in w[1]
+            or "aria-label=" not in w[1]] == []

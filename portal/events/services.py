@@ -339,10 +339,10 @@ def needing_help(volunteer_id: int, school_id: int, now: datetime) -> list[Event
     """Planned events still short of helpers or speakers, which this volunteer has not joined."""
     joined = select(EventHelper.event_id).where(EventHelper.volunteer_id == volunteer_id,
                                                 EventHelper.status == "confirmed")
-    events = db.session.scalars(_loaded(select(Event).where(
+    events = db.session.scalars(select(Event).where(
         Event.school_id == school_id, Event.status == "planned", Event.starts_at >= now,
         or_(Event.helpers_needed > 0, Event.speakers_needed > 0), Event.id.not_in(joined))
-        .order_by(Event.starts_at))).all()
+        .order_by(Event.starts_at).options(selectinload(Event.helpers))).all()
     return [e for e in events if open_places(e, "helper") or open_places(e, "speaker")]
 
 

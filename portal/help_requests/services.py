@@ -26,10 +26,13 @@ def help_list(user, status=""):
                          HelpRequest.id.desc())
 
 
-def open_count(user) -> int:
+def open_count_query(user):
     """For staff, requests waiting to be handled; for a parent, their own not yet answered."""
-    stmt = _scope(user).where(HelpRequest.status == "new")
-    return db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    return select(func.count()).select_from(_scope(user).where(HelpRequest.status == "new").subquery())
+
+
+def open_count(user) -> int:
+    return db.session.scalar(open_count_query(user)) or 0
 
 
 def submit(actor, data: dict, submit_token: str) -> tuple[HelpRequest, bool]:

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..needs.models import NEED_STATUS, Need
 from ..needs.services import NeedFilters, need_list
-from ..pairs.models import Pair, PairNeed, PairVolunteer
-from ..pairs.services import PairFilters, pair_list
+from ..pairs.models import Pair
+from ..pairs.services import PairFilters, card_options, pair_list
 from ..parent_school import services as parent_school
 from ..parent_school.models import Course
 from ..people.models import Family
@@ -69,10 +69,8 @@ def teacher_home(user, today: date) -> TeacherHome:
         .group_by(Need.status)).all())
     waiting = db.session.scalars(
         need_list(user, NeedFilters(status="open", sort="waiting")).limit(HOME_LIST)
-        .options(selectinload(Need.student), selectinload(Need.category))).all()
+        .options(joinedload(Need.student), joinedload(Need.category))).all()
     pairs_stmt = pair_list(user, PairFilters(), today)
-    pairs = db.session.scalars(pairs_stmt.limit(HOME_LIST).options(
-        selectinload(Pair.pair_needs).selectinload(PairNeed.need).selectinload(Need.student),
-        selectinload(Pair.members).selectinload(PairVolunteer.volunteer))).all()
+    pairs = db.session.scalars(pairs_stmt.limit(HOME_LIST).options(*card_options())).all()
     total = db.session.scalar(select(func.count()).select_from(pairs_stmt.order_by(None).subquery())) or 0
     return TeacherHome({s: counts.get(s, 0) for s in NEED_STATUS}, waiting, pairs, total)

@@ -6,7 +6,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit.services import record
 from ..errors_domain import DomainError, saving
@@ -77,7 +77,7 @@ def history(school_id: int, beneficiaries=None) -> History:
 
 
 def _offers_by_id(ids):
-    found = db.session.scalars(select(Offer).options(selectinload(Offer.volunteer), selectinload(Offer.category))
+    found = db.session.scalars(select(Offer).options(joinedload(Offer.volunteer), joinedload(Offer.category))
                                .where(Offer.id.in_(ids))).all()
     return {o.id: o for o in found}
 

@@ -12,7 +12,8 @@ from ..htmx import is_htmx, render
 from ..listing import clean_query, page_arg, paginate
 from ..menus_forms import issue_token, renew_bad_token
 from ..needs.models import Need
-from ..needs.services import NeedFilters, need_list
+from ..needs.services import NeedFilters, need_cards
+from ..needs.services import page_options as need_page_options
 from ..offers.models import Offer
 from ..pairs import services as pairs
 from ..pairs.forms import CreateForm
@@ -42,7 +43,7 @@ def _reasons(reasons):
 def index():
     f = NeedFilters.from_args(request.args, clean_query)
     f.status, f.sort = "open", request.args.get("sort") if request.args.get("sort") in ("new", "waiting") else "urgency"
-    pagination = paginate(need_list(_me(), f), page_arg(request.args), current_app.config["PAGE_SIZE"])
+    pagination = paginate(need_cards(_me(), f), page_arg(request.args), current_app.config["PAGE_SIZE"])
     categories = [(c.id, c.name) for c in people.categories_of(current_user.school_id, active_only=False)]
     return render("matching/index.html", "matching/_needs.html", pagination=pagination, f=f, categories=categories,
                   plan=services.latest_plan(current_user.school_id))
@@ -80,7 +81,7 @@ def _pair_from_ticks(form, model, nothing_ticked, sides):
 @requires("matching.use")
 def need(need_id):
     """Suggestions for one need; ticking one volunteer makes 一对一, several make 多对一 (二帮一 …)."""
-    need = authorize("matching.use", db.session.get(Need, need_id))
+    need = authorize("matching.use", db.session.get(Need, need_id, options=need_page_options()))
     form = _create_form()
     made = _pair_from_ticks(form, Offer, _("Please tick at least one volunteer."), lambda offers: ([need], offers))
     if made:

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from ..audit.services import record
 from ..errors_domain import DomainError
@@ -117,9 +118,25 @@ def need_list(user, f: NeedFilters):
     return stmt.order_by(*order)
 
 
+def need_cards(user, f: NeedFilters):
+    """need_list with what a card shows loaded with the page: the list already joins the beneficiary tables."""
+    return need_list(user, f).options(
+        contains_eager(Need.student).contains_eager(Student.school_class), contains_eager(Need.young_teacher),
+        joinedload(Need.category), joinedload(Need.created_by))
+
+
+def page_options():
+    """What one need's page shows, loaded with the need."""
+    return (joinedload(Need.student).joinedload(Student.school_class), joinedload(Need.young_teacher),
+            joinedload(Need.category), joinedload(Need.created_by), joinedload(Need.term))
+
+
+def open_count_query(user):
+    return select(func.count()).select_from(_scope(user).where(Need.status == "open").subquery())
+
+
 def open_count(user) -> int:
-    return db.session.scalar(select(func.count()).select_from(
-        _scope(user).where(Need.status == "open").subquery())) or 0
+    return db.session.scalar(open_count_query(user)) or 0
 
 
 def _check_refs(actor, data: dict):

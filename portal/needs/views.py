@@ -64,7 +64,7 @@ def index():
             services.note_tag_filter(_me(), f)
         else:
             f.has_tags = False
-    pagination = paginate(services.need_list(_me(), f), page_arg(request.args),
+    pagination = paginate(services.need_cards(_me(), f), page_arg(request.args),
                           current_app.config["PAGE_SIZE"])
     return render("needs/index.html", "needs/_results.html", pagination=pagination, **list_context(f))
 
@@ -82,6 +82,8 @@ def _student_choices(place: str):
 @requires("needs.raise")
 def student_options():
     """The student list of one class, for the form's second select (htmx)."""
+    if not is_htmx():  # a bookmarked or reloaded fragment: the form it belongs to
+        return redirect(url_for("needs.new"))
     place = request.args.get(request.args.get("field", "place"), "")
     return render_template("needs/_student_options.html", choices=_student_choices(place), selected=None)
 
@@ -158,12 +160,15 @@ def new():
 @bp.route("/<int:need_id>")
 @requires("needs.view")
 def show(need_id):
-    need = authorize("needs.view", db.session.get(Need, need_id))
+    need = authorize("needs.view", db.session.get(Need, need_id, options=services.page_options()))
     student = need.student
     sensitive = student is not None and can(current_user, "students.sensitive", student) and bool(student.support_tags)
+    page = render_template("needs/show.html", need=need, sensitive=sensitive,
+                           pairs=pairs_of_need(need, with_members=True))
     if sensitive:
+        # Recorded once the page is built (a failure still shows nothing): the commit expires what it read.
         people.view_sensitive(_me(), student)
-    return render_template("needs/show.html", need=need, sensitive=sensitive, pairs=pairs_of_need(need))
+    return page
 
 
 @bp.context_processor
@@ -187,6 +192,8 @@ def _card(need, **extra):
 @requires("needs.view")
 def card(need_id):
     need = authorize("needs.view", db.session.get(Need, need_id))
+    if not is_htmx():
+        return redirect(url_for("needs.show", need_id=need.id))
     return render_template("needs/_card.html", need=need)
 
 

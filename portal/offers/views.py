@@ -31,7 +31,7 @@ def _sort_labels():
 @requires("offers.view")
 def index():
     f = services.OfferFilters.from_args(request.args, clean_query)
-    pagination = paginate(services.offer_list(_me(), f), page_arg(request.args),
+    pagination = paginate(services.offer_cards(_me(), f), page_arg(request.args),
                           current_app.config["PAGE_SIZE"])
     return render("offers/index.html", "offers/_results.html", pagination=pagination, f=f,
                   categories=[(c.id, c.name) for c in people.categories_of(current_user.school_id, active_only=False)],
@@ -99,6 +99,8 @@ def _card(offer, **extra):
 @requires("offers.view")
 def card(offer_id):
     offer = authorize("offers.view", db.session.get(Offer, offer_id))
+    if not is_htmx():  # a reloaded fragment: the list it belongs to
+        return redirect(url_for("offers.index"))
     return render_template("offers/_card.html", offer=offer)
 
 

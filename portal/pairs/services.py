@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit.services import record
 from ..errors_domain import DomainError, saving
@@ -247,7 +248,8 @@ class Renewal:
 def renewal(school_id: int, term: Term) -> Renewal:
     """The term's open pairs split into those to carry over and those to close, with the reason."""
     pairs = db.session.scalars(select(Pair).where(Pair.school_id == school_id, Pair.term_id == term.id,
-                                                  Pair.status.in_(OPEN_STATUSES)).order_by(Pair.id)).all()
+                                                  Pair.status.in_(OPEN_STATUSES))
+                                .order_by(Pair.id).options(*card_options())).all()
     renew, close = [], []
     for pair in pairs:
         why = _why_close(pair, term)
@@ -430,9 +432,24 @@ def pair_list(user, f: PairFilters, today: date):
     return stmt.order_by(func.coalesce(Pair.last_visit_on, Pair.started_on), Pair.id)
 
 
+def card_options():
+    """What a pair card shows (beneficiaries with class, category, current volunteers): two statements a page."""
+    return (selectinload(Pair.pair_needs).joinedload(PairNeed.need).options(
+                joinedload(Need.student).joinedload(Student.school_class), joinedload(Need.young_teacher),
+                joinedload(Need.category)),
+            selectinload(Pair.members).joinedload(PairVolunteer.volunteer))
+
+
+def pair_cards(user, f: PairFilters, today: date):
+    return pair_list(user, f, today).options(*card_options())
+
+
+def due_count_query(user, today: date):
+    return select(func.count()).select_from(_scope(user).where(_follow_clause("due", today)).subquery())
+
+
 def due_count(user, today: date) -> int:
-    return db.session.scalar(select(func.count()).select_from(
-        _scope(user).where(_follow_clause("due", today)).subquery())) or 0
+    return db.session.scalar(due_count_query(user, today)) or 0
 
 
 def pairs_of_volunteer(volunteer_id: int):
@@ -440,7 +457,7 @@ def pairs_of_volunteer(volunteer_id: int):
         select(Pair).join(PairVolunteer, PairVolunteer.pair_id == Pair.id)
         .where(PairVolunteer.volunteer_id == volunteer_id, PairVolunteer.left_at.is_(None),
                Pair.status.in_(OPEN_STATUSES))
-        .order_by(func.coalesce(Pair.last_visit_on, Pair.started_on), Pair.id)).all()
+        .order_by(func.coalesce(Pair.last_visit_on, Pair.started_on), Pair.id).options(*card_options())).all()
 
 
 def follow_ups(volunteer_id: int, pair_ids) -> dict[int, str]:
@@ -453,9 +470,11 @@ def follow_ups(volunteer_id: int, pair_ids) -> dict[int, str]:
     return {k: v for k, v in out.items() if v}
 
 
-def pairs_of_need(need: Need):
-    return db.session.scalars(select(Pair).join(PairNeed, PairNeed.pair_id == Pair.id)
-                              .where(PairNeed.need_id == need.id).order_by(Pair.id.desc())).all()
+def pairs_of_need(need: Need, with_members: bool = False):
+    stmt = select(Pair).join(PairNeed, PairNeed.pair_id == Pair.id).where(PairNeed.need_id == need.id)
+    if with_members:
+        stmt = stmt.options(selectinload(Pair.members).joinedload(PairVolunteer.volunteer))
+    return db.session.scalars(stmt.order_by(Pair.id.desc())).all()
 
 
 def class_label(need: Need) -> str:

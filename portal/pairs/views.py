@@ -38,14 +38,14 @@ def _pair_helpers():
 @requires("pairs.view")
 def index():
     f = services.PairFilters.from_args(request.args, clean_query)
-    pagination = paginate(services.pair_list(_me(), f, _today()), page_arg(request.args),
+    pagination = paginate(services.pair_cards(_me(), f, _today()), page_arg(request.args),
                           current_app.config["PAGE_SIZE"])
     return render("pairs/index.html", "pairs/_results.html", pagination=pagination, f=f, kinds=PAIR_KINDS,
                   statuses=PAIR_STATUS, terms=[(t.id, t.name) for t in people.terms_of(current_user.school_id)])
 
 
-def _pair(pair_id, action="pairs.view"):
-    return authorize(action, db.session.get(Pair, pair_id))
+def _pair(pair_id, action="pairs.view", options=()):
+    return authorize(action, db.session.get(Pair, pair_id, options=options))
 
 
 @bp.route("/<int:pair_id>")
@@ -91,7 +91,8 @@ def end(pair_id):
 @bp.route("/<int:pair_id>/reassign/<int:member_id>", methods=["GET", "POST"])
 @requires("pairs.manage")
 def reassign(pair_id, member_id):
-    pair = _pair(pair_id, "pairs.manage")
+    # The card's loads also put the member in the session, so the page needs no lookup per person.
+    pair = _pair(pair_id, "pairs.manage", services.card_options())
     member = db.session.get(PairVolunteer, member_id)
     if member is None or member.pair_id != pair.id or member.left_at is not None:
         flash(_("Please choose a volunteer of this pair."), "error")

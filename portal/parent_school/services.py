@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from ..audit.services import record
 from ..errors_domain import DomainError, saving
@@ -151,8 +151,13 @@ def roster(session: CourseSession, which: str, q: str = "") -> list[Registration
         select(Registration).join(Student, Registration.student_id == Student.id)
         .where(Registration.session_id == session.id, *conditions)
         .order_by(Registration.seq)
-        .options(selectinload(Registration.family).selectinload(Family.guardians),
-                 selectinload(Registration.student), selectinload(Registration.school_class))).all()
+        .options(joinedload(Registration.family).selectinload(Family.guardians),
+                 contains_eager(Registration.student), joinedload(Registration.school_class))).all()
+
+
+def session_page_options():
+    """What a session's page shows of the session, loaded with it."""
+    return (joinedload(CourseSession.course), selectinload(CourseSession.quotas).joinedload(SeatQuota.school_class))
 
 
 def roster_counts(session: CourseSession) -> dict[str, int]:
@@ -204,7 +209,9 @@ class Choice:
 
 
 def _children(family: Family) -> list[Student]:
-    return [c for c in family.children if c.active]
+    # With their classes in the same statement: each child's grade picks the sessions.
+    return db.session.scalars(select(Student).where(Student.family_id == family.id, Student.active.is_(True))
+                              .order_by(Student.id).options(joinedload(Student.school_class))).all()
 
 
 def sessions_for_family(family: Family, now: datetime) -> list[Choice]:
@@ -216,14 +223,15 @@ def sessions_for_family(family: Family, now: datetime) -> list[Choice]:
         select(CourseSession).join(Course).where(CourseSession.school_id == family.school_id,
                                                  CourseSession.ends_at > now, Course.active.is_(True))
         .order_by(CourseSession.starts_at, CourseSession.id)
-        .options(selectinload(CourseSession.course).selectinload(Course.lecturer_volunteer))).all()
+        .options(contains_eager(CourseSession.course).joinedload(Course.lecturer_volunteer))).all()
     regs = _family_regs(family, [s.id for s in sessions])
+    positions = _waiting_positions(regs.values())
     offers = []
     for s in sessions:
         eligible = [c for c in children if s.course.for_grade(c.school_class.grade)]
         reg = regs.get(s.id)
         if eligible or reg is not None:
-            offers.append(Choice(s, eligible, reg, waiting_position(reg)))
+            offers.append(Choice(s, eligible, reg, positions.get(reg.id, 0) if reg is not None else 0))
     return offers
 
 
@@ -232,7 +240,21 @@ def _family_regs(family: Family, session_ids) -> dict[int, Registration]:
         return {}
     return {r.session_id: r for r in db.session.scalars(
         select(Registration).where(Registration.family_id == family.id, Registration.session_id.in_(session_ids))
-        .options(selectinload(Registration.student)))}
+        .options(joinedload(Registration.student)))}
+
+
+def _waiting_positions(regs) -> dict[int, int]:
+    """waiting_position of every waitlisted registration of a session, in one statement."""
+    ids = [r.id for r in regs if r.status == "waitlisted"]
+    if not ids:
+        return {}
+    ahead = aliased(Registration)
+    rows = db.session.execute(
+        select(Registration.id, func.count(ahead.id))
+        .outerjoin(ahead, and_(ahead.session_id == Registration.session_id, ahead.status == "waitlisted",
+                               ahead.seq < Registration.seq))
+        .where(Registration.id.in_(ids)).group_by(Registration.id)).all()
+    return {reg_id: n + 1 for reg_id, n in rows}
 
 
 def waiting_position(reg: Registration | None) -> int:
@@ -246,8 +268,8 @@ def past_registrations(family: Family, now: datetime) -> list[Registration]:
                                                        CourseSession.ends_at <= now,
                                                        Registration.status == "confirmed")
         .order_by(CourseSession.starts_at.desc())
-        .options(selectinload(Registration.session).selectinload(CourseSession.course),
-                 selectinload(Registration.feedback), selectinload(Registration.student))).all()
+        .options(contains_eager(Registration.session).joinedload(CourseSession.course),
+                 joinedload(Registration.feedback), joinedload(Registration.student))).all()
 
 
 def attendance_of(family_id: int) -> list[Registration]:
@@ -256,8 +278,8 @@ def attendance_of(family_id: int) -> list[Registration]:
         select(Registration).join(CourseSession).where(Registration.family_id == family_id,
                                                        Registration.attended_at.is_not(None))
         .order_by(CourseSession.starts_at.desc())
-        .options(selectinload(Registration.session).selectinload(CourseSession.course),
-                 selectinload(Registration.student))).all()
+        .options(contains_eager(Registration.session).joinedload(CourseSession.course),
+                 joinedload(Registration.student))).all()
 
 
 # Completion

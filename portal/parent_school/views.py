@@ -26,8 +26,8 @@ def _me():
     return current_user._get_current_object()
 
 
-def _session(session_id, action="parent_school.view") -> CourseSession:
-    return authorize(action, db.session.get(CourseSession, session_id))
+def _session(session_id, action="parent_school.view", options=()) -> CourseSession:
+    return authorize(action, db.session.get(CourseSession, session_id, options=options))
 
 
 def _registration(registration_id, action) -> Registration:
@@ -167,7 +167,7 @@ def certificate(course_id):
 @requires("parent_school.view")
 def session(session_id):
     me = _me()
-    s = _session(session_id)
+    s = _session(session_id, options=services.session_page_options())
     now = seats.local_now()
     if me.role == "parent":
         family = me.family

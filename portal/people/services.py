@@ -4,6 +4,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit.services import record
 from ..auth.models import User, new_session_token
@@ -39,10 +40,11 @@ def _name_filter(model, q: str):
 
 # ---- lists -------------------------------------------------------------------------------
 
-def classes_of(school_id: int):
-    return db.session.scalars(
-        select(SchoolClass).where(SchoolClass.school_id == school_id).order_by(SchoolClass.grade, SchoolClass.name)
-    ).all()
+def classes_of(school_id: int, with_teachers: bool = False):
+    stmt = select(SchoolClass).where(SchoolClass.school_id == school_id).order_by(SchoolClass.grade, SchoolClass.name)
+    if with_teachers:
+        stmt = stmt.options(selectinload(SchoolClass.teachers))
+    return db.session.scalars(stmt).all()
 
 
 def class_sizes(school_id: int) -> dict[int, int]:
@@ -72,7 +74,8 @@ def family_list(school_id, q=""):
         guardian_match = select(Guardian.family_id).where(
             Guardian.school_id == school_id, or_(_name_filter(Guardian, q), Guardian.mobile.like(f"{q}%")))
         stmt = stmt.where(or_(_name_filter(Family, q), Family.id.in_(guardian_match)))
-    return stmt.order_by(Family.active.desc(), Family.name_initials, Family.id)
+    return stmt.order_by(Family.active.desc(), Family.name_initials, Family.id).options(
+        selectinload(Family.guardians), selectinload(Family.children))
 
 
 def volunteer_list(school_id, q="", kind=""):
@@ -342,6 +345,12 @@ def set_support_tags(actor, student: Student, tag_ids: list[int]) -> None:
     student.support_tags = list(tags)
     record(actor, "student.tags.update", student, ",".join(t.name for t in tags))
     db.session.commit()
+
+
+def student_page_options():
+    """What a student's page shows, loaded with the student."""
+    return (joinedload(Student.school_class), joinedload(Student.family).selectinload(Family.guardians),
+            selectinload(Student.support_tags))
 
 
 def view_sensitive(actor, student: Student) -> None:

@@ -45,7 +45,7 @@ def _list(title, rows_template, stmt, **extra):
 @bp.route("/")
 @requires("people.manage")
 def index():
-    return render_template("people/index.html", classes=services.classes_of(current_user.school_id),
+    return render_template("people/index.html", classes=services.classes_of(current_user.school_id, with_teachers=True),
                            sizes=services.class_sizes(current_user.school_id), grade_names=GRADE_NAMES)
 
 
@@ -112,15 +112,17 @@ def student_form(student_id):
 @bp.route("/students/<int:student_id>")
 @requires("students.view")
 def student(student_id):
-    student = authorize("students.view", db.session.get(Student, student_id))
+    student = authorize("students.view", db.session.get(Student, student_id, options=services.student_page_options()))
     sensitive = can(current_user, "students.sensitive", student)
-    if sensitive:
-        services.view_sensitive(_me(), student)
     tags_form = TagsForm(tags=[t.id for t in student.support_tags])
     tags_form.tags.choices = [(t.id, t.name) for t in services.support_tags_of(student.school_id)]
     attended = attendance_of(student.family_id) if student.family_id else []
-    return render_template("people/student.html", student=student, sensitive=sensitive, attended=attended,
+    page = render_template("people/student.html", student=student, sensitive=sensitive, attended=attended,
                            consent_form=ConsentForm(), tags_form=tags_form, action_form=EmptyForm())
+    if sensitive:
+        # Recorded once the page is built (a failure still shows nothing): the commit expires what it read.
+        services.view_sensitive(_me(), student)
+    return page
 
 
 @bp.route("/students/<int:student_id>/consent", methods=["POST"])

@@ -20,7 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..events.models import EVENT_KINDS, Event
 from ..extensions import db
@@ -31,7 +31,7 @@ from ..needs.models import NEED_STATUS, Need
 from ..pairs.models import END_REASONS, PAIR_KINDS, Pair, PairNeed
 from ..pairs.services import ATTENTION_DAYS, OVERDUE_DAYS
 from ..parent_school.models import Course, CourseSession, Feedback
-from ..people.models import GRADE_NAMES, Category, SchoolClass, Student, SupportTag, Volunteer, student_tags
+from ..people.models import GRADE_NAMES, VOLUNTEER_KINDS, Category, SchoolClass, Student, SupportTag, Volunteer, student_tags
 from ..people.services import current_term, terms_of
 from ..registrations.models import Registration
 from ..web import SHANGHAI
@@ -42,19 +42,23 @@ TOP_VOLUNTEERS = 10
 
 # Periods -------------------------------------------------------------------------------------------
 
-def periods(school_id: int, today: date) -> list[Period]:
+def periods(school_id: int, today: date, terms=None) -> list[Period]:
     """Every term of the school (newest first), then this calendar year and the two before."""
-    return ([Period(f"t{t.id}", t.name, t.starts_on, t.ends_on) for t in terms_of(school_id)]
+    return ([Period(f"t{t.id}", t.name, t.starts_on, t.ends_on) for t in terms or terms_of(school_id)]
             + [hours.year_period(today.year - i) for i in range(3)])
 
 
 def period_from_arg(value: str | None, school_id: int, today: date) -> tuple[Period, list[Period]]:
     """The period asked for, else the current term; with the list to choose from."""
-    choices = periods(school_id, today)
+    terms = terms_of(school_id)
+    choices = periods(school_id, today, terms)
     by_key = {p.key: p for p in choices}
     if value in by_key:
         return by_key[value], choices
-    term = current_term(school_id, today)
+    # The rule of current_term, read off the terms already loaded; it runs only to create a missing term.
+    term = (next((t for t in terms if t.is_current), None)
+            or next((t for t in terms if t.starts_on <= today <= t.ends_on), None)
+            or current_term(school_id, today))
     key = f"t{term.id}"
     if key not in by_key:  # current_term has just created it
         choices = periods(school_id, today)
@@ -106,6 +110,7 @@ def months(period: Period) -> list[date]:
 class CategoryRow:
     name: str
     by_status: dict[str, int]
+    active: bool = True
 
     @property
     def total(self) -> int:
@@ -119,16 +124,19 @@ class CategoryRow:
 
 def needs_by_category(school_id: int, period: Period) -> list[CategoryRow]:
     """Needs raised in the period per category and current status; every active category, even with none."""
-    counts = db.session.execute(
-        select(Need.category_id, Need.status, func.count())
-        .where(Need.school_id == school_id, _created_in(Need.created_at, period))
-        .group_by(Need.category_id, Need.status)).all()
-    got: dict[int, dict[str, int]] = {}
-    for cid, status, n in counts:
-        got.setdefault(cid, dict.fromkeys(NEED_STATUS, 0))[status] = n
-    cats = db.session.scalars(select(Category).where(Category.school_id == school_id)
-                              .order_by(Category.sort_order, Category.id)).all()
-    return [CategoryRow(c.name, got.get(c.id, dict.fromkeys(NEED_STATUS, 0))) for c in cats if c.active or c.id in got]
+    rows = db.session.execute(
+        select(Category.id, Category.name, Category.active, Need.status, func.count(Need.id))
+        .outerjoin(Need, and_(Need.category_id == Category.id, Need.school_id == school_id,
+                              _created_in(Need.created_at, period)))
+        .where(Category.school_id == school_id)
+        .group_by(Category.id, Category.name, Category.active, Category.sort_order, Need.status)
+        .order_by(Category.sort_order, Category.id)).all()
+    out: dict[int, CategoryRow] = {}
+    for cid, name, active, status, n in rows:
+        row = out.setdefault(cid, CategoryRow(name, dict.fromkeys(NEED_STATUS, 0), active))
+        if status is not None:
+            row.by_status[status] = n
+    return [r for r in out.values() if r.active or r.total]
 
 
 @dataclass
@@ -228,33 +236,33 @@ def _running_in(period: Period):
 def coverage(school_id: int, period: Period, with_names: bool = False) -> Coverage:
     """Students with a support tag per class, and how many had a running pair in the period. With names: the
     uncovered students with their tags, for staff to act on (sensitive: the caller audits)."""
-    classes = db.session.scalars(select(SchoolClass).where(SchoolClass.school_id == school_id,
-                                                           SchoolClass.active.is_(True))
-                                 .order_by(SchoolClass.grade, SchoolClass.name)).all()
+    running = (select(PairNeed.id).join(Pair, Pair.id == PairNeed.pair_id).join(Need, Need.id == PairNeed.need_id)
+               .where(Need.student_id == Student.id, _running_in(period)).exists())
+    # A class closed with students still in it counts no more.
     tagged = db.session.execute(
-        select(Student.id, Student.class_id, SupportTag.name)
+        select(Student.id, SchoolClass, SupportTag.name, running)
+        .join(SchoolClass, SchoolClass.id == Student.class_id)
         .join(student_tags, student_tags.c.student_id == Student.id)
         .join(SupportTag, SupportTag.id == student_tags.c.tag_id)
-        .where(Student.school_id == school_id, Student.active.is_(True))
-        .order_by(SupportTag.id)).all()
+        .where(Student.school_id == school_id, Student.active.is_(True), SchoolClass.active.is_(True))
+        .order_by(SchoolClass.grade, SchoolClass.name, SupportTag.id)).all()
+    rows: dict[int, ClassCoverage] = {}
     class_of: dict[int, int] = {}
     tags: dict[int, list[str]] = {}
-    for sid, cid, tag in tagged:
-        class_of[sid] = cid
+    covered: set[int] = set()
+    for sid, klass, tag, is_running in tagged:
+        row = rows.setdefault(klass.id, ClassCoverage(klass))
+        if sid not in class_of:
+            class_of[sid] = klass.id
+            row.tagged += 1
+            if is_running:
+                row.covered += 1
+                covered.add(sid)
         tags.setdefault(sid, []).append(tag)
-    covered = set(db.session.scalars(
-        select(Need.student_id).join(PairNeed, PairNeed.need_id == Need.id).join(Pair, Pair.id == PairNeed.pair_id)
-        .where(Need.school_id == school_id, Need.student_id.is_not(None), _running_in(period)).distinct()))
-    rows = {c.id: ClassCoverage(c) for c in classes}
-    for sid, cid in class_of.items():
-        row = rows.get(cid)
-        if row is None:  # a class closed with students still in it
-            continue
-        row.tagged += 1
-        row.covered += sid in covered
-    result = Coverage([r for r in rows.values() if r.tagged])
+    result = Coverage(list(rows.values()))
     if with_names:
-        missing = [sid for sid, cid in class_of.items() if sid not in covered and cid in rows]
+        classes = [r.school_class for r in rows.values()]
+        missing = [sid for sid in class_of if sid not in covered]
         waiting = set(db.session.scalars(select(Need.student_id).where(
             Need.student_id.in_(missing), Need.status == "open")))
         students = db.session.execute(select(Student.id, Student.name, Student.student_no, Student.class_id,
@@ -339,20 +347,31 @@ def hours_by_month(school_id: int, period: Period) -> list[MonthHours]:
     return list(out.values())
 
 
-def hours_by_kind(school_id: int, period: Period) -> list[tuple[str, Decimal, int]]:
-    return hours.by_kind(school_id, period)
-
-
-def top_volunteers(school_id: int, period: Period, limit: int = TOP_VOLUNTEERS) -> list[TopVolunteer]:
-    """Most approved hours in the period; ties by name, so the list is the same each time."""
-    total = func.sum(HourEntry.hours)
+def hours_per_volunteer(school_id: int, period: Period) -> list[TopVolunteer]:
+    """Approved hours and entries (reversals not counted) of every volunteer with approved rows in the period."""
     rows = db.session.execute(
-        select(Volunteer, total, func.count(case((HourEntry.reverses_id.is_(None), 1))))
+        select(Volunteer, func.sum(HourEntry.hours), func.count(case((HourEntry.reverses_id.is_(None), 1))))
         .join(HourEntry, HourEntry.volunteer_id == Volunteer.id)
         .where(HourEntry.school_id == school_id, HourEntry.status == "approved", *period.conditions())
-        .group_by(Volunteer.id).having(total > 0)
-        .order_by(total.desc(), Volunteer.name_initials, Volunteer.id).limit(limit)).all()
-    return [TopVolunteer(v, Decimal(h), n) for v, h, n in rows]
+        .group_by(Volunteer.id)).all()
+    return [TopVolunteer(v, Decimal(h or 0), n) for v, h, n in rows]
+
+
+def hours_by_kind(school_id: int, period: Period, per_volunteer=None) -> list[tuple[str, Decimal, int]]:
+    """Approved hours and volunteers with hours per 五老 kind (as hours.by_kind, from the per-volunteer rows)."""
+    got: dict[str, tuple[Decimal, int]] = {}
+    for t in per_volunteer if per_volunteer is not None else hours_per_volunteer(school_id, period):
+        h, n = got.get(t.volunteer.kind, (ZERO, 0))
+        got[t.volunteer.kind] = (h + t.hours, n + 1)
+    return [(k, *got.get(k, (ZERO, 0))) for k in VOLUNTEER_KINDS]
+
+
+def top_volunteers(school_id: int, period: Period, limit: int = TOP_VOLUNTEERS, per_volunteer=None
+                   ) -> list[TopVolunteer]:
+    """Most approved hours in the period; ties by name, so the list is the same each time."""
+    rows = per_volunteer if per_volunteer is not None else hours_per_volunteer(school_id, period)
+    ranked = sorted((t for t in rows if t.hours > 0), key=lambda t: (-t.hours, t.volunteer.name_initials, t.volunteer.id))
+    return ranked[:limit]
 
 
 # Events ---------------------------------------------------------------------------------------------
@@ -465,6 +484,8 @@ def parent_school(school_id: int, period: Period, now: datetime) -> ParentSchool
     held = and_(CourseSession.school_id == school_id, CourseSession.status != "cancelled",
                 CourseSession.starts_at <= now, _local_in(CourseSession.starts_at, period))
     confirmed = and_(Registration.status == "confirmed", Registration.walk_in.is_(False))
+    # Every course at once, set on the sessions below: not a query per session.
+    courses = db.session.scalars(select(Course).where(Course.school_id == school_id).order_by(Course.id)).all()
     rows = db.session.execute(
         select(CourseSession,
                func.count(case((confirmed, 1))),
@@ -473,8 +494,10 @@ def parent_school(school_id: int, period: Period, now: datetime) -> ParentSchool
                func.avg(Feedback.rating), func.count(Feedback.id))
         .outerjoin(Registration, Registration.session_id == CourseSession.id)
         .outerjoin(Feedback, Feedback.registration_id == Registration.id)
-        .where(held).group_by(CourseSession.id).order_by(CourseSession.starts_at, CourseSession.id)
-        .options(selectinload(CourseSession.course))).all()
+        .where(held).group_by(CourseSession.id).order_by(CourseSession.starts_at, CourseSession.id)).all()
+    by_id = {c.id: c for c in courses}
+    for s, *_figures in rows:
+        set_committed_value(s, "course", by_id[s.course_id])
     sessions = [SessionRow(s, reg, came, walk, one_decimal(avg) if avg is not None else None, n)
                 for s, reg, came, walk, avg, n in rows]
     stars = dict(db.session.execute(
@@ -482,35 +505,38 @@ def parent_school(school_id: int, period: Period, now: datetime) -> ParentSchool
         .join(CourseSession, CourseSession.id == Registration.session_id).where(held)
         .group_by(Feedback.rating)).all())
     return ParentSchool(sessions=sessions, stars=[(s, stars.get(s, 0)) for s in range(5, 0, -1)],
-                        completion=mandatory_completion(school_id))
+                        completion=mandatory_completion(school_id, courses))
 
 
-def mandatory_completion(school_id: int) -> list[ClassCompletion]:
+def mandatory_completion(school_id: int, courses=None) -> list[ClassCompletion]:
     """For each active mandatory course, per class of its grades: families with a child there, those who attended
     a session of it, and those who attended as many as the course asks for (over the course's whole life, not one
     period)."""
-    courses = db.session.scalars(select(Course).where(Course.school_id == school_id, Course.mandatory.is_(True),
-                                                      Course.active.is_(True)).order_by(Course.id)).all()
+    if courses is None:
+        courses = db.session.scalars(select(Course).where(Course.school_id == school_id).order_by(Course.id)).all()
+    courses = [c for c in courses if c.mandatory and c.active]
     if not courses:
         return []
-    classes = db.session.scalars(select(SchoolClass).where(SchoolClass.school_id == school_id,
-                                                           SchoolClass.active.is_(True))
-                                 .order_by(SchoolClass.grade, SchoolClass.name)).all()
-    families = db.session.execute(
-        select(Student.class_id, Student.family_id).where(Student.school_id == school_id, Student.active.is_(True),
-                                                          Student.family_id.is_not(None)).distinct()).all()
-    attended = db.session.execute(
-        select(CourseSession.course_id, Registration.family_id, func.count())
+    attended = (
+        select(CourseSession.course_id, Registration.family_id, func.count().label("n"))
         .join(Registration, Registration.session_id == CourseSession.id)
         .where(CourseSession.school_id == school_id, CourseSession.course_id.in_([c.id for c in courses]),
                CourseSession.status != "cancelled", Registration.attended_at.is_not(None))
-        .group_by(CourseSession.course_id, Registration.family_id)).all()
+        .group_by(CourseSession.course_id, Registration.family_id).subquery())
+    # Each class's families, with the sessions each family attended per course, in one statement.
+    rows = db.session.execute(
+        select(SchoolClass, Student.family_id, attended.c.course_id, attended.c.n)
+        .join(Student, Student.class_id == SchoolClass.id)
+        .outerjoin(attended, attended.c.family_id == Student.family_id)
+        .where(SchoolClass.school_id == school_id, SchoolClass.active.is_(True), Student.active.is_(True),
+               Student.family_id.is_not(None)).distinct().order_by(SchoolClass.grade, SchoolClass.name)).all()
+    classes = list({klass.id: klass for klass, *_rest in rows}.values())
     required = {c.id: c.sessions_required for c in courses}
-    seen = {(cid, fid) for cid, fid, _n in attended}
-    done = {(cid, fid) for cid, fid, n in attended if n >= required[cid]}
+    seen = {(cid, fid) for _k, fid, cid, _n in rows if cid is not None}
+    done = {(cid, fid) for _k, fid, cid, n in rows if cid is not None and n >= required[cid]}
     per_class: dict[int, set[int]] = {}
-    for cid, fid in families:
-        per_class.setdefault(cid, set()).add(fid)
+    for klass, fid, _c, _n in rows:
+        per_class.setdefault(klass.id, set()).add(fid)
     out = []
     for course in courses:
         for klass in classes:
@@ -548,9 +574,11 @@ class Dashboard:
 
 
 def dashboard(school_id: int, period: Period, now: datetime) -> Dashboard:
+    per_volunteer = hours_per_volunteer(school_id, period)
     return Dashboard(
         period=period, needs=needs_by_category(school_id, period), matching=matching(school_id, period),
         coverage=coverage(school_id, period), pairs=pair_figures(school_id, period, now.date()),
-        hours_by_month=hours_by_month(school_id, period), hours_by_kind=hours_by_kind(school_id, period),
-        top_volunteers=top_volunteers(school_id, period), events=event_figures(school_id, period),
-        parent_school=parent_school(school_id, period, now))
+        hours_by_month=hours_by_month(school_id, period),
+        hours_by_kind=hours_by_kind(school_id, period, per_volunteer),
+        top_volunteers=top_volunteers(school_id, period, per_volunteer=per_volunteer),
+        events=event_figures(school_id, period), parent_school=parent_school(school_id, period, now))

@@ -80,7 +80,7 @@ def test_volunteer_sees_and_edits_only_own_offers(login_as, world, cats, other_v
     assert r.status_code == 404
     db.session.refresh(theirs)
     assert (theirs.status, theirs.capacity) == ("active", 1)
-    assert c.get(f"/offers/{mine.id}/card").status_code == 200
+    assert c.htmx(f"/offers/{mine.id}/card").status_code == 200
 
 
 def test_volunteer_account_without_a_volunteer_record(app, world, cats):
