@@ -6,7 +6,7 @@ PORT ?= 8000
 WORKERS ?= 2
 export FLASK_APP := wsgi
 
-.PHONY: run test translations messages lint clean
+.PHONY: run test translations messages lint clean bench
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(PY) -m venv $(VENV)
@@ -24,6 +24,14 @@ run: $(BIN)/activate translations
 
 test: $(BIN)/activate translations
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The portal under load as deployed (gunicorn), on SQLite and PostgreSQL: bench/results/<date>.{json,md}.
+$(VENV)/.bench-installed: $(BIN)/activate requirements.txt requirements-bench.txt
+	$(BIN)/pip install --quiet -r requirements.txt -r requirements-bench.txt
+	touch $@
+
+bench: $(VENV)/.bench-installed translations
+	$(BIN)/python bench/run.py
 
 # After adding or changing interface strings: extract, then translate the new entries in messages.po.
 messages: $(BIN)/activate
