@@ -78,6 +78,11 @@ class _Picker:
             self._cache[key] = next((o for o in db.session.scalars(stmt) if visible(self.user, o)), None)
         return self._cache[key]
 
+    def certificate(self):
+        if "certificate" not in self._cache:
+            self._cache["certificate"] = _certificate(self.user)
+        return self._cache["certificate"]
+
     def id(self, model, *where, order=None):
         obj = self.first(model, *where, order=order)
         return obj.id if obj is not None else None
@@ -112,7 +117,7 @@ def _args(pick: _Picker, endpoint: str) -> dict | None:
         "hours.entry": {"entry_id": pick.id(HourEntry)},
         "hours.service_record": {"record_id": pick.id(ServiceRecord)},
         "hours.volunteer": {"volunteer_id": volunteer},
-        "parent_school.course": {"course_id": course}, "parent_school.certificate": _certificate(u),
+        "parent_school.course": {"course_id": course}, "parent_school.certificate": pick.certificate(),
         "parent_school.coverage": {"course_id": course}, "parent_school.coverage_xlsx": {"course_id": course},
         "parent_school.course_form": {"course_id": course},
         "parent_school.session_form": {"course_id": course, "session_id": session},

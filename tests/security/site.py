@@ -1,0 +1,97 @@
+"""The demo school made complete enough that every form appears somewhere, and the pages that show them."""
+from datetime import timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import select
+
+from portal.events import photos
+from portal.events.models import Event, EventHelper
+from portal.extensions import db
+from portal.imports.models import ImportBatch
+from portal.matching.models import MatchPlan
+from portal.matching.services import make_plan
+from portal.needs.models import Need
+from portal.offers.models import Offer
+from portal.parent_school.models import CourseSession
+from portal.people.models import Student, Volunteer
+from portal.permissions import STAFF
+from portal.registrations.models import Registration
+from tests import site_map
+
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
+
+
+def complete_demo():
+    """What the demo lacks for some forms to show: a held event with a helper, a family and a photo; a family that
+    came to the next parent-school session; a matching plan; two uploads waiting for confirmation."""
+    coord = site_map.user_of("coordinator")
+    sid = coord.school_id
+    held = db.session.scalar(select(Event).where(Event.school_id == sid, Event.status == "done").order_by(Event.id))
+    volunteer = db.session.scalar(select(Volunteer).where(Volunteer.school_id == sid).order_by(Volunteer.id.desc()))
+    child = db.session.scalar(select(Student).where(Student.school_id == sid, Student.family_id.is_not(None))
+                              .order_by(Student.id.desc()))
+    held.capacity, held.taken = 10, 1
+    db.session.add_all([
+        EventHelper(school_id=sid, event_id=held.id, volunteer_id=volunteer.id, role="helper", added_by_id=coord.id),
+        Registration(school_id=sid, event_id=held.id, family_id=child.family_id, student_id=child.id,
+                     class_id=child.class_id, status="confirmed", seq=1, code="SEC001", registered_by_id=coord.id),
+        ImportBatch(school_id=sid, kind="needs", user_id=coord.id, filename="需求.xlsx", rows=[]),
+        ImportBatch(school_id=sid, kind="events", user_id=coord.id, filename="行事历.xlsx", rows=[
+            {"line": 2, "values": {"when": "3月5日", "title": "讲座"}, "errors": [], "who": ""}]),
+    ])
+    session = _first_open_session(sid)
+    came = db.session.scalar(select(Registration).where(Registration.session_id == session.id)
+                             .order_by(Registration.id))
+    came.attended_at, came.checked_in_by_id = session.starts_at - timedelta(minutes=5), coord.id
+    db.session.commit()
+    photos.add(coord, held, "合影.jpg", JPEG)
+    make_plan(coord)
+    db.session.commit()
+
+
+def _first_open_session(sid):
+    return db.session.scalar(select(CourseSession).where(CourseSession.school_id == sid,
+                                                         CourseSession.status == "open").order_by(CourseSession.id))
+
+
+def extra_pages(role) -> list[str]:
+    """Pages the site map leaves out that hold a form: the matching plan, upload previews, the door with a search,
+    suggestions for needs and offers, every event and its report, and the password prompt."""
+    if role not in STAFF:
+        return []
+    with current_app.test_request_context():
+        return _extra_pages(site_map.user_of(role))
+
+
+def _extra_pages(user) -> list[str]:
+    role = user.role
+    sid = user.school_id
+    urls = [url_for("auth.reauth")]
+    if role == "coordinator":  # an upload's preview and the plan are the uploader's own
+        batches = db.session.scalars(select(ImportBatch).where(ImportBatch.user_id == user.id)).all()
+        urls += [url_for("calendar.preview", batch_id=b.id) if b.kind == "events"
+                 else url_for("imports.preview", kind=b.kind, batch_id=b.id) for b in batches]
+        plan = db.session.scalar(select(MatchPlan.id).where(MatchPlan.school_id == sid).order_by(MatchPlan.id.desc()))
+        urls.append(url_for("matching.plan", plan_id=plan))
+    # The door's search, for the first letter of a registered child's name: registered children and others show.
+    session = _first_open_session(sid)
+    name = db.session.scalar(select(Student.name).join(Registration, Registration.student_id == Student.id)
+                             .where(Registration.session_id == session.id).order_by(Registration.id))
+    urls.append(url_for("parent_school.door", session_id=session.id, q=name[0]))
+    for event_id in db.session.scalars(select(Event.id).where(Event.school_id == sid).order_by(Event.id)):
+        urls += [url_for("events.show", event_id=event_id), url_for("events.report", event_id=event_id)]
+    needs = select(Need.id).where(Need.school_id == sid, Need.status == "open").order_by(Need.id).limit(8)
+    offers = select(Offer.id).where(Offer.school_id == sid, Offer.status == "active").order_by(Offer.id).limit(8)
+    urls += [url_for("matching.need", need_id=i) for i in db.session.scalars(needs)]
+    urls += [url_for("matching.offer", offer_id=i) for i in db.session.scalars(offers)]
+    return urls
+
+
+def pages(role) -> list[str]:
+    """Every page the role opens: the site map's, then the extra ones; downloads left out."""
+    mapped = [p.url for p in site_map.pages(role) if p.is_html]
+    return mapped + [u for u in extra_pages(role) if u not in mapped]
+
+
+def downloads(role) -> list[str]:
+    return [p.url for p in site_map.pages(role) if not p.is_html]
