@@ -49,6 +49,18 @@ def make_config(url, **extra):
     return type("Cfg", (TestConfig,), {"SQLALCHEMY_DATABASE_URI": url, **extra})
 
 
+def crashing_app(url, message="boom"):
+    """The portal with one public page that raises, to see the 500 page as a user would."""
+    app = create_app(make_config(url, PROPAGATE_EXCEPTIONS=False))
+
+    @app.route("/_boom")
+    def _boom():
+        raise RuntimeError(message)
+
+    _boom.policy = "public"
+    return app
+
+
 @pytest.fixture
 def new_db_url(db_url, tmp_path):
     """Makes databases of the test's own, empty, of the same kind as the test database; dropped afterwards."""

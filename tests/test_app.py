@@ -3,7 +3,7 @@ import re
 from pathlib import Path
 
 from portal import create_app
-from tests.conftest import make_config
+from tests.conftest import crashing_app, make_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,14 +43,7 @@ def test_unknown_page_is_a_chinese_404(client):
 
 
 def test_server_error_page_is_chinese_and_nothing_leaks(db_url):
-    app = create_app(make_config(db_url, PROPAGATE_EXCEPTIONS=False))
-
-    @app.route("/_boom")
-    def _boom():
-        raise RuntimeError("secret detail")
-
-    _boom.policy = "public"
-    r = app.test_client().get("/_boom")
+    r = crashing_app(db_url, "secret detail").test_client().get("/_boom")
     assert r.status_code == 500
     body = r.get_data(as_text=True)
     assert "出错了" in body and "secret detail" not in body

@@ -5,9 +5,8 @@ Already covered elsewhere: replaying a session or remember cookie after logout, 
 throttle (tests/auth/test_login.py); the CSP of the login page and htmx without eval (tests/test_app.py)."""
 import re
 
-from portal import create_app
 from tests import factories
-from tests.conftest import Client, make_config
+from tests.conftest import Client, crashing_app
 from tests.security import site
 from tests.site_map import ROLES
 
@@ -75,12 +74,5 @@ def test_every_page_and_download_sends_the_security_headers(app, demo):
 
 
 def test_the_error_page_of_a_crash_sends_the_security_headers(db_url):
-    broken = create_app(make_config(db_url, PROPAGATE_EXCEPTIONS=False))
-
-    @broken.route("/_boom")
-    def _boom():
-        raise RuntimeError("boom")
-
-    _boom.policy = "public"
-    r = broken.test_client().get("/_boom")
+    r = crashing_app(db_url).test_client().get("/_boom")
     assert r.status_code == 500 and _header_problems(r, False) == []
