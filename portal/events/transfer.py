@@ -112,8 +112,8 @@ class _Lookup:
             self.volunteers.setdefault(v.name, []).append(v)
         self.partners = {p.name: p for p in db.session.scalars(select(Partner).where(Partner.school_id == school_id,
                                                                                      Partner.active.is_(True)))}
-        self.existing = set(db.session.execute(select(Event.title, Event.starts_at, Event.precision)
-                                               .where(Event.school_id == school_id, Event.status != "cancelled")).tuples())
+        self.existing = set(map(tuple, db.session.execute(select(Event.title, Event.starts_at, Event.precision)
+                                               .where(Event.school_id == school_id, Event.status != "cancelled"))))
 
     def leads(self, text: str) -> tuple[list[int], list[int], str]:
         """Names of staff or volunteers with a record become links; the rest (五年级组 …) stays as written."""

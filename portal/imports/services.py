@@ -395,17 +395,17 @@ class _Lookup:
                                                                   YoungTeacher.active.is_(True))):
                 self.teachers.setdefault(t.name, []).append(t)
             self.terms = {t.name: t for t in db.session.scalars(select(Term).where(Term.school_id == school_id))}
-            self.existing = set(db.session.execute(
+            self.existing = set(map(tuple, db.session.execute(
                 select(Need.student_id, Need.young_teacher_id, Need.category_id, Need.detail)
-                .where(Need.school_id == school_id, Need.status.in_(("open", "matched")))).tuples())
+                .where(Need.school_id == school_id, Need.status.in_(("open", "matched"))))))
         else:
             self.volunteers: dict[str, list[Volunteer]] = {}
             for v in db.session.scalars(select(Volunteer).where(Volunteer.school_id == school_id,
                                                                 Volunteer.active.is_(True))):
                 self.volunteers.setdefault(v.name, []).append(v)
-            self.existing = set(db.session.execute(
+            self.existing = set(map(tuple, db.session.execute(
                 select(Offer.volunteer_id, Offer.category_id, Offer.skills, Offer.detail)
-                .where(Offer.school_id == school_id)).tuples())
+                .where(Offer.school_id == school_id))))
 
 
 def _category(row: Checked, kind: str, look: _Lookup):
