@@ -7,11 +7,14 @@ The data are the demo school (portal/demo.py) plus, made here, a small course fo
 has a single seat, and a second parent account of another grade-3/4 family (password factories.PASSWORD).
 Every page visited is checked with axe and for horizontal scroll at 375 px; screenshots go to
 test-artifacts/screenshots/ps-*.png."""
+import io
 import re
 import time
 from types import SimpleNamespace
 
 import pytest
+import zxingcpp
+from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -143,6 +146,9 @@ def _first_parent_registers(tab, a11y, ps) -> str:
     expect(qr.locator("svg")).to_have_count(1)
     qr_box = qr.bounding_box()
     assert qr_box and qr_box["width"] >= 150, f"the QR code is only {qr_box and qr_box['width']} px wide"
+    # What a phone's camera at the door reads off the screen: the check-in address of this family's code.
+    scanned = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.screenshot())))
+    assert [b.text for b in scanned] == [tab.url(f"/parent-school/check-in/{ps.session_id}/{code}")], scanned
     if len(ps.demo_child) == 1:
         expect(code_box).to_contain_text(ps.demo_child[0])  # whose seat it is
 
