@@ -49,13 +49,13 @@ def of(holder):
 
 
 def lock(holder, arrival: bool = False):
-    """Take the holder's row for this transaction and read it afresh; `arrival` also draws a queue number."""
+    """Take the holder's row for this transaction and read it afresh in the same statement (UPDATE … RETURNING:
+    the lock is held until commit, so every statement under it delays the next family); `arrival` also draws a
+    queue number."""
     model = type(holder)
-    db.session.execute(update(model).where(model.id == holder.id)
-                       .values(queue_no=model.queue_no + (1 if arrival else 0))
-                       .execution_options(synchronize_session=False))
-    db.session.refresh(holder)
-    return holder
+    return db.session.scalars(update(model).where(model.id == holder.id)
+                              .values(queue_no=model.queue_no + (1 if arrival else 0)).returning(model),
+                              execution_options={"synchronize_session": False, "populate_existing": True}).one()
 
 
 def _family_registration(holder, family_id: int) -> Registration | None:
@@ -66,10 +66,12 @@ def _family_registration(holder, family_id: int) -> Registration | None:
 
 
 def _new_code(holder) -> str:
-    used = set(db.session.scalars(select(Registration.code).where(of(holder))))
+    """A code none of the holder's registrations has. Drawn before the lock, by looking up the draw rather than
+    reading every code under it; a draw another family takes meanwhile (about one in 10⁹) is refused by the
+    unique constraint, as a double registration is."""
     while True:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        if code not in used:
+        if db.session.scalar(select(Registration.id).where(of(holder), Registration.code == code)) is None:
             return code
 
 
@@ -79,9 +81,8 @@ def _quotas(holder) -> dict[int, int]:
     return dict(db.session.execute(select(SeatQuota.class_id, SeatQuota.seats).where(SeatQuota.session_id == holder.id)).all())
 
 
-def _new_registration(holder, family_id: int) -> Registration:
-    return Registration(school_id=holder.school_id, family_id=family_id, code=_new_code(holder),
-                        **{holder.REG_KEY: holder.id})
+def _new_registration(holder, family_id: int, code: str) -> Registration:
+    return Registration(school_id=holder.school_id, family_id=family_id, code=code, **{holder.REG_KEY: holder.id})
 
 
 def admissible(session, class_id: int, at_door: bool = False) -> bool:
@@ -157,6 +158,7 @@ def register(session, student, by, now: datetime | None = None) -> tuple[Registr
     problem = session.admits(student)
     if problem:
         raise DomainError(problem, "student_id")
+    code = _new_code(session)
     lock(session, arrival=True)
     state = session.state(now)
     if state not in ("open", "full"):
@@ -168,7 +170,7 @@ def register(session, student, by, now: datetime | None = None) -> tuple[Registr
         return reg, False
     status = "confirmed" if admissible(session, student.class_id) else "waitlisted"
     if reg is None:
-        reg = _new_registration(session, family.id)
+        reg = _new_registration(session, family.id, code)
     reg.student_id, reg.class_id, reg.registered_by_id = student.id, student.class_id, by.id
     reg.seq, reg.cancelled_at, reg.promoted_at, reg.walk_in, reg.status = session.queue_no, None, None, False, status
     db.session.add(reg)
@@ -262,6 +264,7 @@ def walk_in(session, student, by) -> tuple[Registration, bool]:
     family = student.family
     if family is None or student.school_id != session.school_id:
         raise DomainError(_("This student has no family on record; add the family first."))
+    code = _new_code(session)
     lock(session, arrival=True)
     reg = _family_registration(session, family.id)
     if reg is not None and reg.status in ACTIVE:
@@ -276,7 +279,7 @@ def walk_in(session, student, by) -> tuple[Registration, bool]:
         db.session.rollback()
         raise
     if reg is None:
-        reg = _new_registration(session, family.id)
+        reg = _new_registration(session, family.id, code)
     reg.student_id, reg.class_id, reg.registered_by_id = student.id, student.class_id, by.id
     reg.seq, reg.cancelled_at, reg.walk_in, reg.status = session.queue_no, None, True, "confirmed"
     reg.attended_at, reg.checked_in_by_id = utcnow(), by.id
