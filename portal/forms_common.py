@@ -1,7 +1,29 @@
-"""Validators every form shares."""
+"""Validators every form shares, and WTForms' own messages in the reader's language."""
+from functools import lru_cache
+
+from babel import support
 from flask import flash
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from wtforms.i18n import messages_path
 from wtforms.validators import ValidationError
+
+
+@lru_cache(maxsize=8)
+def _wtforms_catalog(locale: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class WTFormsMessages:
+    """WTForms' built-in messages ("不是有效的选择") from one catalog per language per worker. Flask-WTF reads the
+    catalog from disk again in every request that builds a form; it uses this instead when the request holds it
+    as `wtforms_translations`."""
+
+    def ugettext(self, string):
+        return _wtforms_catalog(str(get_locale())).ugettext(string)
+
+    def ungettext(self, singular, plural, n):
+        return _wtforms_catalog(str(get_locale())).ungettext(singular, plural, n)
 
 
 class Clean:

@@ -6,6 +6,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db, login_manager
 from ..htmx import hx_redirect, is_htmx
+from ..people.models import Family, Guardian, Student
 from ..permissions import public, requires
 from . import bp, services
 from .forms import LoginForm, PasswordForm, PreferencesForm, ReauthForm
@@ -14,9 +15,12 @@ from .models import User
 
 @login_manager.user_loader
 def load_user(token: str):
-    # The school's name heads the home page and printouts: loaded with the user rather than after.
-    return db.session.scalar(select(User).where(User.session_token == token, User.active.is_(True))
-                             .options(joinedload(User.school)))
+    # Loaded with the user rather than one by one after: the school's name heads every page; a volunteer's pages
+    # start from the volunteer, a parent's from the family and its children.
+    return db.session.scalar(select(User).where(User.session_token == token, User.active.is_(True)).options(
+        joinedload(User.school), joinedload(User.volunteer),
+        joinedload(User.guardian).joinedload(Guardian.family).selectinload(Family.children)
+        .joinedload(Student.school_class)))
 
 
 @login_manager.unauthorized_handler

@@ -4,6 +4,7 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..auth.services import is_fresh
 from ..errors_domain import DomainError
@@ -73,7 +74,7 @@ def _family_page(me, now):
 @bp.route("/sessions/<int:session_id>/register", methods=["POST"])
 @requires("parent_school.register")
 def register(session_id):
-    s = _session(session_id, "parent_school.register")
+    s = _session(session_id, "parent_school.register", options=(joinedload(CourseSession.course),))
     me = _me()
     family = me.family
     if family is None:
@@ -84,7 +85,7 @@ def register(session_id):
                               lambda n: _("All seats are taken: your family is number %(n)d on the waiting list. If a "
                                           "seat frees up, it is yours automatically and this page will say so.", n=n)):
         return redirect(url_for("parent_school.index"))
-    return redirect(url_for("parent_school.session", session_id=s.id))
+    return redirect(url_for("parent_school.session", session_id=session_id))
 
 
 @bp.route("/registrations/<int:registration_id>/cancel", methods=["POST"])

@@ -172,6 +172,22 @@ def test_bad_offer_input_gets_a_chinese_message_beside_the_field(login_as, cats,
     assert count(Offer) == 0 and audits("offer.create") == []
 
 
+def test_the_forms_own_messages_follow_each_readers_language(login_as, world, cats):
+    """WTForms' built-in messages come from one catalog per language kept by the worker: a reader who switched to
+    English gets English, the next reader Chinese again."""
+    def capacity_error():
+        r = login_as("volunteer").post_form("/offers/new", offer_form(cats, capacity="0"), token_from="/offers/new")
+        return field_error(r.get_data(as_text=True), "capacity")
+
+    assert "不是有效的选择" in capacity_error()
+    world.users["volunteer"].locale = "en"
+    db.session.commit()
+    assert "Not a valid choice" in capacity_error()
+    world.users["volunteer"].locale = "zh_CN"
+    db.session.commit()
+    assert "不是有效的选择" in capacity_error()
+
+
 def test_another_schools_or_an_inactive_category_is_refused(login_as, cats):
     c = login_as("volunteer")
     for cat in (cats.far, cats.old):
