@@ -48,3 +48,18 @@ def test_home_shows_today_in_shanghai_time(app, login_as):
     html = login_as("teacher").get("/").get_data(as_text=True)
     with app.test_request_context():
         assert cn_date(datetime.now(ZoneInfo("Asia/Shanghai")).date()) in html
+
+
+def test_each_reader_gets_pages_in_their_own_language(login_as, world):
+    """Templates translate from the catalog of the request's reader: one reader's English does not leak into the
+    next reader's page, nor the other way round."""
+    from portal.extensions import db
+
+    world.users["teacher"].locale = "en"
+    db.session.commit()
+    english = login_as("teacher").get("/").get_data(as_text=True)
+    chinese = login_as("coordinator").get("/").get_data(as_text=True)
+    english_again = login_as("teacher").get("/").get_data(as_text=True)
+    assert "Log out" in english and "退出登录" not in english
+    assert "退出登录" in chinese and "Log out" not in chinese
+    assert "Log out" in english_again
