@@ -2,7 +2,7 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select, text
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db, login_manager
 from ..htmx import hx_redirect, is_htmx
@@ -15,11 +15,11 @@ from .models import User
 
 @login_manager.user_loader
 def load_user(token: str):
-    # Loaded with the user rather than one by one after: the school's name heads every page; a volunteer's pages
-    # start from the volunteer, a parent's from the family and its children.
+    # Loaded with the user rather than one by one after: the school's name heads every page, and a parent's pages
+    # start from the family and its children (selectin: staff, who have no guardian, pay nothing for it).
     return db.session.scalar(select(User).where(User.session_token == token, User.active.is_(True)).options(
-        joinedload(User.school), joinedload(User.volunteer),
-        joinedload(User.guardian).joinedload(Guardian.family).selectinload(Family.children)
+        joinedload(User.school),
+        selectinload(User.guardian).joinedload(Guardian.family).selectinload(Family.children)
         .joinedload(Student.school_class)))
 
 
