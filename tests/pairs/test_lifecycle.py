@@ -253,6 +253,27 @@ def test_outsiders_do_not_find_the_pair(app, world, cats, coord, login_as):
     assert login_as("parent").get(f"/pairs/{pair.id}").status_code in (403, 404)
 
 
+def test_search_finds_a_pair_by_child_or_volunteer_and_only_in_the_school(world, cats, coord, login_as):
+    mine, _need, _offer = _one_to_one(world, cats, coord)
+    other = _one_to_one(world, cats, coord, student=world.stranger,
+                        volunteer=factories.volunteer(world.school, "李桂英"))[0]
+    far_coord = factories.user(world.far, "coordinator", "farcoord")
+    far_need = factories.need(world.far_pupil, cats.far, far_coord)
+    far_offer = factories.offer(factories.volunteer(world.far, "张建华"), cats.far, far_coord)
+    far_pair, _ = create_pair(far_coord, [far_need], [far_offer], TODAY)
+    c = login_as("coordinator")
+
+    def found(q):
+        html = c.get(f"/pairs/?q={q}", headers={"HX-Request": "true"}).get_data(as_text=True)
+        return {p.id for p in (mine, other, far_pair) if f'id="pair-{p.id}"' in html}
+
+    assert found("王小明") == {mine.id}
+    assert found("李桂英") == {other.id}
+    assert found("张建") == {mine.id}  # 张建国 here; 张建华 is another school's
+    assert found("钱小宝") == set()
+    assert found("无此人") == set()
+
+
 def test_volunteer_never_sees_support_tags_or_family_notes(world, cats, coord, login_as):
     world.family.notes = "父亲在外务工，由奶奶照看"
     db.session.commit()
