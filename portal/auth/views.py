@@ -1,7 +1,9 @@
+from functools import cache
+
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db, login_manager
@@ -13,14 +15,20 @@ from .forms import LoginForm, PasswordForm, PreferencesForm, ReauthForm
 from .models import User
 
 
-@login_manager.user_loader
-def load_user(token: str):
+@cache
+def _user_by_token():
     # Loaded with the user rather than one by one after: the school's name heads every page, and a parent's pages
     # start from the family and its children (selectin: staff, who have no guardian, pay nothing for it).
-    return db.session.scalar(select(User).where(User.session_token == token, User.active.is_(True)).options(
+    # Built once: assembling the loader options cost more than running the statement, on every request.
+    return select(User).where(User.session_token == bindparam("token"), User.active.is_(True)).options(
         joinedload(User.school),
         selectinload(User.guardian).joinedload(Guardian.family).selectinload(Family.children)
-        .joinedload(Student.school_class)))
+        .joinedload(Student.school_class))
+
+
+@login_manager.user_loader
+def load_user(token: str):
+    return db.session.scalar(_user_by_token(), {"token": token})
 
 
 @login_manager.unauthorized_handler
