@@ -1,11 +1,14 @@
 """CareBridge (关爱桥): the 关工委 portal."""
 from functools import lru_cache
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 from babel import Locale
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import get_translations
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import INSTANCE_DIR, Config
@@ -28,6 +31,28 @@ def _catalog():
     if catalog is None:
         catalog = g.catalog = get_translations()
     return catalog
+
+
+_TEXTS = WeakKeyDictionary()  # catalog -> {(msgid, autoescape): text}: a text without variables never changes
+
+
+@pass_context
+def _template_gettext(context, msgid, **variables):
+    """Jinja's newstyle gettext (escaped, always %-formatted), with a text without variables kept per catalog:
+    a list page's cards ask for the same few labels hundreds of times."""
+    autoescape = context.eval_ctx.autoescape
+    if variables:
+        text = _catalog().ugettext(msgid)
+        return (Markup(text) if autoescape else text) % variables
+    texts = g.get("texts")
+    if texts is None:
+        texts = g.texts = _TEXTS.setdefault(_catalog(), {})
+    try:
+        return texts[msgid, autoescape]
+    except KeyError:
+        text = _catalog().ugettext(msgid)
+        text = texts[msgid, autoescape] = (Markup(text) if autoescape else text) % {}
+        return text
 
 
 def select_locale():
@@ -67,6 +92,7 @@ def create_app(config=None):
         gettext=lambda s: _catalog().ugettext(s), ngettext=lambda s, p, n: _catalog().ungettext(s, p, n),
         pgettext=lambda c, s: _catalog().upgettext(c, s),
         npgettext=lambda c, s, p, n: _catalog().unpgettext(c, s, p, n), newstyle=True)
+    app.jinja_env.globals.update(gettext=_template_gettext, _=_template_gettext)
     from . import web
 
     web.secure_cookies_over_https(app)
