@@ -227,7 +227,7 @@ def test_the_same_token_with_other_content_still_makes_no_second_need(login_as, 
 
 def status_post(c, need, status, reason="", htmx=True):
     data = {f"s{need.id}-status": status, f"s{need.id}-reason": reason,
-            f"s{need.id}-csrf_token": c.csrf(f"/needs/{need.id}")}
+            "csrf_token": c.csrf(f"/needs/{need.id}")}
     return c.http.post(f"/needs/{need.id}/status", data=data, headers={"HX-Request": "true"} if htmx else {})
 
 
