@@ -5,7 +5,7 @@ from weakref import WeakKeyDictionary
 
 from babel import Locale
 from flask import Flask, g, has_request_context, request, session
-from flask_babel import get_translations
+from flask_babel import Domain, get_translations
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -24,13 +24,22 @@ def _locale(name: str) -> Locale:
     return Locale.parse(name)
 
 
+class _RequestDomain(Domain):
+    """Flask-Babel's domain with the request's catalog found once: Flask-Babel looks it up afresh for every string
+    (a dozen context lookups, ~10 µs), and a list page translates several hundred, in templates and lazy labels."""
+
+    def get_translations(self):
+        if not has_request_context():
+            return super().get_translations()
+        catalog = g.get("catalog")
+        if catalog is None:
+            catalog = g.catalog = super().get_translations()
+        return catalog
+
+
 def _catalog():
-    """The request's catalog, found once: Flask-Babel looks it up afresh for every string (a dozen context lookups,
-    ~10 µs), and a list page's template translates several hundred."""
     catalog = g.get("catalog")
-    if catalog is None:
-        catalog = g.catalog = get_translations()
-    return catalog
+    return get_translations() if catalog is None else catalog
 
 
 _TEXTS = WeakKeyDictionary()  # catalog -> {(msgid, autoescape): text}: a text without variables never changes
@@ -88,6 +97,7 @@ def create_app(config=None):
         locale_selector=select_locale,
         default_translation_directories=str(ROOT / "translations"),
     )
+    babel.domain_instance = _RequestDomain()
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: _catalog().ugettext(s), ngettext=lambda s, p, n: _catalog().ungettext(s, p, n),
         pgettext=lambda c, s: _catalog().upgettext(c, s),

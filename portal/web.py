@@ -78,13 +78,14 @@ def nav_counts(keys: list[str], user) -> dict[str, int]:
 
 
 def nav_items():
-    if not current_user.is_authenticated:
+    user = current_user._get_current_object()  # read ~100 times below; through the proxy each costs a lookup
+    if not user.is_authenticated:
         return []
-    allowed = [(label, url_for(endpoint), count) for label, endpoint, action, count in NAV if can(current_user, action)]
+    allowed = [(label, url_for(endpoint), count) for label, endpoint, action, count in NAV if can(user, action)]
     # The longest matching prefix marks the current section.
     matches = [url for _, url, _c in allowed if request.path == url or (url != "/" and request.path.startswith(url))]
     current = max(matches, key=len, default=None)
-    counts = nav_counts([count for _l, _u, count in allowed if count], current_user)
+    counts = nav_counts([count for _l, _u, count in allowed if count], user)
     return [(label, url, url == current, count and (count, counts[count])) for label, url, count in allowed]
 
 
@@ -143,7 +144,7 @@ def init_app(app):
             # Called by the layout only, so partials do not pay for the counts.
             "nav_items": nav_items,
             "nav_count": lambda key: nav_count(key, current_user),
-            "can": lambda action, obj=None: can(current_user, action, obj),
+            "can": lambda action, obj=None: can(current_user._get_current_object(), action, obj),
             "html_lang": "en" if str(get_locale()) == "en" else "zh-CN",
             "today": datetime.now(SHANGHAI).date(),
         }
