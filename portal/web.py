@@ -46,7 +46,7 @@ NAV = (
 )
 
 
-def _count_query(key: str, user):
+def _count_query(key: str, user, today=None):
     """Needs waiting, offers available, pairs without a visit for 14 days, hours waiting for this user to
     verify, help requests not yet handled (for staff) or open (for a parent)."""
     if key == "needs":
@@ -57,7 +57,7 @@ def _count_query(key: str, user):
         return active_count_query(user)
     if key == "pairs":
         from .pairs.services import due_count_query
-        return due_count_query(user, datetime.now(SHANGHAI).date())
+        return due_count_query(user, today or datetime.now(SHANGHAI).date())
     if key == "hours":
         from .hours.services import pending_count_query
         return pending_count_query(user)
@@ -69,11 +69,34 @@ def nav_count(key: str, user) -> int:
     return db.session.scalar(_count_query(key, user)) or 0
 
 
+_NAV_STATEMENTS: dict = {}
+
+
+def _nav_statement(keys: tuple[str, ...], user):
+    """The badges' statement, built once per kind of reader and day: building it cost more than running it, on
+    every page. The key holds all that the count queries read from the user; a teacher's also depend on their
+    classes and events, so theirs is built afresh each time."""
+    today = datetime.now(SHANGHAI).date()
+    key = None
+    if user.role != "teacher":
+        key = (keys, user.role, user.school_id, user.volunteer_id,
+               user.guardian.family_id if user.guardian else None, today)
+        stmt = _NAV_STATEMENTS.get(key)
+        if stmt is not None:
+            return stmt
+    stmt = select(*(_count_query(k, user, today).scalar_subquery() for k in keys))
+    if key is not None:
+        if len(_NAV_STATEMENTS) >= 4096:  # a new day's keys replace the old ones
+            _NAV_STATEMENTS.clear()
+        _NAV_STATEMENTS[key] = stmt
+    return stmt
+
+
 def nav_counts(keys: list[str], user) -> dict[str, int]:
     """Every badge of the menu in one statement: the layout would otherwise pay a query per badge."""
     if not keys:
         return {}
-    row = db.session.execute(select(*(_count_query(k, user).scalar_subquery() for k in keys))).one()
+    row = db.session.execute(_nav_statement(tuple(keys), user)).one()
     return {k: v or 0 for k, v in zip(keys, row, strict=True)}
 
 
