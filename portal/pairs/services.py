@@ -421,14 +421,16 @@ def pair_list(user, f: PairFilters, today: date):
         stmt = stmt.where(Pair.term_id == f.term_id)
     if f.q:
         like = f"%{f.q}%"
-        # Correlated, so each of the school's pairs is looked up by its own index: an IN over a subquery
-        # scanned the pairs of every school in the district (5 ms a statement at district scale).
+        # Correlated and kept to the school: unbounded, both databases read every school's pairs, and PostgreSQL
+        # every student of the district (5 to 13 ms a statement at district scale).
         people = (select(PairNeed.id).join(Need, Need.id == PairNeed.need_id)
                   .outerjoin(Student, Student.id == Need.student_id)
                   .outerjoin(YoungTeacher, YoungTeacher.id == Need.young_teacher_id)
-                  .where(PairNeed.pair_id == Pair.id, or_(Student.name.ilike(like), YoungTeacher.name.ilike(like))))
+                  .where(PairNeed.pair_id == Pair.id, Need.school_id == user.school_id,
+                         or_(Student.name.ilike(like), YoungTeacher.name.ilike(like))))
         helpers = (select(PairVolunteer.id).join(Volunteer, Volunteer.id == PairVolunteer.volunteer_id)
-                   .where(PairVolunteer.pair_id == Pair.id, Volunteer.name.ilike(like)))
+                   .where(PairVolunteer.pair_id == Pair.id, Volunteer.school_id == user.school_id,
+                          Volunteer.name.ilike(like)))
         stmt = stmt.where(or_(people.exists(), helpers.exists()))
     # Longest without a visit first: that is who needs a call.
     return stmt.order_by(func.coalesce(Pair.last_visit_on, Pair.started_on), Pair.id)
