@@ -157,7 +157,8 @@ def roster(session: CourseSession, which: str, q: str = "") -> list[Registration
 
 def session_page_options():
     """What a session's page shows of the session, loaded with it."""
-    return (joinedload(CourseSession.course), selectinload(CourseSession.quotas).joinedload(SeatQuota.school_class))
+    return (joinedload(CourseSession.course).joinedload(Course.lecturer_volunteer),
+            selectinload(CourseSession.quotas).joinedload(SeatQuota.school_class))
 
 
 def roster_counts(session: CourseSession) -> dict[str, int]:
