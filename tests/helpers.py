@@ -1,9 +1,10 @@
 """Small helpers the menu tests (needs, offers, help requests, Excel import) share."""
 import re
 import threading
+from contextlib import contextmanager
 from types import SimpleNamespace
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from portal.audit.models import AuditEntry
 from portal.extensions import db
@@ -75,3 +76,18 @@ def coordinators(app, world, n):
         assert c.login(name).status_code == 302
         clients.append(c)
     return clients
+
+
+@contextmanager
+def counting():
+    """The SQL statements run inside the block."""
+    statements = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)

@@ -1,33 +1,17 @@
 """Every page of every role, from the site map over the demo school: it opens, and within the query budget."""
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 
 from portal.demo import DEMO_PASSWORD, seed
 from portal.extensions import db
 from portal.permissions import policy_of
 from tests.conftest import Client
+from tests.helpers import counting
 from tests.site_map import ROLES, SET_ASIDE, mapped_endpoints, pages
 
 # The issue's ceiling for one page, whatever the data: more means a query per row somewhere. A download
 # (a workbook of several reports, the annual pack) gathers more, but no more than a fixed number either.
 QUERY_BUDGET = 15
 DOWNLOAD_BUDGET = 25
-
-
-@contextmanager
-def counting():
-    statements = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def test_every_page_is_mapped_or_set_aside(app):

@@ -4,7 +4,7 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import bindparam, select, text
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db, login_manager
 from ..htmx import hx_redirect, is_htmx
@@ -22,13 +22,13 @@ def _user_by_token():
     # Built once: assembling the loader options cost more than running the statement, on every request.
     return select(User).where(User.session_token == bindparam("token"), User.active.is_(True)).options(
         joinedload(User.school),
-        selectinload(User.guardian).joinedload(Guardian.family).selectinload(Family.children)
+        joinedload(User.guardian).joinedload(Guardian.family).joinedload(Family.children)
         .joinedload(Student.school_class))
 
 
 @login_manager.user_loader
 def load_user(token: str):
-    return db.session.scalar(_user_by_token(), {"token": token})
+    return db.session.execute(_user_by_token(), {"token": token}).unique().scalar_one_or_none()
 
 
 @login_manager.unauthorized_handler

@@ -155,10 +155,10 @@ def roster(session: CourseSession, which: str, q: str = "") -> list[Registration
                  contains_eager(Registration.student), joinedload(Registration.school_class))).all()
 
 
-def session_page_options():
-    """What a session's page shows of the session, loaded with it."""
-    return (joinedload(CourseSession.course).joinedload(Course.lecturer_volunteer),
-            selectinload(CourseSession.quotas).joinedload(SeatQuota.school_class))
+def session_page_options(staff: bool):
+    """What a session's page shows of the session, loaded with it; only staff see the seats reserved per class."""
+    course = joinedload(CourseSession.course).joinedload(Course.lecturer_volunteer)
+    return (course, selectinload(CourseSession.quotas).joinedload(SeatQuota.school_class)) if staff else (course,)
 
 
 def roster_counts(session: CourseSession) -> dict[str, int]:

@@ -168,7 +168,7 @@ def certificate(course_id):
 @requires("parent_school.view")
 def session(session_id):
     me = _me()
-    s = _session(session_id, options=services.session_page_options())
+    s = _session(session_id, options=services.session_page_options(me.role != "parent"))
     now = seats.local_now()
     if me.role == "parent":
         family = me.family

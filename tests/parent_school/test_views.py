@@ -26,7 +26,7 @@ from portal.registrations.services import local_now
 from tests import factories
 from tests.conftest import Client
 from tests.factories import zh
-from tests.helpers import audits, chips_error, count, field_error
+from tests.helpers import audits, chips_error, count, counting, field_error
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 PS = "/parent-school"
@@ -252,6 +252,23 @@ def test_a_family_registers_in_one_tap_and_gets_its_code_and_qr(world, login_as)
     # The list now shows the registration among the family's own.
     mine = c.get(f"{PS}/").get_data(as_text=True).split('id="open-h"')[0]
     assert "三年级习惯养成" in mine and zh("Registered") in main_text(mine)
+
+
+def test_a_family_registers_and_sees_its_seat_in_few_statements(world, login_as):
+    """A registration storm is 300 families doing this at once, and every statement is a round trip to
+    PostgreSQL: the family with its children is one, and a family's page loads no seats reserved per class."""
+    factories.student(world.other_class, "王小华", family=world.family)
+    s = factories.course_session(course(world), capacity=30, quotas={world.own_class.id: 2})
+    c = login_as("parent")
+    action, child = f"{PS}/sessions/{s.id}/register", {f"s{s.id}__student_id": str(world.pupil.id)}
+    page = c.get(f"{PS}/sessions/{s.id}").get_data(as_text=True)
+    with counting() as posted:
+        r = send(c, page, action, **child)
+    with counting() as shown:
+        html = follow(c, r)
+    assert reg_of(s, world.pupil).code in main_text(html)
+    assert len(posted) <= 10, posted  # with seats reserved for a class, the class's count is read under the lock
+    assert len(shown) <= 4, shown
 
 
 def test_registering_twice_keeps_one_registration(world, login_as):
