@@ -3,10 +3,11 @@
 A seat holder is a CourseSession or an Event: both keep capacity, taken and queue_no, say which Registration
 column points at them (REG_KEY), when registration closes (closes_at), their state at a given time, and whether
 a child's family may come (admits). Every change starts by locking the holder's row with an UPDATE, before
-anything is read: PostgreSQL then holds the row until commit, and SQLite takes its write lock (waiting out
-busy_timeout) on a fresh snapshot. So two registrations for one holder run one after the other, the seat count
-read under the lock is the true one, the database's CHECK (taken <= capacity) is the last guard, and a freed seat
-goes to the first family waiting in the same transaction that freed it.
+anything is read (a registration looks for the family's own row first, and reads it again under the lock):
+PostgreSQL then holds the row until commit, and SQLite takes its write lock (waiting out busy_timeout) on a fresh
+snapshot. So two registrations for one holder run one after the other, the seat count read under the lock is the
+true one, the database's CHECK (taken <= capacity) is the last guard, and a freed seat goes to the first family
+waiting in the same transaction that freed it.
 """
 from __future__ import annotations
 
@@ -159,15 +160,23 @@ def register(session, student, by, now: datetime | None = None) -> tuple[Registr
     if problem:
         raise DomainError(problem, "student_id")
     code = _new_code(session)
+    # Read before the lock, which every family of a storm waits for in turn: a family has no registration yet
+    # almost always. One it has is read again under the lock; one another tab of the family adds meanwhile is
+    # refused by the unique constraint, and that tab's registration is the answer.
+    reg = _family_registration(session, family.id)
+    if reg is not None and reg.status in ACTIVE and session.state(now) in ("open", "full"):
+        db.session.rollback()
+        return reg, False
     lock(session, arrival=True)
     state = session.state(now)
     if state not in ("open", "full"):
         db.session.rollback()
         raise DomainError(_closed_message(session, state))
-    reg = _family_registration(session, family.id)
-    if reg is not None and reg.status in ACTIVE:
-        db.session.rollback()
-        return reg, False
+    if reg is not None:
+        reg = _family_registration(session, family.id)
+        if reg.status in ACTIVE:
+            db.session.rollback()
+            return reg, False
     status = "confirmed" if admissible(session, student.class_id) else "waitlisted"
     if reg is None:
         reg = _new_registration(session, family.id, code)
@@ -176,8 +185,15 @@ def register(session, student, by, now: datetime | None = None) -> tuple[Registr
     db.session.add(reg)
     if status == "confirmed":
         session.taken += 1
-    _commit(_("Your family is already registered for this session.") if session.REG_KEY == "session_id"
-            else _("Your family is already registered for this event."))
+    try:
+        _commit(_("Your family is already registered for this session.") if session.REG_KEY == "session_id"
+                else _("Your family is already registered for this event."))
+    except DomainError:
+        first = _family_registration(session, family.id)
+        if first is None or first.status not in ACTIVE:
+            raise
+        db.session.rollback()
+        return first, False
     return reg, True
 
 
