@@ -16,8 +16,9 @@ import unicodedata
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..audit.services import record
 from ..errors_domain import DomainError
@@ -66,14 +67,17 @@ def _family_registration(holder, family_id: int) -> Registration | None:
                              .execution_options(populate_existing=True))
 
 
-def _new_code(holder) -> str:
-    """A code none of the holder's registrations has. Drawn before the lock, by looking up the draw rather than
-    reading every code under it; a draw another family takes meanwhile (about one in 10⁹) is refused by the
-    unique constraint, as a double registration is."""
+def _new_code(holder, family_id: int | None = None) -> tuple[str, Registration | None]:
+    """A code none of the holder's registrations has, and the family's registration if it has one, in one look.
+    Drawn before the lock, by looking up the draw rather than reading every code under it; a draw another family
+    takes meanwhile (about one in 10⁹) is refused by the unique constraint, as a double registration is."""
     while True:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        if db.session.scalar(select(Registration.id).where(of(holder), Registration.code == code)) is None:
-            return code
+        found = db.session.scalars(select(Registration).where(
+            of(holder), or_(Registration.code == code, Registration.family_id == family_id))
+            .execution_options(populate_existing=True)).all()
+        if all(r.code != code for r in found):
+            return code, next(iter(found), None)
 
 
 def _quotas(holder) -> dict[int, int]:
@@ -159,11 +163,10 @@ def register(session, student, by, now: datetime | None = None) -> tuple[Registr
     problem = session.admits(student)
     if problem:
         raise DomainError(problem, "student_id")
-    code = _new_code(session)
-    # Read before the lock, which every family of a storm waits for in turn: a family has no registration yet
-    # almost always. One it has is read again under the lock; one another tab of the family adds meanwhile is
-    # refused by the unique constraint, and that tab's registration is the answer.
-    reg = _family_registration(session, family.id)
+    # The family's registration is looked for before the lock, which every family of a storm waits for in turn:
+    # a family has none yet almost always. One it has is read again under the lock; one another tab of the family
+    # adds meanwhile is refused by the unique constraint, and that tab's registration is the answer.
+    code, reg = _new_code(session, family.id)
     if reg is not None and reg.status in ACTIVE and session.state(now) in ("open", "full"):
         db.session.rollback()
         return reg, False
@@ -185,6 +188,8 @@ def register(session, student, by, now: datetime | None = None) -> tuple[Registr
     db.session.add(reg)
     if status == "confirmed":
         session.taken += 1
+    committed = {"status": status, "seq": session.queue_no, "session_id": None, "event_id": None,
+                 session.REG_KEY: session.id}
     try:
         _commit(_("Your family is already registered for this session.") if session.REG_KEY == "session_id"
                 else _("Your family is already registered for this event."))
@@ -194,6 +199,8 @@ def register(session, student, by, now: datetime | None = None) -> tuple[Registr
             raise
         db.session.rollback()
         return first, False
+    for key, value in committed.items():  # what the caller reads next, as committed: no statement to read it back
+        set_committed_value(reg, key, value)
     return reg, True
 
 
@@ -280,7 +287,7 @@ def walk_in(session, student, by) -> tuple[Registration, bool]:
     family = student.family
     if family is None or student.school_id != session.school_id:
         raise DomainError(_("This student has no family on record; add the family first."))
-    code = _new_code(session)
+    code = _new_code(session)[0]
     lock(session, arrival=True)
     reg = _family_registration(session, family.id)
     if reg is not None and reg.status in ACTIVE:
