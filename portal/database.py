@@ -1,4 +1,5 @@
-"""Connection set-up: SQLite gets WAL and a busy timeout on every connection."""
+"""Connection set-up: SQLite gets WAL and a busy timeout on every connection; on PostgreSQL a request that
+only read ends its transaction with COMMIT, so psycopg keeps its prepared statements."""
 from sqlalchemy import event, text
 
 from .extensions import db
@@ -9,6 +10,35 @@ def configure(app):
         engine = db.engine
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
+        elif engine.dialect.name == "postgresql":
+            event.listen(engine, "before_cursor_execute", _note_writes)
+            event.listen(engine, "commit", _forget_writes)
+            event.listen(engine, "rollback", _forget_writes)
+            app.teardown_request(_end_read_only)
+
+
+def _note_writes(conn, _cursor, statement, *_args):
+    if not statement.lstrip()[:6].upper() == "SELECT":  # anything else might have changed something
+        conn.info["wrote"] = True
+
+
+def _forget_writes(conn):
+    conn.info.pop("wrote", None)
+
+
+def _end_read_only(exc):
+    """psycopg forgets its prepared statements at every ROLLBACK, and a rollback ended every request that only
+    read: PostgreSQL planned each statement afresh. For a transaction that ran SELECTs only and holds nothing
+    unsaved, COMMIT is the same as ROLLBACK. Anything else still ends in a rollback when the session closes."""
+    session = db.session()
+    if exc is not None or not session.in_transaction() or session.new or session.dirty or session.deleted:
+        return
+    if session.connection().info.get("wrote"):
+        return
+    try:
+        session.commit()
+    except Exception:  # nothing was written; the session's close deals with a broken connection
+        session.rollback()
 
 
 def _sqlite_pragmas(dbapi_conn, _record):
