@@ -1,5 +1,5 @@
 """Response headers, navigation and template helpers shared by every page."""
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import has_request_context, request, url_for
@@ -20,6 +20,21 @@ CSP = (
     "form-action 'self'; frame-ancestors 'none'"
 )
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _wall() -> datetime:
+    return datetime.now(SHANGHAI).replace(tzinfo=None)
+
+
+def local_now() -> datetime:
+    """The school's wall-clock time (Shanghai), naive, comparable with session and event times."""
+    return _wall()
+
+
+def local_today() -> date:
+    """The school's date: every "today", due date and "not in the future" in the portal is this one."""
+    return _wall().date()
+
 WEEKDAYS_ZH = "一二三四五六日"
 
 # (label, endpoint, action, count): an item shows only to roles that may use it; a count key adds a
@@ -57,7 +72,7 @@ def _count_query(key: str, user, today=None):
         return active_count_query(user)
     if key == "pairs":
         from .pairs.services import due_count_query
-        return due_count_query(user, today or datetime.now(SHANGHAI).date())
+        return due_count_query(user, today or local_today())
     if key == "hours":
         from .hours.services import pending_count_query
         return pending_count_query(user)
@@ -76,7 +91,7 @@ def _nav_statement(keys: tuple[str, ...], user):
     """The badges' statement, built once per kind of reader and day: building it cost more than running it, on
     every page. The key holds all that the count queries read from the user; a teacher's also depend on their
     classes and events, so theirs is built afresh each time."""
-    today = datetime.now(SHANGHAI).date()
+    today = local_today()
     key = None
     if user.role != "teacher":
         key = (keys, user.role, user.school_id, user.volunteer_id,
@@ -169,7 +184,7 @@ def init_app(app):
             "nav_count": lambda key: nav_count(key, current_user),
             "can": lambda action, obj=None: can(current_user._get_current_object(), action, obj),
             "html_lang": "en" if str(get_locale()) == "en" else "zh-CN",
-            "today": datetime.now(SHANGHAI).date(),
+            "today": local_today(),
         }
 
     @app.after_request

@@ -1,9 +1,10 @@
 """The app as a whole: health check, headers, error pages, offline assets."""
 import re
+from datetime import datetime
 from pathlib import Path
 
 from portal import create_app
-from tests.conftest import crashing_app, make_config
+from tests.conftest import crashing_app, make_config, stopped_at_day_end
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,3 +69,12 @@ def test_every_scrolling_table_can_be_reached_by_keyboard():
     assert wraps
     assert [w for w in wraps if 'tabindex="0"' not in w[1] or 'role="region"' not in w[1]
             or "aria-label=" not in w[1]] == []
+
+
+def test_a_test_run_that_crosses_midnight_keeps_its_day():
+    """The test run's clock (tests/conftest.py): test modules dated their cases when imported, so past midnight
+    in Shanghai the portal's clock stays at the last instant of that day."""
+    ticks = iter([datetime(2026, 11, 24, 23, 59, 58), datetime(2026, 11, 24, 23, 59, 59), datetime(2026, 11, 25, 0, 0, 1)])
+    wall = stopped_at_day_end(lambda: next(ticks))
+    assert wall() == datetime(2026, 11, 24, 23, 59, 59)
+    assert wall() == datetime(2026, 11, 24, 23, 59, 59, 999999)

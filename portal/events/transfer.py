@@ -26,7 +26,7 @@ from ..imports.services import (
     write_sheet,
 )
 from ..people.models import Volunteer
-from ..web import SHANGHAI
+from ..web import local_today
 from .models import EVENT_KINDS, Event, EventHelper, Partner
 from .services import STAFF_ROLES, responsible_text, when_text
 
@@ -190,7 +190,7 @@ def _check(row: Checked, look: _Lookup, seen: dict, today: date) -> None:
 
 def check_rows(actor, rows: list[dict]) -> list[Checked]:
     look, seen = _Lookup(actor.school_id), {}
-    today = datetime.now(SHANGHAI).date()
+    today = local_today()
     out = []
     for r in rows:
         row = Checked(r["line"], dict(r["values"]))

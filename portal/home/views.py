@@ -1,4 +1,3 @@
-from datetime import datetime
 
 from flask import jsonify, render_template
 from flask_login import current_user
@@ -13,7 +12,7 @@ from ..pairs.services import due_count, follow_ups, pairs_of_volunteer
 from ..people.models import Family, SchoolClass, Student, Volunteer
 from ..permissions import public, requires
 from ..registrations.services import local_now
-from ..web import SHANGHAI
+from ..web import local_today
 from . import bp, services
 from .services import HOME_LIST
 
@@ -30,7 +29,7 @@ def index():
                 select(func.count()).select_from(model).where(model.school_id == me.school_id, model.active.is_(True)))
     my_pairs = pairs_of_volunteer(me.volunteer_id) if me.role == "volunteer" and me.volunteer_id else []
     notes = follow_ups(me.volunteer_id, [p.id for p in my_pairs]) if my_pairs else {}
-    today = datetime.now(SHANGHAI).date()
+    today = local_today()
     due = due_count(me, today) if me.role in ("admin", "coordinator", "teacher") else 0
     my_hours = wanted = parent = teacher = None
     if me.role == "volunteer" and me.volunteer_id:

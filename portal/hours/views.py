@@ -17,7 +17,7 @@ from ..listing import clean_query, int_arg, page_arg, paginate
 from ..menus_forms import issue_token, renew_bad_token
 from ..people.models import VOLUNTEER_KINDS, Volunteer
 from ..permissions import authorize, can, requires, visible
-from ..web import SHANGHAI, hours_text
+from ..web import hours_text, local_today
 from . import bp, exports, services
 from .forms import LevelsForm, LogForm, RecordForm, ReverseForm, ReviewForm
 from .models import ACTIVITIES, HourEntry, ServiceRecord
@@ -26,9 +26,6 @@ from .models import ACTIVITIES, HourEntry, ServiceRecord
 def _me():
     return current_user._get_current_object()
 
-
-def _today():
-    return datetime.now(SHANGHAI).date()
 
 
 @bp.route("/")
@@ -41,7 +38,7 @@ def index():
         return _volunteer_page(me.volunteer)
     if me.role == "teacher":  # a teacher's part of the ledger is verifying their events' hours
         return _queue_page()
-    today = _today()
+    today = local_today()
     period = services.period_from_arg(request.args.get("period"), me.school_id, today)
     kind = request.args.get("kind") or ""
     q = clean_query(request.args.get("q"))
@@ -60,7 +57,7 @@ def volunteer(volunteer_id):
 
 
 def _volunteer_page(volunteer, record_form=None):
-    today = _today()
+    today = local_today()
     pagination = paginate(select(HourEntry).where(HourEntry.volunteer_id == volunteer.id)
                           .order_by(HourEntry.worked_on.desc(), HourEntry.id.desc()).options(*services.card_loads()),
                           page_arg(request.args), current_app.config["PAGE_SIZE"])
@@ -76,7 +73,7 @@ def _volunteer_page(volunteer, record_form=None):
 @requires("hours.log")
 def new():
     me = _me()
-    today = _today()
+    today = local_today()
     form = LogForm()
     if me.role == "volunteer":
         if me.volunteer is None:
@@ -201,7 +198,7 @@ def entry(entry_id):
     form = ReverseForm() if may_correct and (correctable or request.method == "POST") else None
     if form is not None and form.validate_on_submit():
         try:
-            services.reverse(me, item, form.reason.data, form.corrected.data, _today())
+            services.reverse(me, item, form.reason.data, form.corrected.data, local_today())
         except DomainError as err:
             show_error(form, err)
         else:
@@ -226,7 +223,7 @@ def _year_arg(today):
 @requires("hours.manage")
 def recognition():
     me = _me()
-    today = _today()
+    today = local_today()
     year = _year_arg(today)
     current = services.levels(me.school_id)
     form = LevelsForm()
@@ -264,7 +261,7 @@ def _first_error(errors):
 def recognition_xlsx():
     if not is_fresh():
         return redirect(url_for("auth.reauth", next=request.full_path))
-    year = _year_arg(_today())
+    year = _year_arg(local_today())
     return xlsx_response(exports.recognition_workbook(_me(), year), f"志愿者表彰名单-{year}.xlsx", f"recognition-{year}.xlsx")
 
 
@@ -275,7 +272,7 @@ def ledger_xlsx():
     if not is_fresh():
         return redirect(url_for("auth.reauth", next=request.full_path))
     me = _me()
-    today = _today()
+    today = local_today()
     period = services.period_from_arg(request.args.get("period"), me.school_id, today)
     return xlsx_response(exports.ledger_workbook(me, period), f"志愿服务时长台账-{period.label}.xlsx",
                  f"hours-ledger-{period.key}.xlsx")
@@ -288,7 +285,7 @@ def issue_record(volunteer_id):
     form = RecordForm()
     if form.validate_on_submit():
         try:
-            rec = services.issue_record(_me(), vol, form.period_from.data, form.period_to.data, _today())
+            rec = services.issue_record(_me(), vol, form.period_from.data, form.period_to.data, local_today())
         except DomainError as err:
             show_error(form, err)
         else:

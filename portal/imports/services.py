@@ -37,7 +37,7 @@ from ..offers.services import offer_list
 from ..people.models import Category, Student, Term, Volunteer, YoungTeacher
 from ..people.services import categories_of, current_term
 from ..slots import MODES, modes_text, parse_modes, parse_slots, slots_text
-from ..web import SHANGHAI
+from ..web import SHANGHAI, local_today
 from .models import ImportBatch
 
 KINDS = ("needs", "offers")
@@ -564,13 +564,10 @@ def check_rows(kind: str, actor, rows: list[dict], term: Term | None = None) -> 
     return out
 
 
-def _today() -> date:
-    return datetime.now(SHANGHAI).date()
-
 
 def default_term(kind: str, actor) -> Term | None:
     """The current term, created on demand as the needs form does (this may commit)."""
-    return current_term(actor.school_id, _today()) if kind == "needs" else None
+    return current_term(actor.school_id, local_today()) if kind == "needs" else None
 
 
 def _clean_filename(name: str) -> str:

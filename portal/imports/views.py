@@ -1,5 +1,4 @@
 """Excel export and import of the two menus: thin views over imports.services."""
-from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,7 +10,7 @@ from ..listing import clean_query
 from ..needs.services import NeedFilters
 from ..offers.services import OfferFilters
 from ..permissions import requires
-from ..web import SHANGHAI
+from ..web import local_today
 from . import services
 from .forms import ConfirmForm, UploadForm
 
@@ -37,7 +36,7 @@ def export(kind):
         return redirect(url_for("auth.reauth", next=request.full_path))
     f = FILTERS[kind].from_args(request.args, clean_query)
     data, _count = services.export_workbook(_me(), kind, f)
-    day = datetime.now(SHANGHAI).date()
+    day = local_today()
     return services.xlsx_response(data, services.export_filename(kind, day), f"{kind}-{day.isoformat()}.xlsx")
 
 

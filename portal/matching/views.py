@@ -1,4 +1,3 @@
-from datetime import datetime
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,7 +18,7 @@ from ..pairs import services as pairs
 from ..pairs.forms import CreateForm
 from ..people import services as people
 from ..permissions import authorize, requires
-from ..web import SHANGHAI, nav_count
+from ..web import local_today, nav_count
 from . import bp, services
 from .models import MatchPlan, Proposal
 from .reasons import reasons_text
@@ -28,9 +27,6 @@ from .reasons import reasons_text
 def _me():
     return current_user._get_current_object()
 
-
-def _today():
-    return datetime.now(SHANGHAI).date()
 
 
 @bp.app_template_filter("reasons")
@@ -68,7 +64,7 @@ def _pair_from_ticks(form, model, nothing_ticked, sides):
         return None
     needs, offers = sides(ticked)
     try:
-        pair, created = pairs.create_pair(_me(), needs, offers, _today(), form.submit_token.data)
+        pair, created = pairs.create_pair(_me(), needs, offers, local_today(), form.submit_token.data)
     except DomainError as err:
         flash(err.message, "error")
         return None
@@ -142,7 +138,7 @@ def _decided(proposal):
 @requires("matching.use")
 def accept(proposal_id):
     proposal = _proposal(proposal_id)
-    services.accept(_me(), proposal, _today())
+    services.accept(_me(), proposal, local_today())
     return _decided(proposal)
 
 
@@ -158,7 +154,7 @@ def reject(proposal_id):
 @requires("matching.use")
 def accept_all(plan_id):
     plan = _plan(plan_id)
-    made, failed = services.accept_all(_me(), plan, _today())
+    made, failed = services.accept_all(_me(), plan, local_today())
     flash(_("%(made)d pairs made.", made=made) + (
         " " + _("%(failed)d could not be made; see the rows marked.", failed=failed) if failed else ""),
         "success" if not failed else "warning")

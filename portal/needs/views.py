@@ -1,4 +1,3 @@
-from datetime import datetime
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,7 +16,7 @@ from ..people import services as people
 from ..people.models import GRADE_NAMES, Student
 from ..permissions import authorize, can, requires
 from ..slots import SLOT_CHOICES
-from ..web import SHANGHAI, nav_count
+from ..web import local_today, nav_count
 from . import bp, services
 from .forms import NeedForm, StatusForm
 from .models import NEED_STATUS, Need
@@ -128,7 +127,7 @@ def _help_request(help_id):
 @requires("needs.raise")
 def new():
     me = _me()
-    term = people.current_term(me.school_id, datetime.now(SHANGHAI).date())
+    term = people.current_term(me.school_id, local_today())
     help_req = _help_request(to_id(request.values.get("help_id")))
     form = NeedForm()
     if request.method == "GET":

@@ -1,4 +1,3 @@
-from datetime import datetime
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -14,7 +13,7 @@ from ..menus_forms import issue_token, renew_bad_token
 from ..offers.models import Offer
 from ..people import services as people
 from ..permissions import authorize, can, requires
-from ..web import SHANGHAI
+from ..web import local_today
 from . import bp, services
 from .forms import EndForm, ReassignForm, RenewForm, VisitForm
 from .models import PAIR_KINDS, PAIR_STATUS, Pair, PairVolunteer
@@ -24,13 +23,10 @@ def _me():
     return current_user._get_current_object()
 
 
-def _today():
-    return datetime.now(SHANGHAI).date()
-
 
 @bp.app_context_processor
 def _pair_helpers():
-    return {"follow_state": lambda pair: services.follow_state(pair, _today()), "due_on": services.due_on,
+    return {"follow_state": lambda pair: services.follow_state(pair, local_today()), "due_on": services.due_on,
             "class_label": services.class_label}
 
 
@@ -38,7 +34,7 @@ def _pair_helpers():
 @requires("pairs.view")
 def index():
     f = services.PairFilters.from_args(request.args, clean_query)
-    pagination = paginate(services.pair_cards(_me(), f, _today()), page_arg(request.args),
+    pagination = paginate(services.pair_cards(_me(), f, local_today()), page_arg(request.args),
                           current_app.config["PAGE_SIZE"])
     return render("pairs/index.html", "pairs/_results.html", pagination=pagination, f=f, kinds=PAIR_KINDS,
                   statuses=PAIR_STATUS, terms=[(t.id, t.name) for t in people.terms_of(current_user.school_id)])
@@ -78,7 +74,7 @@ def end(pair_id):
     form = EndForm()
     if form.validate_on_submit():
         try:
-            services.end(_me(), pair, form.reason.data, form.note.data, form.no_rematch.data, _today())
+            services.end(_me(), pair, form.reason.data, form.note.data, form.no_rematch.data, local_today())
         except DomainError as err:
             show_error(form, err)
         else:
@@ -138,11 +134,11 @@ def new_visit(pair_id):
             form.volunteer_id.data = members[0].volunteer_id
     if request.method == "GET":
         issue_token(form)
-        form.visited_on.data = _today()
+        form.visited_on.data = local_today()
     if form.validate_on_submit():
         volunteer_id = me.volunteer_id if form.volunteer_id is None else form.volunteer_id.data
         try:
-            _visit, created = services.add_visit(me, pair, volunteer_id, form.values(), _today(),
+            _visit, created = services.add_visit(me, pair, volunteer_id, form.values(), local_today(),
                                                  form.submit_token.data)
         except DomainError as err:
             show_error(form, err)
@@ -159,7 +155,7 @@ def new_visit(pair_id):
 @requires("pairs.manage")
 def renew():
     me = _me()
-    term = people.current_term(me.school_id, _today())
+    term = people.current_term(me.school_id, local_today())
     chosen_term = db.session.get(type(term), to_id(request.values.get("term_id")) or 0)
     if chosen_term is not None and chosen_term.school_id == me.school_id:
         term = chosen_term

@@ -15,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..forms_common import MOBILE_PATTERN, Clean
+from ..web import local_today
 from .models import GENDERS, GRADE_NAMES, VOLUNTEER_KINDS
 
 RELATIONS = ("父亲", "母亲", "祖父", "祖母", "外祖父", "外祖母", "其他监护人")
@@ -39,7 +40,7 @@ class ClassForm(FlaskForm):
 
 
 def not_future(form, field):
-    if field.data and field.data > date.today():
+    if field.data and field.data > local_today():
         raise ValidationError(_l("The date cannot be in the future."))
 
 

@@ -25,18 +25,13 @@ from ..errors_domain import DomainError
 from ..extensions import db
 from ..models_base import utcnow
 from ..parent_school.models import SeatQuota
-from ..web import SHANGHAI
+from ..web import local_now
 from .models import Registration
 
 # No 0/O, 1/I/L: a code read aloud or typed on a phone is not mistaken.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 6
 ACTIVE = ("confirmed", "waitlisted")
-
-
-def local_now() -> datetime:
-    """Wall-clock time in Shanghai, comparable with session times."""
-    return datetime.now(SHANGHAI).replace(tzinfo=None)
 
 
 def normalise_code(text: str) -> str:

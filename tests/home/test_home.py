@@ -4,7 +4,7 @@ sessions and course completion, a teacher their students' needs and pairs, the o
 Each test builds a little data by hand and reads what GET "/" shows, in the Chinese interface.
 """
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, timedelta
 from decimal import Decimal
 
 from portal.events import services as events
@@ -15,14 +15,14 @@ from portal.pairs.services import create_pair, end
 from portal.parent_school.services import set_status
 from portal.people.models import Term
 from portal.registrations import services as seats
-from portal.web import SHANGHAI
+from portal.web import SHANGHAI, local_today
 from tests import factories
 from tests.events.common import event_for
 from tests.factories import zh
 from tests.helpers import menu_categories
 from tests.parent_school.test_views import client_for
 
-TODAY = datetime.now(SHANGHAI).date()
+TODAY = local_today()
 YEAR = TODAY.year
 
 

@@ -6,7 +6,7 @@ Whatever mix of valid and invalid operations runs (refusals are expected and ign
 - every reversal cancels exactly one approved, non-reversal row, and no row is reversed twice;
 - an approved row, once seen, never changes.
 """
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from hypothesis import HealthCheck, settings
@@ -20,11 +20,11 @@ from portal.extensions import db
 from portal.hours import services
 from portal.hours.models import MAX_HOURS_PER_DAY, HourEntry
 from portal.people.models import Volunteer
-from portal.web import SHANGHAI
+from portal.web import local_today
 from tests import factories
 from tests.conftest import empty_all_tables
 
-TODAY = datetime.now(SHANGHAI).date()
+TODAY = local_today()
 ALL_TIME = services.Period("all", "all")
 
 # Half-hour steps from -1 to 13, plus a few that are not numbers of hours at all.

@@ -1,7 +1,7 @@
 """The hours ledger at the service level: logging, the daily maximum, review, locked approved rows,
 corrections by reversing rows, totals, recognition levels and issued service records."""
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -16,12 +16,12 @@ from portal.hours.models import HourEntry, RecognitionLevel, ServiceRecord
 from portal.pairs import services as pair_services
 from portal.pairs.models import Visit
 from portal.people.models import VOLUNTEER_KINDS, Term
-from portal.web import SHANGHAI
+from portal.web import local_today
 from tests import factories
 from tests.factories import zh
 from tests.helpers import audits, count, menu_categories
 
-TODAY = datetime.now(SHANGHAI).date()
+TODAY = local_today()
 YEAR = TODAY.year
 D = Decimal
 

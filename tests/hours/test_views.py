@@ -7,7 +7,7 @@ recognition, exports and service records. The races run on SQLite and, with DATA
 import io
 import re
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -15,17 +15,18 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from portal import web
 from portal.extensions import db
 from portal.hours import exports
 from portal.hours.models import HourEntry, RecognitionLevel, ServiceRecord
 from portal.hours.services import summary
-from portal.web import SHANGHAI
+from portal.web import local_today
 from tests import factories
 from tests.conftest import Client
 from tests.factories import zh
 from tests.helpers import audits, chips_error, coordinators, count, field_error, post_at_once
 
-TODAY = datetime.now(SHANGHAI).date()
+TODAY = local_today()
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -145,6 +146,18 @@ BAD_LOGS = [
     ("someone else's pair", {"pair_id": "PAIR"}, "pair_id", "Please choose one of this volunteer’s pairs, or none."),
     ("another school's event", {"event_id": "EVENT"}, "event_id", "Please choose one of the school’s events, or none."),
 ]
+
+
+def test_the_day_is_the_schools_clock(world, login_as, monkeypatch):
+    """Every "today" of the portal is read from one clock, the school's (Shanghai) wall time: at half past midnight
+    on 5 March, service on 5 March can be logged and service on 6 March is still in the future."""
+    monkeypatch.setattr(web, "_wall", lambda: datetime(2027, 3, 5, 0, 30))
+    c = login_as("volunteer")
+    assert _log(c, worked_on="2027-03-05").status_code == 302
+    r = _log(c, worked_on="2027-03-06")
+    assert r.status_code == 200 and field_error(r.get_data(as_text=True), "worked_on") == zh(
+        "The date cannot be in the future.")
+    assert [e.worked_on for e in db.session.scalars(select(HourEntry))] == [date(2027, 3, 5)]
 
 
 @pytest.mark.parametrize(("label", "bad", "field", "message"), BAD_LOGS, ids=[b[0] for b in BAD_LOGS])

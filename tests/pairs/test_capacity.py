@@ -1,7 +1,6 @@
 """Offer capacity holds when coordinators confirm pairs at the same moment, and places go back exactly once when
 pairs end or change hands at the same moment (SQLite by default, PostgreSQL with DATABASE_URL)."""
 import re
-from datetime import datetime
 
 import pytest
 from sqlalchemy import select
@@ -13,12 +12,12 @@ from portal.needs.models import Need
 from portal.offers.models import Offer
 from portal.pairs.models import Pair, PairNeed, PairVolunteer, Visit
 from portal.pairs.services import create_pair
-from portal.web import SHANGHAI
+from portal.web import local_today
 from tests import factories
 from tests.factories import zh
 from tests.helpers import audits, coordinators, count, menu_categories, post_at_once
 
-TODAY = datetime.now(SHANGHAI).date()
+TODAY = local_today()
 
 
 def _token(html):

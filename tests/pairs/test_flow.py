@@ -1,6 +1,6 @@
 """From a waiting need to a pair with a visit: the coordinator's and the volunteer's path."""
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -9,12 +9,12 @@ from portal.hours.models import HourEntry
 from portal.needs.models import Need
 from portal.offers.models import Offer
 from portal.pairs.models import Pair, Visit
-from portal.web import SHANGHAI
+from portal.web import local_today
 from tests import factories
 from tests.factories import zh
 from tests.helpers import audits, count, menu_categories
 
-TODAY = datetime.now(SHANGHAI).date()
+TODAY = local_today()
 
 
 def _setup(world):

@@ -1,6 +1,6 @@
 """Pairs after they are made: kinds, confirm/pause/end, reassignment, who sees what, follow-up, term renewal."""
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -16,13 +16,13 @@ from portal.pairs.models import Pair, PairNeed, PairVolunteer, Visit
 from portal.pairs.services import create_pair
 from portal.people.models import Student, Term
 from portal.people.services import term_for
-from portal.web import SHANGHAI
+from portal.web import local_today
 from tests import factories
 from tests.conftest import Client
 from tests.factories import zh
 from tests.helpers import audits, count, field_error, menu_categories
 
-TODAY = datetime.now(SHANGHAI).date()
+TODAY = local_today()
 
 
 def _token(html):
