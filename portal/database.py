@@ -31,9 +31,9 @@ def _end_read_only(exc):
     read: PostgreSQL planned each statement afresh. For a transaction that ran SELECTs only and holds nothing
     unsaved, COMMIT is the same as ROLLBACK. Anything else still ends in a rollback when the session closes."""
     session = db.session()
-    if exc is not None or not session.in_transaction() or session.new or session.dirty or session.deleted:
+    if exc is not None or not session.is_active or not session.in_transaction():
         return
-    if session.connection().info.get("wrote"):
+    if session.new or session.dirty or session.deleted or session.connection().info.get("wrote"):
         return
     try:
         session.commit()

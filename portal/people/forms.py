@@ -1,5 +1,3 @@
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -39,6 +37,22 @@ class ClassForm(FlaskForm):
                        validators=[Clean(), required(), Length(max=40)])
 
 
+class YearsAgo:
+    """A year from `earliest` up to `years` before the current one, read when the form is built and checked: a
+    worker started in December still takes the new year's entries in January."""
+
+    def __init__(self, earliest: int, years: int):
+        self.earliest, self.years = earliest, years
+
+    @property
+    def field_flags(self):  # the input's min and max, as NumberRange gives them
+        return {"min": self.earliest, "max": local_today().year - self.years}
+
+    def __call__(self, form, field):
+        NumberRange(self.earliest, local_today().year - self.years,
+                    _l("Please enter a year between %(min)s and %(max)s."))(form, field)
+
+
 def not_future(form, field):
     if field.data and field.data > local_today():
         raise ValidationError(_l("The date cannot be in the future."))
@@ -49,9 +63,12 @@ class StudentForm(FlaskForm):
         Clean(), required(), Length(max=30), Regexp(r"^[0-9A-Za-z-]+$", message=_l("Use digits and letters only."))])
     name = StringField(_l("Name"), validators=[Clean(), required(), Length(max=40)])
     gender = SelectField(_l("Gender"), choices=[(g, g) for g in GENDERS])
-    birth_date = DateField(_l("Date of birth"), validators=[Optional(), not_future],
-                           render_kw={"max": date.today().isoformat()})
+    birth_date = DateField(_l("Date of birth"), validators=[Optional(), not_future])
     class_id = SelectField(_l("Class"), coerce=int, validators=[InputRequired(REQUIRED)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.birth_date.render_kw = {"max": local_today().isoformat()}  # today's, not the day the worker started
 
 
 class ConsentForm(FlaskForm):
@@ -89,17 +106,13 @@ class VolunteerForm(FlaskForm):
     skills = StringField(_l("Skills and subjects"), description=_l("Separate with commas, e.g. 数学, 书法, 心理咨询"),
                          validators=[Clean(), Optional(), Length(max=300)])
     phone = StringField(_l("Mobile number"), validators=[Clean(), Optional(), Regexp(MOBILE_PATTERN, message=MOBILE_MESSAGE)])
-    birth_year = IntegerField(_l("Year of birth"), validators=[
-        Optional(), NumberRange(min=1920, max=date.today().year - 18,
-                                message=_l("Please enter a year between %(min)s and %(max)s."))])
+    birth_year = IntegerField(_l("Year of birth"), validators=[Optional(), YearsAgo(1920, 18)])
 
 
 class YoungTeacherForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Clean(), required(), Length(max=40)])
     subject = StringField(_l("Subject taught"), validators=[Clean(), Optional(), Length(max=30)])
-    joined_year = IntegerField(_l("Year joined the school"), validators=[
-        Optional(), NumberRange(min=1980, max=date.today().year,
-                                message=_l("Please enter a year between %(min)s and %(max)s."))])
+    joined_year = IntegerField(_l("Year joined the school"), validators=[Optional(), YearsAgo(1980, 0)])
 
 
 class UserForm(FlaskForm):

@@ -18,7 +18,7 @@ from portal.imports.models import ImportBatch
 from portal.imports.services import XLSX_MIMETYPE
 from portal.registrations import services as seats
 from portal.registrations.models import Registration
-from portal.web import SHANGHAI
+from portal.web import SHANGHAI, local_today
 from tests import factories
 from tests.conftest import Client
 from tests.events.common import event_for
@@ -31,7 +31,7 @@ HEADERS = ["时间", "活动安排", "责任人", "类型", "地点", "合作单
 
 
 def today() -> date:
-    return datetime.now(SHANGHAI).date()
+    return local_today()
 
 
 def school_year() -> int:

@@ -1,11 +1,16 @@
 """People admin: search, htmx partials, validation, consent-gated support tags, privacy, audit."""
+import re
+from datetime import datetime
+
 from sqlalchemy import select
 
+from portal import web
 from portal.audit.models import AuditEntry
 from portal.auth.models import User
 from portal.extensions import db
 from portal.people.models import Family, Student, Volunteer
 from tests import factories
+from tests.helpers import field_error
 
 
 def test_active_search_by_name_initials_and_number(login_as, world):
@@ -172,6 +177,24 @@ def test_volunteer_form_validation(login_as):
                                                "birth_year": "1952", "skills": "书法"}, token_from="/people/volunteers/new")
     assert r.status_code == 302
     assert db.session.scalar(select(Volunteer).where(Volunteer.name == "陈老师")).name_initials == "cls"
+
+
+def test_year_limits_follow_the_calendar_not_the_day_the_worker_started(login_as, monkeypatch):
+    """A worker started in 2026 still running in 2031: a volunteer born in 2013 is 18 that year, and the form
+    offers the new limits; before, they stayed those of the day the module was imported."""
+    c = login_as("coordinator")
+    monkeypatch.setattr(web, "_wall", lambda: datetime(2031, 1, 2, 9, 0))
+    page = c.get("/people/volunteers/new").get_data(as_text=True)
+    [year_input] = [tag for tag in re.findall(r"<input[^>]*>", page) if 'name="birth_year"' in tag]
+    assert 'max="2013"' in year_input
+    r = c.post_form("/people/volunteers/new", {"name": "周同学", "kind": "老教师", "phone": "13812345679",
+                                               "birth_year": "2013"}, token_from="/people/volunteers/new")
+    assert r.status_code == 302
+    r = c.post_form("/people/volunteers/new", {"name": "郑同学", "kind": "老教师", "phone": "13812345670",
+                                               "birth_year": "2014"}, token_from="/people/volunteers/new")
+    assert r.status_code == 200 and "1920" in field_error(r.get_data(as_text=True), "birth_year")
+    assert [v.name for v in db.session.scalars(select(Volunteer).where(Volunteer.name.in_(["周同学", "郑同学"])))] == [
+        "周同学"]
 
 
 def test_guardian_account_is_opened_with_a_one_time_password(app, login_as, world):
