@@ -1,4 +1,3 @@
-
 from flask import jsonify, render_template
 from flask_login import current_user
 from sqlalchemy import func, select

@@ -27,7 +27,6 @@ def _me():
     return current_user._get_current_object()
 
 
-
 @bp.route("/")
 @requires("hours.view")
 def index():

@@ -564,7 +564,6 @@ def check_rows(kind: str, actor, rows: list[dict], term: Term | None = None) -> 
     return out
 
 
-
 def default_term(kind: str, actor) -> Term | None:
     """The current term, created on demand as the needs form does (this may commit)."""
     return current_term(actor.school_id, local_today()) if kind == "needs" else None

@@ -1,4 +1,3 @@
-
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -26,7 +25,6 @@ from .reasons import reasons_text
 
 def _me():
     return current_user._get_current_object()
-
 
 
 @bp.app_template_filter("reasons")

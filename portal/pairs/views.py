@@ -1,4 +1,3 @@
-
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -21,7 +20,6 @@ from .models import PAIR_KINDS, PAIR_STATUS, Pair, PairVolunteer
 
 def _me():
     return current_user._get_current_object()
-
 
 
 @bp.app_context_processor

@@ -24,7 +24,6 @@ def _token(html):
     return re.search(r'name="submit_token"[^>]*value="([0-9a-f]{32})"', html).group(1)
 
 
-
 def _form(c, need_id, offer_id):
     """What the coordinator's page for one need would send when one volunteer is ticked."""
     url = f"/matching/needs/{need_id}"
