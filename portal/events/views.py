@@ -159,8 +159,8 @@ def register(event_id):
         abort(404)
     # Only the children in the event's audience are offered.
     register_from_form(event, _register_form(event, family), family, me, _("Registered. See you at the event!"),
-                       lambda n: _("All places are taken: your family is number %(n)d on the waiting list. If a place "
-                                   "frees up, it is yours automatically and this page will say so.", n=n))
+                       _("All places are taken: your family is on the waiting list. If a place frees up, it is yours "
+                         "automatically and this page will say so."))
     return redirect(url_for("events.show", event_id=event.id))
 
 

@@ -1,6 +1,4 @@
 """The family's register button, as the parent-school and event views both handle it."""
-from collections.abc import Callable
-
 from flask import flash
 from flask_babel import gettext as _
 
@@ -8,9 +6,10 @@ from ..errors_domain import DomainError
 from . import services as seats
 
 
-def register_from_form(holder, form, family, by, registered: str, waiting: Callable[[int], str]) -> bool:
+def register_from_form(holder, form, family, by, registered: str, waiting: str) -> bool:
     """Register the family for the child chosen on `form` and flash the outcome in the domain's words:
-    `registered` for a seat, `waiting(n)` for place n on the waiting list. False when nothing could be done."""
+    `registered` for a seat, `waiting` for a place on the waiting list (the page it leads to shows which: counting
+    here too was a statement more for most families of a storm). False when nothing could be done."""
     if not form.validate_on_submit():
         flash(_("The form is out of date. Please try again."), "error")
         return False
@@ -25,5 +24,5 @@ def register_from_form(holder, form, family, by, registered: str, waiting: Calla
     elif reg.status == "confirmed":
         flash(registered, "success")
     else:
-        flash(waiting(seats.waiting_position(reg)), "success")
+        flash(waiting, "success")
     return True
