@@ -39,7 +39,7 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _normalise_db_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'carebridge.db'}")
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS = {}
     # Uploads are Excel imports of at most 2 MB; refuse anything far bigger before reading it.
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
     # Event photos: files under this folder (back it up with the database), each at most this large.

@@ -1,6 +1,9 @@
-"""Connection set-up: SQLite gets WAL and a busy timeout on every connection; on PostgreSQL a request that
-only read ends its transaction with COMMIT, so psycopg keeps its prepared statements."""
-from sqlalchemy import event, text
+"""Connection set-up: SQLite gets WAL and a busy timeout on every connection; on PostgreSQL a connection that
+sat idle is tried before use, and a request that only read ends its transaction with COMMIT, so psycopg keeps
+its prepared statements."""
+import time
+
+from sqlalchemy import event, exc, text
 
 from .extensions import db
 
@@ -11,10 +14,34 @@ def configure(app):
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
         elif engine.dialect.name == "postgresql":
+            event.listen(engine, "checkin", _note_idle)
+            event.listen(engine, "checkout", _ping_if_idle)
             event.listen(engine, "before_cursor_execute", _note_writes)
             event.listen(engine, "commit", _forget_writes)
             event.listen(engine, "rollback", _forget_writes)
             app.teardown_request(_end_read_only)
+
+
+# A connection back in the pool for this long is tried with SELECT 1 before a request gets it: a server restarted
+# or a connection dropped meanwhile is then replaced rather than failing the request. Trying every checkout (the
+# pool's pre_ping) cost every transaction a round trip, a tenth of a registration storm's work; a worker that is
+# busy gets its connection back well within this, and if the server restarts in that moment, its next request
+# gets the 503 page and the pool starts afresh.
+PING_AFTER_IDLE_S = 2.0
+
+
+def _note_idle(_dbapi_conn, record):
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_conn, record, _proxy):
+    since = record.info.pop("idle_since", None)  # None: a new connection, just made
+    if since is None or time.monotonic() - since < PING_AFTER_IDLE_S:
+        return
+    try:
+        db.engine.dialect.do_ping(dbapi_conn)
+    except Exception as err:  # whatever the driver raises: the pool drops its connections and makes a new one
+        raise exc.InvalidatePoolError(str(err)) from err
 
 
 def _note_writes(conn, _cursor, statement, *_args):
@@ -23,7 +50,8 @@ def _note_writes(conn, _cursor, statement, *_args):
 
 
 def _forget_writes(conn):
-    conn.info.pop("wrote", None)
+    if not conn.invalidated:  # a lost connection's info goes with it; asking for it would raise
+        conn.info.pop("wrote", None)
 
 
 def _end_read_only(exc):

@@ -1,8 +1,10 @@
-"""How a request ends its transaction: what it read is ended cheaply, what it wrote and did not commit is gone."""
+"""How a request ends its transaction: what it read is ended cheaply, what it wrote and did not commit is gone;
+and how a PostgreSQL connection the server dropped is replaced."""
 import pytest
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import create_engine, func, insert, make_url, select, text
+from sqlalchemy.pool import NullPool
 
-from portal import create_app
+from portal import create_app, database
 from portal.extensions import db
 from portal.people.models import School
 from tests.conftest import Client, make_config
@@ -48,3 +50,45 @@ def test_pages_that_only_read_keep_postgresql_prepared_statements(db_url, world)
         assert c.get("/needs/").status_code == 200
     with app.app_context():
         assert db.session.scalar(text("SELECT count(*) FROM pg_prepared_statements")) > 0
+
+
+def _postgresql_app(db_url):
+    app = create_app(make_config(db_url))  # its own pool: one connection, as a worker has
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("PostgreSQL only: a SQLite connection is a file, nothing drops it")
+    return app
+
+
+def _server_drops_the_connection(app):
+    """What a restart of PostgreSQL (or an administrator) does to the worker's pooled connection."""
+    with app.app_context():
+        pid = db.session.scalar(text("SELECT pg_backend_pid()"))
+        db.session.commit()
+    admin = create_engine(make_url(app.config["SQLALCHEMY_DATABASE_URI"]), isolation_level="AUTOCOMMIT",
+                          poolclass=NullPool)
+    with admin.connect() as conn:
+        assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+    admin.dispose()
+
+
+def test_a_connection_dropped_while_idle_is_replaced_before_a_request_uses_it(db_url, world, monkeypatch):
+    app = _postgresql_app(db_url)
+    c = Client(app)
+    assert c.login(world.users["coordinator"].username).status_code == 302
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_S", 0)  # every connection counts as idle
+    _server_drops_the_connection(app)
+    r = c.get("/needs/")
+    assert r.status_code == 200, r.get_data(as_text=True)[-500:]
+
+
+def test_a_busy_connection_is_not_tried_first_and_one_request_pays_for_its_loss(db_url, world, monkeypatch):
+    """No SELECT 1 before each request's work; when the server drops a connection in use a moment ago, that
+    request gets the 503 page, and the next finds a new connection."""
+    app = _postgresql_app(db_url)
+    c = Client(app)
+    assert c.login(world.users["coordinator"].username).status_code == 302
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_S", 3600)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    _server_drops_the_connection(app)
+    assert c.get("/needs/").status_code == 503
+    assert c.get("/needs/").status_code == 200
