@@ -7,8 +7,12 @@ def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-History-Restore-Request")
 
 
-def render(page: str, partial: str, **context):
-    return render_template(partial if is_htmx() else page, **context)
+def render(page: str, partial: str, page_only=None, **context):
+    """`page_only()` gives what only the full page shows (a filter's choices, say): an htmx search, which asks for
+    the partial on every keystroke, does not load it."""
+    if is_htmx():
+        return render_template(partial, **context)
+    return render_template(page, **context, **(page_only() if page_only else {}))
 
 
 def hx_redirect(url: str, status: int = 200):

@@ -1,4 +1,6 @@
 """Every page of every role, from the site map over the demo school: it opens, and within the query budget."""
+import re
+
 import pytest
 
 from portal.demo import DEMO_PASSWORD, seed
@@ -54,3 +56,22 @@ def test_every_page_opens_within_the_query_budget(app, role):
     assert failed == []
     assert over == []
     assert all(policy_of(p.endpoint) for p in pages(role))
+
+
+# The filters' choices: the category and term lists (people.categories_of, terms_of) and the class list.
+FILTER_CHOICES = re.compile(r"ORDER BY category\.sort_order|FROM term\b|ORDER BY school_class\.grade")
+
+
+@pytest.mark.parametrize("url", ["/needs/?q=李", "/offers/?q=李", "/pairs/?q=王", "/matching/?q=李"])
+def test_a_search_as_you_type_loads_the_results_not_the_filters(app, url):
+    """htmx asks for the results on every keystroke; the filters around them are on the page already."""
+    seed()
+    client = Client(app)
+    assert client.login("coordinator", DEMO_PASSWORD).status_code == 302
+    with counting() as on_the_page:
+        assert client.get(url).status_code == 200
+    with counting() as searched:
+        r = client.htmx(url)
+    assert r.status_code == 200 and "<html" not in r.get_data(as_text=True)
+    assert [s for s in on_the_page if FILTER_CHOICES.search(s)], "the page shows the filters' choices"
+    assert [s for s in searched if FILTER_CHOICES.search(s)] == []

@@ -38,9 +38,9 @@ def index():
     f = NeedFilters.from_args(request.args, clean_query)
     f.status, f.sort = "open", request.args.get("sort") if request.args.get("sort") in ("new", "waiting") else "urgency"
     pagination = paginate(need_cards(_me(), f), page_arg(request.args), current_app.config["PAGE_SIZE"])
-    categories = [(c.id, c.name) for c in people.categories_of(current_user.school_id, active_only=False)]
-    return render("matching/index.html", "matching/_needs.html", pagination=pagination, f=f, categories=categories,
-                  plan=services.latest_plan(current_user.school_id))
+    return render("matching/index.html", "matching/_needs.html", pagination=pagination, f=f, page_only=lambda: {
+        "categories": [(c.id, c.name) for c in people.categories_of(current_user.school_id, active_only=False)],
+        "plan": services.latest_plan(current_user.school_id)})
 
 
 def _create_form():

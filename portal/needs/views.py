@@ -38,10 +38,10 @@ def _places(classes):
     return out + [(f"c{c.id}", c.label) for c in classes]
 
 
-def list_context(f):
+def list_context():
     classes = _classes()
     school_id = current_user.school_id
-    return {"f": f, "categories": [(c.id, c.name) for c in people.categories_of(school_id, active_only=False)],
+    return {"categories": [(c.id, c.name) for c in people.categories_of(school_id, active_only=False)],
             "places": _places(classes), "statuses": NEED_STATUS, "urgencies": URGENCY, "slots": SLOT_CHOICES,
             "terms": [(t.id, t.name) for t in people.terms_of(school_id)], "sorts": _sort_labels()}
 
@@ -64,7 +64,8 @@ def index():
             f.has_tags = False
     pagination = paginate(services.need_cards(_me(), f), page_arg(request.args),
                           current_app.config["PAGE_SIZE"])
-    return render("needs/index.html", "needs/_results.html", pagination=pagination, **list_context(f))
+    return render("needs/index.html", "needs/_results.html", pagination=pagination, f=f,
+                  page_only=list_context)
 
 
 def _student_choices(place: str):

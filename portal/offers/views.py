@@ -33,9 +33,9 @@ def index():
     f = services.OfferFilters.from_args(request.args, clean_query)
     pagination = paginate(services.offer_cards(_me(), f), page_arg(request.args),
                           current_app.config["PAGE_SIZE"])
-    return render("offers/index.html", "offers/_results.html", pagination=pagination, f=f,
-                  categories=[(c.id, c.name) for c in people.categories_of(current_user.school_id, active_only=False)],
-                  statuses=OFFER_STATUS, slots=SLOT_CHOICES, modes=MODE_CHOICES, sorts=_sort_labels())
+    return render("offers/index.html", "offers/_results.html", pagination=pagination, f=f, page_only=lambda: {
+        "categories": [(c.id, c.name) for c in people.categories_of(current_user.school_id, active_only=False)],
+        "statuses": OFFER_STATUS, "slots": SLOT_CHOICES, "modes": MODE_CHOICES, "sorts": _sort_labels()})
 
 
 def _prepare(form: OfferForm, offer: Offer | None):

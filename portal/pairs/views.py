@@ -34,8 +34,9 @@ def index():
     f = services.PairFilters.from_args(request.args, clean_query)
     pagination = paginate(services.pair_cards(_me(), f, local_today()), page_arg(request.args),
                           current_app.config["PAGE_SIZE"])
-    return render("pairs/index.html", "pairs/_results.html", pagination=pagination, f=f, kinds=PAIR_KINDS,
-                  statuses=PAIR_STATUS, terms=[(t.id, t.name) for t in people.terms_of(current_user.school_id)])
+    return render("pairs/index.html", "pairs/_results.html", pagination=pagination, f=f, page_only=lambda: {
+        "kinds": PAIR_KINDS, "statuses": PAIR_STATUS,
+        "terms": [(t.id, t.name) for t in people.terms_of(current_user.school_id)]})
 
 
 def _pair(pair_id, action="pairs.view", options=()):
