@@ -15,7 +15,7 @@ def configure(app):
             event.listen(engine, "connect", _sqlite_pragmas)
         elif engine.dialect.name == "postgresql":
             event.listen(engine, "checkin", _note_idle)
-            event.listen(engine, "checkout", _ping_if_idle)
+            event.listen(engine, "checkout", _ping_if_idle(engine.dialect))
             event.listen(engine, "before_cursor_execute", _note_writes)
             event.listen(engine, "commit", _forget_writes)
             event.listen(engine, "rollback", _forget_writes)
@@ -34,14 +34,16 @@ def _note_idle(_dbapi_conn, record):
     record.info["idle_since"] = time.monotonic()
 
 
-def _ping_if_idle(dbapi_conn, record, _proxy):
-    since = record.info.pop("idle_since", None)  # None: a new connection, just made
-    if since is None or time.monotonic() - since < PING_AFTER_IDLE_S:
-        return
-    try:
-        db.engine.dialect.do_ping(dbapi_conn)
-    except Exception as err:  # whatever the driver raises: the pool drops its connections and makes a new one
-        raise exc.InvalidatePoolError(str(err)) from err
+def _ping_if_idle(dialect):
+    def checkout(dbapi_conn, record, _proxy):
+        since = record.info.pop("idle_since", None)  # None: a new connection, just made
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_S:
+            return
+        try:
+            dialect.do_ping(dbapi_conn)
+        except Exception as err:  # whatever the driver raises: the pool drops its connections, makes a new one
+            raise exc.InvalidatePoolError(str(err)) from err
+    return checkout
 
 
 def _note_writes(conn, _cursor, statement, *_args):
