@@ -67,7 +67,8 @@ def _server_drops_the_connection(app):
     admin = create_engine(make_url(app.config["SQLALCHEMY_DATABASE_URI"]), isolation_level="AUTOCOMMIT",
                           poolclass=NullPool)
     with admin.connect() as conn:
-        assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+        # Waits (up to 5 s) until the server process has gone, so the next request meets a dead connection.
+        assert conn.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid}).scalar()
     admin.dispose()
 
 
