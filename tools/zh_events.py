@@ -84,8 +84,8 @@ ZH = {
     "“%(title)s” is already in the calendar at this time.": "“%(title)s”已在行事历的同一时间中。",
     "Event saved.": "活动已保存。",
     "Registered. See you at the event!": "报名成功，活动见！",
-    "All places are taken: your family is on the waiting list. If a place frees up, it is yours "
-    "automatically and this page will say so.": "名额已满：您家已进入候补名单，排第几位见本页。有人取消时自动递补，本页会显示。",
+    "All places are taken: your family is on the waiting list; its place is shown below.":
+        "名额已满，您家已进入候补名单，排位见下方。",
     "Thank you! You are on the list as %(role)s.": "谢谢您！已将您列为“%(role)s”。",
     "%(name)s is no longer on this event.": "%(name)s 已不在本活动名单中。",
     "You are no longer on this event.": "您已退出本活动。",

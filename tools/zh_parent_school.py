@@ -57,8 +57,8 @@ ZH = {
     "The form is out of date. Please try again.": "页面已过期，请重试。",
     "Your family was already registered; nothing changed.": "您家已经报过名了，无需重复报名。",
     "Registered. Show your check-in code at the door.": "报名成功！到场时请出示签到码。",
-    "All seats are taken: your family is on the waiting list. If a seat frees up, it is yours automatically and this page will say so.":
-        "座位已满，您家已进入候补名单，排第几位见本页。有空位时自动递补，本页会显示。",
+    "All seats are taken: your family is on the waiting list; its place is shown below.":
+        "座位已满，您家已进入候补名单，排位见下方。",
     "Registration of %(family)s cancelled.": "已取消%(family)s的报名。",
     "Seat given to %(names)s from the waiting list.": "空出的座位已由候补的%(names)s递补。",
     "Your registration is cancelled.": "已取消报名。",

@@ -159,8 +159,7 @@ def register(event_id):
         abort(404)
     # Only the children in the event's audience are offered.
     register_from_form(event, _register_form(event, family), family, me, _("Registered. See you at the event!"),
-                       _("All places are taken: your family is on the waiting list. If a place frees up, it is yours "
-                         "automatically and this page will say so."))
+                       _("All places are taken: your family is on the waiting list; its place is shown below."))
     return redirect(url_for("events.show", event_id=event.id))
 
 

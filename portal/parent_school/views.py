@@ -82,8 +82,7 @@ def register(session_id):
     form = RegisterForm(prefix=f"s{s.id}")
     form.student_id.choices = [(c.id, c.name) for c in family.children if c.active]
     if not register_from_form(s, form, family, me, _("Registered. Show your check-in code at the door."),
-                              _("All seats are taken: your family is on the waiting list. If a seat frees up, it is "
-                                "yours automatically and this page will say so.")):
+                              _("All seats are taken: your family is on the waiting list; its place is shown below.")):
         return redirect(url_for("parent_school.index"))
     return redirect(url_for("parent_school.session", session_id=session_id))
 

@@ -450,8 +450,7 @@ def test_a_full_event_puts_the_family_on_the_waiting_list_and_cancelling_promote
     assert zh("Join the waiting list") in page
     r = send(c, page, f"{EV}/{e.id}/register")
     html = follow(c, r)
-    assert zh("All places are taken: your family is on the waiting list. If a place frees up, it is yours "
-              "automatically and this page will say so.") in flash_text(html)
+    assert zh("All places are taken: your family is on the waiting list; its place is shown below.") in flash_text(html)
     assert zh("Waiting list no. %(n)d", n=2) in main_text(html)
     assert event_reg(e, world.pupil).status == "waitlisted"
     # The first family cancels: the seat goes to the first one waiting, and our family moves up.

@@ -327,8 +327,7 @@ def test_a_full_session_puts_the_family_on_the_waiting_list(app, world, login_as
     r = send(c, page, f"{PS}/sessions/{s.id}/register")
     assert r.status_code == 302
     html = c.get(r.headers["Location"]).get_data(as_text=True)
-    assert zh("All seats are taken: your family is on the waiting list. If a seat frees up, it is yours automatically "
-              "and this page will say so.") in flash_text(html)
+    assert zh("All seats are taken: your family is on the waiting list; its place is shown below.") in flash_text(html)
     assert zh("Waiting list no. %(n)d", n=2) in main_text(html)
     assert reg_of(s, world.pupil).status == "waitlisted"
     assert db.session.get(CourseSession, s.id).taken == 1
