@@ -13,7 +13,7 @@ from portal.matching.services import make_plan
 from portal.needs.models import Need
 from portal.offers.models import Offer
 from portal.parent_school.models import CourseSession
-from portal.people.models import Student, Volunteer
+from portal.people.models import SchoolClass, Student, Volunteer
 from portal.permissions import STAFF
 from portal.registrations.models import Registration
 from tests import site_map
@@ -73,11 +73,18 @@ def _extra_pages(user) -> list[str]:
                  else url_for("imports.preview", kind=b.kind, batch_id=b.id) for b in batches]
         plan = db.session.scalar(select(MatchPlan.id).where(MatchPlan.school_id == sid).order_by(MatchPlan.id.desc()))
         urls.append(url_for("matching.plan", plan_id=plan))
-    # The door's search, for the first letter of a registered child's name: registered children and others show.
+    # The door's search, once for a registered child not yet checked in (the check-in button) and once for a
+    # child of the course's grades whose family has not registered (the walk-in button). By full name: which
+    # children share a surname with whom changes with the day the demo was seeded.
     session = _first_open_session(sid)
-    name = db.session.scalar(select(Student.name).join(Registration, Registration.student_id == Student.id)
-                             .where(Registration.session_id == session.id).order_by(Registration.id))
-    urls.append(url_for("parent_school.door", session_id=session.id, q=name[0]))
+    waiting = db.session.scalar(select(Student.name).join(Registration, Registration.student_id == Student.id)
+                                .where(Registration.session_id == session.id, Registration.attended_at.is_(None),
+                                       Registration.status != "cancelled").order_by(Registration.id))
+    registered = select(Registration.family_id).where(Registration.session_id == session.id)
+    stranger = db.session.scalar(select(Student.name).join(SchoolClass, SchoolClass.id == Student.class_id).where(
+        Student.school_id == sid, Student.active.is_(True), Student.family_id.not_in(registered),
+        SchoolClass.grade.in_(session.course.grades)).order_by(Student.id))
+    urls += [url_for("parent_school.door", session_id=session.id, q=name) for name in (waiting, stranger)]
     for event_id in db.session.scalars(select(Event.id).where(Event.school_id == sid).order_by(Event.id)):
         urls += [url_for("events.show", event_id=event_id), url_for("events.report", event_id=event_id)]
     needs = select(Need.id).where(Need.school_id == sid, Need.status == "open").order_by(Need.id).limit(8)
