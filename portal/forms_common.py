@@ -5,6 +5,7 @@ from babel import support
 from flask import flash
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import messages_path
 from wtforms.validators import ValidationError
 
@@ -24,6 +25,11 @@ class WTFormsMessages:
 
     def ungettext(self, singular, plural, n):
         return _wtforms_catalog(str(get_locale())).ungettext(singular, plural, n)
+
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as a select's or radio group's choices: WTForms 3.4 no longer takes tuples."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class Clean:

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, RadioField, SelectMultipleField, widgets
 from wtforms.validators import InputRequired, Regexp, StopValidation
 
+from .forms_common import options
 from .listing import to_id
 from .menus_common import URGENCY
 from .slots import MODE_CHOICES, SLOT_CHOICES
@@ -28,19 +29,19 @@ class MaskField(SelectMultipleField):
         return mask
 
     def set_mask(self, mask: int):
-        self.data = [bit for bit, _ in self.choices if mask & bit]
+        self.data = [c.value for c in self.choices if mask & c.value]
 
 
 def slots_field(label=_l("Preferred time slots"), description=_l("Tap every time that suits. None chosen means any time.")):
-    return MaskField(label, choices=SLOT_CHOICES, description=description)
+    return MaskField(label, choices=options(SLOT_CHOICES), description=description)
 
 
 def modes_field(label=_l("How")):
-    return MaskField(label, choices=MODE_CHOICES, description=_l("None chosen means any way."))
+    return MaskField(label, choices=options(MODE_CHOICES), description=_l("None chosen means any way."))
 
 
 def urgency_field():
-    return RadioField(_l("Urgency"), coerce=int, default=1, choices=list(URGENCY.items()),
+    return RadioField(_l("Urgency"), coerce=int, default=1, choices=options(list(URGENCY.items())),
                       validators=[InputRequired(_l("Please choose how urgent it is."))])
 
 

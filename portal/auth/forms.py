@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from ..forms_common import Clean
+from ..forms_common import Clean, options
 
 
 class LoginForm(FlaskForm):
@@ -17,7 +17,7 @@ class LoginForm(FlaskForm):
 
 class PreferencesForm(FlaskForm):
     large_text = BooleanField(_l("Large text mode (bigger text and buttons)"))
-    locale = SelectField(_l("Language"), choices=[("zh_CN", "简体中文"), ("en", "English")])
+    locale = SelectField(_l("Language"), choices=options([("zh_CN", "简体中文"), ("en", "English")]))
 
 
 class PasswordForm(FlaskForm):

@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..forms_common import Clean
+from ..forms_common import Clean, options
 from ..menus_forms import int_or_zero
 from ..parent_school.forms import DATE_MESSAGE
 from ..people.forms import MultiCheckboxField
@@ -35,9 +35,9 @@ class EventForm(FlaskForm):
     title = StringField(_l("Event"), validators=[Clean(), DataRequired(_l("Please give the event a title.")),
                                                  Length(max=100)],
                         description=_l("For example: 缅怀革命先烈，老少共祭英雄"))
-    kind = SelectField(_l("Type"), choices=[(k, k) for k in EVENT_KINDS], default="五老进课堂",
+    kind = SelectField(_l("Type"), choices=options([(k, k) for k in EVENT_KINDS]), default="五老进课堂",
                        validators=[InputRequired(_l("Please choose the type of event."))], validate_choice=False)
-    precision = RadioField(_l("When"), choices=PRECISION_CHOICES, default="time",
+    precision = RadioField(_l("When"), choices=options(PRECISION_CHOICES), default="time",
                            validators=[InputRequired(_l("Please choose how precisely the date is known."))])
     day = DateField(_l("Date"), validators=[InputRequired(DATE_MESSAGE)],
                     description=_l("For a month or half year, any day in it."))
@@ -72,7 +72,7 @@ class EventForm(FlaskForm):
 
 class PartnerForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Clean(), DataRequired(_l("Please give the name.")), Length(max=60)])
-    kind = SelectField(_l("Kind"), choices=[(k, k) for k in PARTNER_KINDS], validate_choice=False)
+    kind = SelectField(_l("Kind"), choices=options([(k, k) for k in PARTNER_KINDS]), validate_choice=False)
     contact = StringField(_l("Contact person"), validators=[Clean(), Optional(), Length(max=40)])
     phone = StringField(_l("Phone"), validators=[Clean(), Optional(), Length(max=20)])
     active = BooleanField(_l("In use"), default=True)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ..errors_domain import DomainError
 from ..extensions import db
-from ..forms_common import show_error
+from ..forms_common import options, show_error
 from ..htmx import render
 from ..imports.forms import ConfirmForm
 from ..listing import to_id
@@ -36,8 +36,8 @@ def _event(event_id, action="events.view") -> Event:
 
 def _register_form(event, family):
     form = RegisterForm(prefix=f"e{event.id}")
-    form.student_id.choices = [(c.id, f"{c.name}（{c.school_class.label}）") for c in family.children
-                               if c.active and event.for_student(c)]
+    form.student_id.choices = options([(c.id, f"{c.name}（{c.school_class.label}）") for c in family.children
+                                       if c.active and event.for_student(c)])
     return form
 
 
@@ -86,14 +86,14 @@ def show(event_id):
 # Coordinators: saving an event and its status ---------------------------------------------------------
 
 def _fill_choices(form, school_id):
-    form.partner_id.choices = [(0, _("None"))] + [(p.id, f"{p.name}（{p.kind}）") for p in services.partners(school_id)]
-    form.lead_ids.choices = [(u.id, u.display_name) for u in services.lead_user_choices(school_id)]
-    form.lead_volunteer_ids.choices = [(v.id, v.name) for v in services.volunteer_choices(school_id)]
+    form.partner_id.choices = options([(0, _("None"))] + [(p.id, f"{p.name}（{p.kind}）") for p in services.partners(school_id)])
+    form.lead_ids.choices = options([(u.id, u.display_name) for u in services.lead_user_choices(school_id)])
+    form.lead_volunteer_ids.choices = options([(v.id, v.name) for v in services.volunteer_choices(school_id)])
     classes = db.session.scalars(select(SchoolClass).where(SchoolClass.school_id == school_id,
                                                            SchoolClass.active.is_(True))
                                  .order_by(SchoolClass.grade, SchoolClass.name)).all()
-    form.grades.choices = [(g, GRADE_NAMES[g]) for g in sorted({c.grade for c in classes})]
-    form.class_ids.choices = [(c.id, c.label) for c in classes]
+    form.grades.choices = options([(g, GRADE_NAMES[g]) for g in sorted({c.grade for c in classes})])
+    form.class_ids.choices = options([(c.id, c.label) for c in classes])
 
 
 @bp.route("/new", methods=["GET", "POST"], defaults={"event_id": None})

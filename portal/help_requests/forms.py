@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
-from ..forms_common import MOBILE_PATTERN, Clean
+from ..forms_common import MOBILE_PATTERN, Clean, options
 from ..menus_forms import Chosen, int_or_zero, submit_token_field, urgency_field
 from .models import CONTACT_METHODS
 
@@ -20,7 +20,7 @@ class HelpForm(FlaskForm):
                            render_kw={"rows": 4})
     urgency = urgency_field()
     contact_method = RadioField(_l("How should we contact you"), default="电话",
-                                choices=[(m, m) for m in CONTACT_METHODS])
+                                choices=options([(m, m) for m in CONTACT_METHODS]))
     contact_phone = StringField(_l("Phone number"), validators=[
         Clean(), Optional(), Regexp(MOBILE_PATTERN, message=_l("Please enter an 11-digit mainland mobile number."))])
     contact_time = StringField(_l("When is it convenient"), description=_l("e.g. 工作日晚上7点后"),

@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from ..errors_domain import DomainError
 from ..extensions import db
-from ..forms_common import show_error
+from ..forms_common import options, show_error
 from ..htmx import render
 from ..listing import page_arg, paginate
 from ..menus_forms import issue_token, renew_bad_token
@@ -38,8 +38,8 @@ def new():
         return redirect(url_for("help.index"))
     form = HelpForm()
     children = [c for c in family.children if c.active]
-    form.student_id.choices = [(c.id, f"{c.name}（{c.school_class.label}）") for c in children]
-    form.category_id.choices = [(0, _("Choose one"))] + [(c.id, c.name) for c in people.categories_of(me.school_id)]
+    form.student_id.choices = options([(c.id, f"{c.name}（{c.school_class.label}）") for c in children])
+    form.category_id.choices = options([(0, _("Choose one"))] + [(c.id, c.name) for c in people.categories_of(me.school_id)])
     if request.method == "GET":
         issue_token(form)
         form.contact_phone.data = me.guardian.mobile if me.guardian else ""

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, FieldList, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..forms_common import Clean
+from ..forms_common import Clean, options
 from ..menus_forms import Chosen, int_or_zero, submit_token_field
 from .models import ACTIVITIES
 
@@ -18,9 +18,9 @@ class LogForm(FlaskForm):
                                validators=[Chosen(_l("Please choose the volunteer."))])
     worked_on = DateField(_l("Date of service"), validators=[InputRequired(_l("Please give the date, e.g. 2026-03-05."))])
     # Choices are checked by the service, which says what is wrong in words.
-    hours = RadioField(_l("How long (hours)"), choices=HOUR_CHOICES, default="1", validate_choice=False,
+    hours = RadioField(_l("How long (hours)"), choices=options(HOUR_CHOICES), default="1", validate_choice=False,
                        validators=[InputRequired(_l("Please choose how long it took."))])
-    activity = RadioField(_l("What kind of service"), choices=LOG_ACTIVITIES, validate_choice=False,
+    activity = RadioField(_l("What kind of service"), choices=options(LOG_ACTIVITIES), validate_choice=False,
                           validators=[InputRequired(_l("Please choose what kind of service it was."))])
     pair_id = SelectField(_l("For a pair (optional)"), coerce=int_or_zero, validate_choice=False)
     event_id = SelectField(_l("At an event (optional)"), coerce=int_or_zero, validate_choice=False)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..auth.services import is_fresh
 from ..errors_domain import DomainError
 from ..extensions import db
-from ..forms_common import show_error
+from ..forms_common import options, show_error
 from ..htmx import is_htmx, render
 from ..imports.services import xlsx_response
 from ..listing import clean_query, int_arg, page_arg, paginate
@@ -83,7 +83,7 @@ def new():
         choices = db.session.scalars(select(Volunteer).where(Volunteer.school_id == me.school_id,
                                                              Volunteer.active.is_(True))
                                      .order_by(Volunteer.name_initials, Volunteer.id)).all()
-        form.volunteer_id.choices = [(0, _("Choose the volunteer"))] + [(v.id, f"{v.name}（{v.kind}）") for v in choices]
+        form.volunteer_id.choices = options([(0, _("Choose the volunteer"))] + [(v.id, f"{v.name}（{v.kind}）") for v in choices])
         # Choosing the volunteer reloads the pair choices: their pairs only.
         form.volunteer_id.render_kw = {"hx-get": url_for("hours.new"), "hx-target": "#pair-field",
                                        "hx-swap": "outerHTML", "hx-trigger": "change"}
@@ -91,9 +91,9 @@ def new():
             form.volunteer_id.data = int_arg(request.args, "volunteer_id") or 0
         volunteer = next((v for v in choices if v.id == form.volunteer_id.data), None)
     pairs = services.pairs_for_logging(volunteer.id) if volunteer else []
-    form.pair_id.choices = [(0, _("None"))] + [(p.id, _pair_label(p)) for p in pairs]
+    form.pair_id.choices = options([(0, _("None"))] + [(p.id, _pair_label(p)) for p in pairs])
     events = services.events_for_logging(me.school_id, today)
-    form.event_id.choices = [(0, _("None"))] + [(e.id, f"{e.starts_at:%m-%d} {e.title}") for e in events]
+    form.event_id.choices = options([(0, _("None"))] + [(e.id, f"{e.starts_at:%m-%d} {e.title}") for e in events])
     if request.method == "GET":
         issue_token(form)
         form.worked_on.data = _date_arg("worked_on") or today

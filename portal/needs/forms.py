@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ..forms_common import Clean
+from ..forms_common import Clean, options
 from ..menus_forms import Chosen, int_or_zero, modes_field, slots_field, submit_token_field, urgency_field
 
 REQUIRED = _l("This field is required.")
@@ -12,7 +12,7 @@ REQUIRED = _l("This field is required.")
 class NeedForm(FlaskForm):
     submit_token = submit_token_field()
     beneficiary = RadioField(_l("For whom"), default="student",
-                             choices=[("student", _l("A student")), ("young_teacher", _l("A young teacher (青蓝工程)"))])
+                             choices=options([("student", _l("A student")), ("young_teacher", _l("A young teacher (青蓝工程)"))]))
     place = SelectField(_l("Class"), validate_choice=False)
     student_id = SelectField(_l("Student"), coerce=int_or_zero, validate_choice=False)
     young_teacher_id = SelectField(_l("Young teacher"), coerce=int_or_zero, validate_choice=False)

@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from ..errors_domain import DomainError
 from ..extensions import db
-from ..forms_common import show_error
+from ..forms_common import options, show_error
 from ..help_requests.models import HelpRequest
 from ..htmx import is_htmx, render
 from ..listing import clean_query, page_arg, paginate, to_id
@@ -90,22 +90,22 @@ def student_options():
 def _prepare(form: NeedForm, need: Need | None):
     me = _me()
     classes = _classes()
-    form.place.choices = [("", _("Choose a class"))] + [(f"c{c.id}", c.label) for c in classes]
+    form.place.choices = options([("", _("Choose a class"))] + [(f"c{c.id}", c.label) for c in classes])
     if not form.place.data and len(classes) == 1:
         form.place.data = f"c{classes[0].id}"
-    form.student_id.choices = [(0, _("Choose a student"))] + _student_choices(form.place.data or "")
-    form.category_id.choices = [(0, _("Choose a category"))] + [
-        (c.id, c.name) for c in people.categories_of(me.school_id)]
+    form.student_id.choices = options([(0, _("Choose a student"))] + _student_choices(form.place.data or ""))
+    form.category_id.choices = options([(0, _("Choose a category"))] + [
+        (c.id, c.name) for c in people.categories_of(me.school_id)])
     if can(me, "needs.manage"):
-        form.young_teacher_id.choices = [(0, _("Choose a young teacher"))] + [
-            (t.id, f"{t.name}（{t.subject}）" if t.subject else t.name) for t in people.active_young_teachers(me.school_id)]
+        form.young_teacher_id.choices = options([(0, _("Choose a young teacher"))] + [
+            (t.id, f"{t.name}（{t.subject}）" if t.subject else t.name) for t in people.active_young_teachers(me.school_id)])
     else:
         del form.beneficiary
         del form.young_teacher_id
     terms = people.terms_of(me.school_id)
-    form.term_id.choices = [(t.id, t.name) for t in terms]
+    form.term_id.choices = options([(t.id, t.name) for t in terms])
     if need is not None and need.category and not need.category.active:
-        form.category_id.choices.append((need.category.id, need.category.name))
+        form.category_id.choices += options([(need.category.id, need.category.name)])
 
 
 def _fill(form: NeedForm, need: Need):
@@ -183,7 +183,7 @@ def _status_form(need):
     # The card writes the same fields as plain markup: a form object for each of a page's 25 cards cost more
     # than the rest of the card.
     form = StatusForm(prefix=f"s{need.id}")
-    form.status.choices = _status_choices(need)
+    form.status.choices = options(_status_choices(need))
     return form
 
 

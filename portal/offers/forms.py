@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ..forms_common import Clean
+from ..forms_common import Clean, options
 from ..menus_forms import Chosen, int_or_zero, modes_field, slots_field, submit_token_field
 from .models import MAX_CAPACITY
 
@@ -23,7 +23,7 @@ class OfferForm(FlaskForm):
     slots = slots_field(_l("When I am free"), _l("Tap a box to choose it, tap again to undo."))
     modes = modes_field()
     capacity = SelectField(_l("How many people at once"), coerce=int,
-                           choices=[(n, str(n)) for n in range(1, MAX_CAPACITY + 1)],
+                           choices=options([(n, str(n)) for n in range(1, MAX_CAPACITY + 1)]),
                            validators=[InputRequired(REQUIRED),
                                        NumberRange(1, MAX_CAPACITY, _l("Choose between 1 and %(max)d.", max=MAX_CAPACITY))])
     available = BooleanField(_l("Available now (switch off to pause)"), default=True)

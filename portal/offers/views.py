@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from ..errors_domain import DomainError
 from ..extensions import db
-from ..forms_common import show_error
+from ..forms_common import options, show_error
 from ..htmx import is_htmx, render
 from ..listing import clean_query, page_arg, paginate, to_id
 from ..menus_forms import issue_token, renew_bad_token
@@ -40,12 +40,13 @@ def index():
 
 def _prepare(form: OfferForm, offer: Offer | None):
     me = _me()
-    form.category_id.choices = [(0, _("Choose one"))] + [(c.id, c.name) for c in people.categories_of(me.school_id)]
+    form.category_id.choices = options([(0, _("Choose one"))] + [(c.id, c.name) for c in people.categories_of(me.school_id)])
     if offer is not None and not offer.category.active:
-        form.category_id.choices.append((offer.category.id, offer.category.name))
+        form.category_id.choices += options([(offer.category.id, offer.category.name)])
     if can(me, "offers.manage"):
         volunteers = db.session.scalars(people.volunteer_list(me.school_id).where(Volunteer.active.is_(True))).all()
-        form.volunteer_id.choices = [(0, _("Choose a volunteer"))] + [(v.id, f"{v.name}（{v.kind}）") for v in volunteers]
+        form.volunteer_id.choices = options([(0, _("Choose a volunteer"))] +
+                                            [(v.id, f"{v.name}（{v.kind}）") for v in volunteers])
     else:
         del form.volunteer_id
 

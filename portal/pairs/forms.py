@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..forms_common import Clean
+from ..forms_common import Clean, options
 from ..menus_forms import Chosen, int_or_zero, submit_token_field
 from .models import END_REASONS, VISIT_MODES
 
@@ -16,9 +16,9 @@ class VisitForm(FlaskForm):
                                validators=[Chosen(_l("Please choose a volunteer of this pair."))])
     visited_on = DateField(_l("Date"), validators=[InputRequired(_l("Please give the date, e.g. 2026-03-05."))])
     # Choices are checked by the service, which says what is wrong in words.
-    mode = RadioField(_l("How we met"), choices=list(VISIT_MODES.items()), default="talk", validate_choice=False,
+    mode = RadioField(_l("How we met"), choices=options(list(VISIT_MODES.items())), default="talk", validate_choice=False,
                       validators=[InputRequired(_l("Please choose how you met."))])
-    hours = RadioField(_l("How long (hours)"), choices=HOUR_CHOICES, default="1", validate_choice=False,
+    hours = RadioField(_l("How long (hours)"), choices=options(HOUR_CHOICES), default="1", validate_choice=False,
                        validators=[InputRequired(_l("Please choose how long it took."))])
     content = TextAreaField(_l("What we did"), render_kw={"rows": 3},
                             validators=[Clean(), InputRequired(_l("Please write what you did, in a sentence or two.")),
@@ -32,7 +32,7 @@ class VisitForm(FlaskForm):
 
 
 class EndForm(FlaskForm):
-    reason = RadioField(_l("Why does the pair end"), choices=list(END_REASONS.items()), validate_choice=False,
+    reason = RadioField(_l("Why does the pair end"), choices=options(list(END_REASONS.items())), validate_choice=False,
                         validators=[InputRequired(_l("Please choose why the pair ends."))])
     note = StringField(_l("A few words (required for “Other”)"), validators=[Clean(), Optional(), Length(max=200)])
     no_rematch = BooleanField(_l("Do not pair these people again"))

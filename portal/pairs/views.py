@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from ..errors_domain import DomainError
 from ..extensions import db
-from ..forms_common import show_error
+from ..forms_common import options, show_error
 from ..htmx import render
 from ..listing import clean_query, page_arg, paginate, to_id
 from ..matching import services as matching
@@ -94,7 +94,7 @@ def reassign(pair_id, member_id):
         return redirect(url_for("pairs.show", pair_id=pair.id))
     rows = [(m, o) for m, o in _candidates(pair) if o.volunteer_id not in {v.volunteer_id for v in pair.current_members}]
     form = ReassignForm()
-    form.offer_id.choices = [(0, _("Choose the new volunteer"))] + [(o.id, o.volunteer.name) for _m, o in rows]
+    form.offer_id.choices = options([(0, _("Choose the new volunteer"))] + [(o.id, o.volunteer.name) for _m, o in rows])
     if form.validate_on_submit():
         offer = db.session.get(Offer, form.offer_id.data)
         try:
@@ -128,7 +128,8 @@ def new_visit(pair_id):
     if me.role == "volunteer":
         del form.volunteer_id
     else:
-        form.volunteer_id.choices = [(0, _("Choose a volunteer"))] + [(m.volunteer_id, m.volunteer.name) for m in members]
+        form.volunteer_id.choices = options([(0, _("Choose a volunteer"))] +
+                                            [(m.volunteer_id, m.volunteer.name) for m in members])
         if len(members) == 1 and not form.volunteer_id.data:
             form.volunteer_id.data = members[0].volunteer_id
     if request.method == "GET":

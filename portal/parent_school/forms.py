@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from ..forms_common import Clean
+from ..forms_common import Clean, options
 from ..menus_forms import int_or_zero
 from ..people.forms import MultiCheckboxField
 from .models import COURSE_KINDS
@@ -27,7 +27,7 @@ TIME_MESSAGE = _l("Please give the time, e.g. 19:00.")
 class CourseForm(FlaskForm):
     title = StringField(_l("Course title"), validators=[Clean(), DataRequired(_l("Please give the course a title.")),
                                                          Length(max=100)])
-    kind = RadioField(_l("Kind of course"), choices=list(COURSE_KINDS.items()), default="required",
+    kind = RadioField(_l("Kind of course"), choices=options(list(COURSE_KINDS.items())), default="required",
                       validators=[InputRequired(_l("Please choose the kind of course."))])
     topic = TextAreaField(_l("What the course is about"), render_kw={"rows": 3},
                           validators=[Clean(), Optional(), Length(max=500)])
@@ -72,7 +72,7 @@ class RegisterForm(FlaskForm):
 
 class FeedbackForm(FlaskForm):
     rating = RadioField(_l("How helpful was the session?"), coerce=int_or_zero, validate_choice=False,
-                        choices=[(5, "★★★★★"), (4, "★★★★"), (3, "★★★"), (2, "★★"), (1, "★")],
+                        choices=options([(5, "★★★★★"), (4, "★★★★"), (3, "★★★"), (2, "★★"), (1, "★")]),
                         validators=[InputRequired(_l("Please choose from 1 to 5 stars."))])
     comment = TextAreaField(_l("Anything to tell the school (optional)"), render_kw={"rows": 2},
                             validators=[Clean(), Optional(), Length(max=500)])

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 from ..auth.services import is_fresh
 from ..errors_domain import DomainError
 from ..extensions import db
-from ..forms_common import show_error
+from ..forms_common import options, show_error
 from ..htmx import is_htmx, render
 from ..imports.services import xlsx_response
 from ..listing import clean_query, to_id
@@ -62,7 +62,7 @@ def _family_page(me, now):
     forms = {}
     for o in offers:
         form = RegisterForm(prefix=f"s{o.session.id}")
-        form.student_id.choices = [(c.id, f"{c.name}（{c.school_class.label}）") for c in o.children]
+        form.student_id.choices = options([(c.id, f"{c.name}（{c.school_class.label}）") for c in o.children])
         forms[o.session.id] = form
     return render_template("parent_school/family.html", family=family, offers=offers, forms=forms, now=now,
                            past=services.past_registrations(family, now), progress=services.family_progress(family),
@@ -80,7 +80,7 @@ def register(session_id):
     if family is None:
         abort(404)
     form = RegisterForm(prefix=f"s{s.id}")
-    form.student_id.choices = [(c.id, c.name) for c in family.children if c.active]
+    form.student_id.choices = options([(c.id, c.name) for c in family.children if c.active])
     if not register_from_form(s, form, family, me, _("Registered. Show your check-in code at the door."),
                               _("All seats are taken: your family is on the waiting list; its place is shown below.")):
         return redirect(url_for("parent_school.index"))
@@ -178,7 +178,7 @@ def session(session_id):
             abort(404)
         form = RegisterForm(prefix=f"s{s.id}")
         children = [c for c in family.children if c.active and s.course.for_grade(c.school_class.grade)]
-        form.student_id.choices = [(c.id, f"{c.name}（{c.school_class.label}）") for c in children]
+        form.student_id.choices = options([(c.id, f"{c.name}（{c.school_class.label}）") for c in children])
         return render_template("parent_school/session_family.html", s=s, reg=reg, now=now, form=form,
                                children=children, position=services.waiting_position(reg), qr=exports.qr_svg(
                                    url_for("parent_school.scan", session_id=s.id, code=reg.code, _external=True))
@@ -328,11 +328,11 @@ def _course_form(form: CourseForm, school_id: int):
     volunteers = db.session.scalars(select(Volunteer).where(Volunteer.school_id == school_id,
                                                             Volunteer.active.is_(True))
                                     .order_by(Volunteer.name_initials, Volunteer.id)).all()
-    form.lecturer_volunteer_id.choices = [(0, _("An outside expert (name below)"))] + [
-        (v.id, f"{v.name}（{v.kind}）") for v in volunteers]
+    form.lecturer_volunteer_id.choices = options([(0, _("An outside expert (name below)"))] + [
+        (v.id, f"{v.name}（{v.kind}）") for v in volunteers])
     grades = sorted(set(db.session.scalars(select(SchoolClass.grade).where(SchoolClass.school_id == school_id,
                                                                            SchoolClass.active.is_(True)))))
-    form.grades.choices = [(g, GRADE_NAMES.get(g, str(g))) for g in grades]
+    form.grades.choices = options([(g, GRADE_NAMES.get(g, str(g))) for g in grades])
 
 
 @bp.route("/courses/new", methods=["GET", "POST"])

@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from ..forms_common import MOBILE_PATTERN, Clean
+from ..forms_common import MOBILE_PATTERN, Clean, options
 from ..web import local_today
 from .models import GENDERS, GRADE_NAMES, VOLUNTEER_KINDS
 
@@ -31,7 +31,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class ClassForm(FlaskForm):
-    grade = SelectField(_l("Grade"), coerce=int, choices=sorted(GRADE_NAMES.items()),
+    grade = SelectField(_l("Grade"), coerce=int, choices=options(sorted(GRADE_NAMES.items())),
                         validators=[InputRequired(REQUIRED)])
     name = StringField(_l("Class name"), description=_l("For example: 3班"),
                        validators=[Clean(), required(), Length(max=40)])
@@ -62,7 +62,7 @@ class StudentForm(FlaskForm):
     student_no = StringField(_l("Student number"), validators=[
         Clean(), required(), Length(max=30), Regexp(r"^[0-9A-Za-z-]+$", message=_l("Use digits and letters only."))])
     name = StringField(_l("Name"), validators=[Clean(), required(), Length(max=40)])
-    gender = SelectField(_l("Gender"), choices=[(g, g) for g in GENDERS])
+    gender = SelectField(_l("Gender"), choices=options([(g, g) for g in GENDERS]))
     birth_date = DateField(_l("Date of birth"), validators=[Optional(), not_future])
     class_id = SelectField(_l("Class"), coerce=int, validators=[InputRequired(REQUIRED)])
 
@@ -74,7 +74,7 @@ class StudentForm(FlaskForm):
 class ConsentForm(FlaskForm):
     guardian_name = StringField(_l("Guardian who consented"), validators=[Clean(), required(), Length(max=40)])
     method = SelectField(_l("How consent was given"),
-                         choices=[("纸质签字", "纸质签字"), ("线上确认", "线上确认"), ("家长会现场确认", "家长会现场确认")])
+                         choices=options((m, m) for m in ("纸质签字", "线上确认", "家长会现场确认")))
     given_on = DateField(_l("Date of consent"), validators=[InputRequired(_l("Please enter a valid date.")),
                                                            not_future])
 
@@ -92,7 +92,7 @@ class FamilyForm(FlaskForm):
 
 class GuardianForm(FlaskForm):
     name = StringField(_l("Guardian name"), validators=[Clean(), required(), Length(max=40)])
-    relation = SelectField(_l("Relation"), choices=[(r, r) for r in RELATIONS])
+    relation = SelectField(_l("Relation"), choices=options([(r, r) for r in RELATIONS]))
     mobile = StringField(_l("Mobile number"), validators=[Clean(), Optional(), Regexp(MOBILE_PATTERN, message=MOBILE_MESSAGE)])
 
 
@@ -102,7 +102,7 @@ class LinkChildForm(FlaskForm):
 
 class VolunteerForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Clean(), required(), Length(max=40)])
-    kind = SelectField(_l("Kind (五老)"), choices=[(k, k) for k in VOLUNTEER_KINDS])
+    kind = SelectField(_l("Kind (五老)"), choices=options([(k, k) for k in VOLUNTEER_KINDS]))
     skills = StringField(_l("Skills and subjects"), description=_l("Separate with commas, e.g. 数学, 书法, 心理咨询"),
                          validators=[Clean(), Optional(), Length(max=300)])
     phone = StringField(_l("Mobile number"), validators=[Clean(), Optional(), Regexp(MOBILE_PATTERN, message=MOBILE_MESSAGE)])

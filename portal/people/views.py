@@ -5,7 +5,7 @@ from flask_login import current_user
 from ..auth.models import ROLE_LABELS, User
 from ..errors_domain import DomainError
 from ..extensions import db
-from ..forms_common import show_error
+from ..forms_common import options, show_error
 from ..htmx import render
 from ..listing import clean_query, int_arg, paginate
 from ..parent_school.services import attendance_of
@@ -95,7 +95,7 @@ def _class_choices():
 def student_form(student_id):
     student = authorize("people.manage", db.session.get(Student, student_id)) if student_id else None
     form = StudentForm(obj=student)
-    form.class_id.choices = _class_choices()
+    form.class_id.choices = options(_class_choices())
     if form.validate_on_submit():
         try:
             student = services.save_student(_me(), student, form.data)
@@ -115,7 +115,7 @@ def student(student_id):
     student = authorize("students.view", db.session.get(Student, student_id, options=services.student_page_options()))
     sensitive = can(current_user, "students.sensitive", student)
     tags_form = TagsForm(tags=[t.id for t in student.support_tags])
-    tags_form.tags.choices = [(t.id, t.name) for t in services.support_tags_of(student.school_id)]
+    tags_form.tags.choices = options([(t.id, t.name) for t in services.support_tags_of(student.school_id)])
     attended = attendance_of(student.family_id) if student.family_id else []
     page = render_template("people/student.html", student=student, sensitive=sensitive, attended=attended,
                            consent_form=ConsentForm(), tags_form=tags_form, action_form=EmptyForm())
@@ -161,7 +161,7 @@ def student_consent_withdraw(student_id):
 def student_tags(student_id):
     student = authorize("students.sensitive", db.session.get(Student, student_id))
     form = TagsForm()
-    form.tags.choices = [(t.id, t.name) for t in services.support_tags_of(student.school_id)]
+    form.tags.choices = options([(t.id, t.name) for t in services.support_tags_of(student.school_id)])
     if form.validate_on_submit():
         try:
             services.set_support_tags(_me(), student, form.tags.data)
@@ -329,9 +329,9 @@ def user_form(user_id):
         roles = (user.role,)  # linked to a person; open a new account from that person instead
     else:
         roles = tuple(r for r in roles if r not in ("volunteer", "parent"))
-    form.role.choices = [(r, ROLE_LABELS[r]) for r in roles]
+    form.role.choices = options([(r, ROLE_LABELS[r]) for r in roles])
     classes = services.classes_of(current_user.school_id)
-    form.classes.choices = [(c.id, c.label) for c in classes]
+    form.classes.choices = options([(c.id, c.label) for c in classes])
     if form.validate_on_submit():
         if user is None and not form.password.data:
             form.password.errors.append(_("A new account needs a password."))

@@ -14,7 +14,7 @@ def register_from_form(holder, form, family, by, registered: str, waiting: str) 
         flash(_("The form is out of date. Please try again."), "error")
         return False
     try:
-        student = seats.child_to_register(family, form.student_id.data, [cid for cid, _n in form.student_id.choices])
+        student = seats.child_to_register(family, form.student_id.data, [c.value for c in form.student_id.choices])
         reg, created = seats.register(holder, student, by)
     except DomainError as err:
         flash(err.message, "error")
