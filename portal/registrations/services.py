@@ -3,11 +3,11 @@
 A seat holder is a CourseSession or an Event: both keep capacity, taken and queue_no, say which Registration
 column points at them (REG_KEY), when registration closes (closes_at), their state at a given time, and whether
 a child's family may come (admits). Every change starts by locking the holder's row with an UPDATE, before
-anything is read (a registration looks for the family's own row first, and reads it again under the lock):
-PostgreSQL then holds the row until commit, and SQLite takes its write lock (waiting out busy_timeout) on a fresh
-snapshot. So two registrations for one holder run one after the other, the seat count read under the lock is the
-true one, the database's CHECK (taken <= capacity) is the last guard, and a freed seat goes to the first family
-waiting in the same transaction that freed it.
+anything is read (a registration writes a family's first row under the lock without looking for one, and a row the
+family had is read again under the lock): PostgreSQL then holds the row until commit, and SQLite takes its write
+lock (waiting out busy_timeout) on a fresh snapshot. So two registrations for one holder run one after the other,
+the seat count read under the lock is the true one, the database's CHECK (taken <= capacity) is the last guard,
+and a freed seat goes to the first family waiting in the same transaction that freed it.
 """
 from __future__ import annotations
 
@@ -62,12 +62,16 @@ def _family_registration(holder, family_id: int) -> Registration | None:
                              .execution_options(populate_existing=True))
 
 
+def _draw() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
 def _new_code(holder, family_id: int | None = None) -> tuple[str, Registration | None]:
     """A code none of the holder's registrations has, and the family's registration if it has one, in one look.
     Drawn before the lock, by looking up the draw rather than reading every code under it; a draw another family
     takes meanwhile (about one in 10⁹) is refused by the unique constraint, as a double registration is."""
     while True:
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        code = _draw()
         found = db.session.scalars(select(Registration).where(
             of(holder), or_(Registration.code == code, Registration.family_id == family_id))
             .execution_options(populate_existing=True)).all()
@@ -148,6 +152,10 @@ def child_to_register(family, chosen: int, offered: list[int]):
     return student
 
 
+class _Taken(Exception):
+    """A unique constraint refused the registration's row: the family has one already, or the code was drawn."""
+
+
 def register(session, student, by, now: datetime | None = None) -> tuple[Registration, bool]:
     """Register the child's family: a seat if one is free for it, else the next place on the waiting list.
     Returns the registration and whether it is new (False: the family was already registered)."""
@@ -158,26 +166,50 @@ def register(session, student, by, now: datetime | None = None) -> tuple[Registr
     problem = session.admits(student)
     if problem:
         raise DomainError(problem, "student_id")
-    # The family's registration is looked for before the lock, which every family of a storm waits for in turn:
-    # a family has none yet almost always. One it has is read again under the lock; one another tab of the family
-    # adds meanwhile is refused by the unique constraint, and that tab's registration is the answer.
+    # A family has no row for the session yet almost always, so its row is written without looking for one first:
+    # a statement fewer for every family of a storm. The unique constraints refuse the rare rest (a second tab, a
+    # family registering again after cancelling, a code drawn twice), which then take the careful way.
+    try:
+        return _take_place(session, student, by, _draw(), None, now)
+    except _Taken:
+        pass
+    # The family's registration is looked for before the lock, which every family of a storm waits for in turn.
+    # One it has is read again under the lock; one another tab of the family adds meanwhile is refused by the
+    # unique constraint, and that tab's registration is the answer.
     code, reg = _new_code(session, family.id)
     if reg is not None and reg.status in ACTIVE and session.state(now) in ("open", "full"):
         db.session.rollback()
         return reg, False
+    try:
+        return _take_place(session, student, by, code, reg, now)
+    except _Taken:
+        first = _family_registration(session, family.id)
+        if first is None or first.status not in ACTIVE:
+            raise DomainError(_("Your family is already registered for this session.")
+                              if session.REG_KEY == "session_id"
+                              else _("Your family is already registered for this event.")) from None
+        db.session.rollback()
+        return first, False
+
+
+def _take_place(session, student, by, code: str, reg: Registration | None, now: datetime
+                ) -> tuple[Registration, bool]:
+    """Under the holder's lock: a seat or the next place on the waiting list for the family, in its row `reg`
+    (one it had, which is read again under the lock) or a new one with `code`; committed. Raises _Taken, rolled
+    back, when a unique constraint refuses the row."""
     lock(session, arrival=True)
     state = session.state(now)
     if state not in ("open", "full"):
         db.session.rollback()
         raise DomainError(_closed_message(session, state))
     if reg is not None:
-        reg = _family_registration(session, family.id)
+        reg = _family_registration(session, student.family_id)
         if reg.status in ACTIVE:
             db.session.rollback()
             return reg, False
     status = "confirmed" if admissible(session, student.class_id) else "waitlisted"
     if reg is None:
-        reg = _new_registration(session, family.id, code)
+        reg = _new_registration(session, student.family_id, code)
     reg.student_id, reg.class_id, reg.registered_by_id = student.id, student.class_id, by.id
     reg.seq, reg.cancelled_at, reg.promoted_at, reg.walk_in, reg.status = session.queue_no, None, None, False, status
     db.session.add(reg)
@@ -186,14 +218,10 @@ def register(session, student, by, now: datetime | None = None) -> tuple[Registr
     committed = {"status": status, "seq": session.queue_no, "session_id": None, "event_id": None,
                  session.REG_KEY: session.id}
     try:
-        _commit(_("Your family is already registered for this session.") if session.REG_KEY == "session_id"
-                else _("Your family is already registered for this event."))
-    except DomainError:
-        first = _family_registration(session, family.id)
-        if first is None or first.status not in ACTIVE:
-            raise
+        db.session.commit()
+    except IntegrityError as exc:
         db.session.rollback()
-        return first, False
+        raise _Taken from exc
     for key, value in committed.items():  # what the caller reads next, as committed: no statement to read it back
         set_committed_value(reg, key, value)
     return reg, True

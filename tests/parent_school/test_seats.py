@@ -82,6 +82,20 @@ def test_registering_again_changes_nothing(world, parent):
     assert (fresh(s.id).taken, fresh(s.id).queue_no) == (1, 2)
 
 
+def test_a_code_drawn_twice_is_drawn_again(world, parent, monkeypatch):
+    s = session_for(world, capacity=3)
+    first, second = factories.families_with_children(world.own_class, 2)
+    taken = seats.register(s, first, parent)[0].code
+    draws = iter([taken, taken, "XYZ234"])  # the first family's code, at the first try and again on the careful way
+    monkeypatch.setattr(seats, "_draw", lambda: next(draws))
+
+    reg, created = seats.register(s, second, parent)
+
+    assert (created, reg.code, reg.status) == (True, "XYZ234", "confirmed")
+    assert [r.code for r in registrations(s.id)] == [taken, "XYZ234"]
+    assert (fresh(s.id).taken, fresh(s.id).queue_no) == (2, 2)
+
+
 def test_a_family_with_two_children_holds_one_place(world, parent):
     s = session_for(world, capacity=3)
     fam = factories.family(world.school, "李家")
