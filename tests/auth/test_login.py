@@ -1,6 +1,7 @@
 """Logging in and out: CSRF, throttling, cookie replay, deactivation, htmx session expiry."""
 import pytest
 import redis as redis_lib
+from flask.sessions import SecureCookieSessionInterface
 
 from portal import create_app
 from portal.auth.models import LoginFailure
@@ -54,6 +55,20 @@ def test_session_cookie_saved_before_logout_no_longer_works(app, login_as):
     replay.set_cookie("session", saved)
     r = replay.get("/")
     assert r.status_code == 302 and "/login" in r.headers["Location"]
+
+
+def test_a_session_cookie_signed_compressed_by_the_previous_version_still_works(app, login_as):
+    """Session cookies are signed without zlib now; one signed compressed, as before, keeps its owner logged in."""
+    c = login_as("coordinator")
+    saved = c.get_cookie("session").value
+    assert not saved.startswith(".")  # itsdangerous marks a compressed payload with a leading dot
+    data = app.session_interface.get_signing_serializer(app).loads(saved)
+    before = SecureCookieSessionInterface().get_signing_serializer(app).dumps(data)
+    assert before.startswith(".")
+    old = Client(app)
+    old.set_cookie("session", before)
+    r = old.get("/")
+    assert r.status_code == 200 and "您好" in r.get_data(as_text=True)
 
 
 def test_remember_cookie_saved_before_logout_no_longer_works(app, world):
