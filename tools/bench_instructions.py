@@ -4,8 +4,10 @@
 
 Seeds the district demo, then runs one process under callgrind with counting switched off; it logs in a
 coordinator, warms up, and counts only the requests: the eight list pages and partials of `make bench`'s closed
-loop, a logged-in page that renders nothing (the floor), the layout alone, and the bare Flask page. Counts are
-per request, the test client included. Worker-side only: PostgreSQL's own work is not in them.
+loop; the same eight with their statements run but nothing rendered (the lists' queries, a floor under any page
+built per request); the portal's own page of what the bare page shows, a class's students (page and search
+partial); a logged-in page that renders nothing (the floor), the layout alone, and the bare Flask page.
+Counts are per request, the test client included. Worker-side only: PostgreSQL's own work is not in them.
 """
 import os
 import subprocess
@@ -44,10 +46,17 @@ def measure(what):
     from portal import create_app, demo
     from portal.auth.models import User
     from portal.extensions import db
+    from portal.people.models import SchoolClass
     from portal.permissions import requires
 
     app = create_app()
     app.config["WTF_CSRF_ENABLED"] = False
+    if what == "unrendered":
+        import portal.htmx
+
+        # The views run as they are (filters, page and count statements, page-only lists); only the template is
+        # left out. Statements a template would have set off (lazy loads) are left out with it: a lower bound.
+        portal.htmx.render_template = lambda *_a, **_kw: ""
 
     # Compiled once, as a template file would be.
     pages = {"floor": app.jinja_env.from_string("{{ current_user.display_name }}"),
@@ -62,9 +71,12 @@ def measure(what):
 
     with app.app_context():
         username = db.session.scalar(select(User.username).where(User.school_id == 3, User.role == "coordinator"))
+        class_id = db.session.scalar(select(SchoolClass.id).where(SchoolClass.school_id == 3).order_by(SchoolClass.id))
     client = app.test_client()
     assert client.post("/login", data={"username": username, "password": demo.DEMO_PASSWORD}).status_code == 302
-    count(client, CLOSED_LOOP if what == "closed" else [(f"/_{what}", {})])
+    roster = f"/people/students?class_id={class_id}"
+    count(client, CLOSED_LOOP if what in ("closed", "unrendered") else
+          [(roster, {}), (roster, HTMX)] if what == "roster" else [(f"/_{what}", {})])
 
 
 def main():
@@ -72,7 +84,8 @@ def main():
            "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench.db"}
     subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, 'tools'); import bench_common as b; "
                     "print(f'district demo seeded in {b.seeded_app()[1]:.1f} s')"], cwd=ROOT, env=env, check=True)
-    for what, n in (("closed", len(CLOSED_LOOP)), ("floor", 1), ("layout", 1), ("bare", 1)):
+    for what, n in (("closed", len(CLOSED_LOOP)), ("unrendered", len(CLOSED_LOOP)), ("roster", 2), ("floor", 1),
+                    ("layout", 1), ("bare", 1)):
         with tempfile.NamedTemporaryFile(suffix=".callgrind") as out:
             subprocess.run(["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out.name}",
                             sys.executable, __file__, "--measure", what], cwd=ROOT, env=env, check=True,
