@@ -68,6 +68,9 @@ class Config:
     # Exports of personal data ask for the password again after this long.
     FRESH_LOGIN_SECONDS = int(os.environ.get("FRESH_LOGIN_SECONDS", "900"))
     PAGE_SIZE = 25
+    # The door takes check-ins from this long before a session or event starts until this long after it ends.
+    CHECK_IN_OPENS_BEFORE = timedelta(hours=int(os.environ.get("CHECK_IN_OPENS_BEFORE_HOURS", "2")))
+    CHECK_IN_CLOSES_AFTER = timedelta(hours=int(os.environ.get("CHECK_IN_CLOSES_AFTER_HOURS", "3")))
 
 
 class TestConfig(Config):

@@ -10,6 +10,7 @@ from .auth.services import hash_password
 from .events.models import Event, event_leads
 from .extensions import db
 from .hours.models import HourEntry
+from .models_base import utcnow
 from .needs.models import Need
 from .offers.models import Offer
 from .pairs.models import Pair, PairNeed, PairVolunteer, Visit
@@ -456,6 +457,14 @@ def _parent_school(sid, rng, creator_id, vol_ids):
             reg.checked_in_by_id = creator_id
     soon = session(courses[1], 5, 19, 30, "阶梯教室", "第二场：青春期前的沟通")
     fill(soon, rng.sample(middle, k=28))
+    # A session about to start, so the door takes check-ins whenever the demo is seeded; a few families are in.
+    start = now + timedelta(hours=1)
+    tonight = CourseSession(school_id=sid, course=courses[1], title="第三场：孩子沉迷手机怎么办", starts_at=start,
+                            ends_at=start + timedelta(minutes=90), deadline=start - timedelta(days=1), capacity=30,
+                            place="阶梯教室", status="open")
+    fill(tonight, rng.sample(middle, k=20))
+    for reg in tonight.registrations[:4]:
+        reg.attended_at, reg.checked_in_by_id = utcnow(), creator_id
     session(courses[2], 20, 15, 200, "学校报告厅")
     db.session.flush()
 

@@ -3,7 +3,7 @@ import contextvars
 import os
 import re
 import uuid
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -185,6 +185,17 @@ class Client:
 
     def logout(self):
         return self.post_form("/logout", token_from="/settings")
+
+
+@pytest.fixture
+def door_always_open(app):
+    """For tests of seats and attendance rather than of the door's hours: the door takes check-ins from a month
+    before a session to a year after (the factories' sessions start a week ahead, and registration closes before the
+    start; past sessions get their attendance in a test's set-up)."""
+    before = app.config["CHECK_IN_OPENS_BEFORE"], app.config["CHECK_IN_CLOSES_AFTER"]
+    app.config["CHECK_IN_OPENS_BEFORE"], app.config["CHECK_IN_CLOSES_AFTER"] = timedelta(days=30), timedelta(days=365)
+    yield
+    app.config["CHECK_IN_OPENS_BEFORE"], app.config["CHECK_IN_CLOSES_AFTER"] = before
 
 
 @pytest.fixture

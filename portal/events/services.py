@@ -354,7 +354,8 @@ def open_places(event: Event, role: str) -> int:
 # Volunteers signing up -----------------------------------------------------------------------------
 
 def sign_up(event: Event, volunteer: Volunteer, role: str, by, now: datetime | None = None) -> EventHelper:
-    """Take a helper's or speaker's place; the event's row is locked, so two volunteers never take the last one."""
+    """Take a helper's or speaker's place; the event's row is locked, so two volunteers never take the last one.
+    Asking again for the place one has is answered with it, not an error."""
     now = now or seats.local_now()
     if role not in ("helper", "speaker"):
         raise DomainError(_("Please choose to help or to speak."), "role")
@@ -367,6 +368,9 @@ def sign_up(event: Event, volunteer: Volunteer, role: str, by, now: datetime | N
         helper = db.session.scalar(select(EventHelper).where(EventHelper.event_id == event.id,
                                                              EventHelper.volunteer_id == volunteer.id)
                                    .execution_options(populate_existing=True))
+        if helper is not None and helper.status == "confirmed" and helper.role == role:
+            db.session.commit()  # a double tap: the place is already theirs, which is what they asked for
+            return helper
         if helper is not None and helper.status == "confirmed":
             raise DomainError(_("You are already on this event as %(role)s.", role=helper.role_label))
         taken = db.session.scalar(select(func.count()).where(EventHelper.event_id == event.id,
@@ -590,7 +594,9 @@ def record_helpers(actor, event: Event, claims: list[HelperClaim], day: date, to
 
 
 def family_attendance(actor, event: Event, attended_ids: set[int]) -> int:
-    """Tick the families who came after the event, from the paper sign-in sheet."""
+    """Tick the families who came after the event, from the paper sign-in sheet; not before it has begun."""
+    if event.dated and seats.local_now() < event.starts_at:
+        raise DomainError(_("Attendance is ticked after the event has started."))
     seats.lock(event)
     changed = 0
     for reg in db.session.scalars(select(Registration).where(Registration.event_id == event.id,

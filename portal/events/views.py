@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..core.submit_once import submit_once
 from ..errors_domain import DomainError
 from ..extensions import db
 from ..forms_common import options, show_error
@@ -99,6 +100,7 @@ def _fill_choices(form, school_id):
 @bp.route("/new", methods=["GET", "POST"], defaults={"event_id": None})
 @bp.route("/<int:event_id>/edit", methods=["GET", "POST"])
 @requires("events.manage")
+@submit_once("event_id")
 def edit(event_id):
     me = _me()
     event = _event(event_id, "events.manage") if event_id else None
@@ -284,13 +286,18 @@ def families_attendance(event_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     ids = {i for i in (to_id(v) for v in request.form.getlist("came")) if i}
-    services.family_attendance(_me(), event, ids)
-    flash(_("Attendance saved."), "success")
+    try:
+        services.family_attendance(_me(), event, ids)
+    except DomainError as err:
+        flash(err.message, "error")
+    else:
+        flash(_("Attendance saved."), "success")
     return redirect(url_for("events.report", event_id=event.id))
 
 
 @bp.route("/<int:event_id>/photos", methods=["POST"])
 @requires("events.manage")
+@submit_once()
 def add_photo(event_id):
     event = _event(event_id, "events.manage")
     form = PhotoForm()
@@ -346,6 +353,7 @@ def delete_photo(photo_id):
 @bp.route("/partners", methods=["GET", "POST"], defaults={"partner_id": None})
 @bp.route("/partners/<int:partner_id>", methods=["GET", "POST"])
 @requires("events.manage")
+@submit_once("partner_id")
 def partners(partner_id):
     me = _me()
     partner = authorize("events.manage", db.session.get(Partner, partner_id)) if partner_id else None

@@ -4,10 +4,12 @@ from decimal import Decimal
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth.services import is_fresh
+from ..core.submit_once import submit_once
 from ..errors_domain import DomainError
 from ..extensions import db
 from ..forms_common import options, show_error
@@ -70,6 +72,7 @@ def _volunteer_page(volunteer, record_form=None):
 
 @bp.route("/new", methods=["GET", "POST"])
 @requires("hours.log")
+@submit_once(message=_l("These hours were already logged; they were not saved twice."))
 def new():
     me = _me()
     today = local_today()
@@ -279,6 +282,7 @@ def ledger_xlsx():
 
 @bp.route("/volunteers/<int:volunteer_id>/records", methods=["POST"])
 @requires("hours.manage")
+@submit_once()
 def issue_record(volunteer_id):
     vol = authorize("hours.manage", db.session.get(Volunteer, volunteer_id))
     form = RecordForm()

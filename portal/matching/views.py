@@ -1,9 +1,11 @@
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..core.submit_once import submit_once
 from ..errors_domain import DomainError
 from ..extensions import db
 from ..htmx import is_htmx, render
@@ -73,6 +75,7 @@ def _pair_from_ticks(form, model, nothing_ticked, sides):
 
 @bp.route("/needs/<int:need_id>", methods=["GET", "POST"])
 @requires("matching.use")
+@submit_once(message=_l("This pair was already made; it was not made twice."))
 def need(need_id):
     """Suggestions for one need; ticking one volunteer makes 一对一, several make 多对一 (二帮一 …)."""
     need = authorize("matching.use", db.session.get(Need, need_id, options=need_page_options()))
@@ -87,6 +90,7 @@ def need(need_id):
 
 @bp.route("/offers/<int:offer_id>", methods=["GET", "POST"])
 @requires("matching.use")
+@submit_once(message=_l("This pair was already made; it was not made twice."))
 def offer(offer_id):
     """Needs one offer suits best; ticking several makes a small group (一对多)."""
     offer = authorize("matching.use", db.session.get(Offer, offer_id))

@@ -1,7 +1,9 @@
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from ..core.submit_once import submit_once
 from ..errors_domain import DomainError
 from ..extensions import db
 from ..forms_common import options, show_error
@@ -59,6 +61,7 @@ def _volunteer(form):
 
 @bp.route("/new", methods=["GET", "POST"])
 @requires("offers.edit")
+@submit_once(message=_l("This offer was already saved; it was not saved twice."))
 def new():
     me = _me()
     if me.role == "volunteer" and me.volunteer is None:

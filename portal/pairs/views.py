@@ -1,7 +1,9 @@
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from ..core.submit_once import submit_once
 from ..errors_domain import DomainError
 from ..extensions import db
 from ..forms_common import options, show_error
@@ -120,6 +122,7 @@ def _candidates(pair):
 
 @bp.route("/<int:pair_id>/visits/new", methods=["GET", "POST"])
 @requires("visits.record")
+@submit_once(message=_l("This visit was already recorded; it was not saved twice."))
 def new_visit(pair_id):
     pair = _pair(pair_id, "visits.record")
     me = _me()
@@ -153,6 +156,7 @@ def new_visit(pair_id):
 
 @bp.route("/renew", methods=["GET", "POST"])
 @requires("pairs.manage")
+@submit_once()
 def renew():
     me = _me()
     term = people.current_term(me.school_id, local_today())

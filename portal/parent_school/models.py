@@ -109,6 +109,10 @@ class CourseSession(SchoolScoped, Timestamped, db.Model):
     def closes_at(self) -> datetime:
         return self.deadline
 
+    @property
+    def ends(self) -> datetime:
+        return self.ends_at
+
     def admits(self, student) -> str | None:
         """Why the child's family may not register, or None."""
         if self.course.for_grade(student.school_class.grade):

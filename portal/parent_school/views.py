@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..auth.services import is_fresh
+from ..core.submit_once import submit_once
 from ..errors_domain import DomainError
 from ..extensions import db
 from ..forms_common import options, show_error
@@ -238,7 +239,8 @@ def sign_in_sheet(session_id):
 def door(session_id):
     s = _session(session_id, "parent_school.check_in")
     q = clean_query(request.args.get("q"))
-    context = {"s": s, "q": q, "found": services.door_search(s, q), "counts": services.roster_counts(s)}
+    context = {"s": s, "q": q, "found": services.door_search(s, q), "counts": services.roster_counts(s),
+               "door_closed": seats.check_in_closed(s)}
     if is_htmx() and request.headers.get("HX-Target") == "results":
         return render_template("parent_school/_door_results.html", **context)
     return render_template("parent_school/door.html", form=CheckInForm(), **context)
@@ -267,7 +269,7 @@ def check_in(session_id):
         else:
             return _door_done(s, reg, created)
     return render_template("parent_school/door.html", s=s, form=form, q="", found=[],
-                           counts=services.roster_counts(s))
+                           counts=services.roster_counts(s), door_closed=seats.check_in_closed(s))
 
 
 @bp.route("/registrations/<int:registration_id>/check-in", methods=["POST"])
@@ -319,7 +321,8 @@ def scan(session_id, code):
     s = _session(session_id, "parent_school.check_in")
     reg = db.session.scalar(select(Registration).where(Registration.session_id == s.id,
                                                        Registration.code == seats.normalise_code(code)))
-    return render_template("parent_school/scan.html", s=s, reg=reg, form=CheckInForm(code=code))
+    return render_template("parent_school/scan.html", s=s, reg=reg, form=CheckInForm(code=code),
+                           door_closed=seats.check_in_closed(s))
 
 
 # Courses and sessions for coordinators
@@ -338,6 +341,7 @@ def _course_form(form: CourseForm, school_id: int):
 @bp.route("/courses/new", methods=["GET", "POST"])
 @bp.route("/courses/<int:course_id>/edit", methods=["GET", "POST"])
 @requires("parent_school.manage")
+@submit_once("course_id")
 def course_form(course_id=None):
     me = _me()
     course = authorize("parent_school.manage", db.session.get(Course, course_id)) if course_id else None
@@ -394,6 +398,7 @@ def _quota_classes(course):
 @bp.route("/courses/<int:course_id>/sessions/new", methods=["GET", "POST"])
 @bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
 @requires("parent_school.manage")
+@submit_once("session_id")
 def session_form(course_id=None, session_id=None):
     s = _session(session_id, "parent_school.manage") if session_id else None
     c = s.course if s else authorize("parent_school.manage", db.session.get(Course, course_id))

@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.models import ROLE_LABELS, User
+from ..core.submit_once import submit_once
 from ..errors_domain import DomainError
 from ..extensions import db
 from ..forms_common import options, show_error
@@ -54,6 +55,7 @@ def index():
 @bp.route("/classes/new", methods=["GET", "POST"], defaults={"class_id": None})
 @bp.route("/classes/<int:class_id>/edit", methods=["GET", "POST"])
 @requires("people.manage")
+@submit_once("class_id")
 def class_form(class_id):
     klass = authorize("people.manage", db.session.get(SchoolClass, class_id)) if class_id else None
     form = ClassForm(obj=klass)
@@ -92,6 +94,7 @@ def _class_choices():
 @bp.route("/students/new", methods=["GET", "POST"], defaults={"student_id": None})
 @bp.route("/students/<int:student_id>/edit", methods=["GET", "POST"])
 @requires("people.manage")
+@submit_once("student_id")
 def student_form(student_id):
     student = authorize("people.manage", db.session.get(Student, student_id)) if student_id else None
     form = StudentForm(obj=student)
@@ -127,6 +130,7 @@ def student(student_id):
 
 @bp.route("/students/<int:student_id>/consent", methods=["POST"])
 @requires("students.sensitive")
+@submit_once()
 def student_consent(student_id):
     student = authorize("students.sensitive", db.session.get(Student, student_id))
     form = ConsentForm()
@@ -211,6 +215,7 @@ def families():
 @bp.route("/families/new", methods=["GET", "POST"], defaults={"family_id": None})
 @bp.route("/families/<int:family_id>/edit", methods=["GET", "POST"])
 @requires("people.manage")
+@submit_once("family_id")
 def family_form(family_id):
     family = authorize("people.manage", db.session.get(Family, family_id)) if family_id else None
     form = FamilyForm(obj=family)
@@ -229,6 +234,7 @@ def family_form(family_id):
 
 @bp.route("/families/<int:family_id>", methods=["GET", "POST"])
 @requires("people.manage")
+@submit_once()
 def family(family_id):
     family = authorize("people.manage", db.session.get(Family, family_id))
     guardian_form = GuardianForm(prefix="g")
@@ -290,6 +296,7 @@ def volunteers():
 @bp.route("/volunteers/new", methods=["GET", "POST"], defaults={"volunteer_id": None})
 @bp.route("/volunteers/<int:volunteer_id>/edit", methods=["GET", "POST"])
 @requires("people.manage")
+@submit_once("volunteer_id")
 def volunteer_form(volunteer_id):
     volunteer = authorize("people.manage", db.session.get(Volunteer, volunteer_id)) if volunteer_id else None
     form = VolunteerForm(obj=volunteer)
@@ -321,6 +328,7 @@ def users():
 @bp.route("/users/new", methods=["GET", "POST"], defaults={"user_id": None})
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 @requires("users.manage")
+@submit_once("user_id")
 def user_form(user_id):
     user = authorize("users.manage", db.session.get(User, user_id)) if user_id else None
     form = UserForm(obj=user, classes=[c.id for c in user.classes] if user else [])
@@ -362,6 +370,7 @@ def young_teachers():
 @bp.route("/young-teachers/new", methods=["GET", "POST"], defaults={"teacher_id": None})
 @bp.route("/young-teachers/<int:teacher_id>/edit", methods=["GET", "POST"])
 @requires("people.manage")
+@submit_once("teacher_id")
 def young_teacher_form(teacher_id):
     teacher = authorize("people.manage", db.session.get(YoungTeacher, teacher_id)) if teacher_id else None
     form = YoungTeacherForm(obj=teacher)

@@ -15,6 +15,7 @@ import secrets
 import unicodedata
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -25,7 +26,7 @@ from ..errors_domain import DomainError
 from ..extensions import db
 from ..models_base import utcnow
 from ..parent_school.models import SeatQuota
-from ..web import local_now
+from ..web import cn_when, local_now
 from .models import Registration
 
 # No 0/O, 1/I/L: a code read aloud or typed on a phone is not mistaken.
@@ -274,6 +275,31 @@ def _attend(reg: Registration, by, session) -> None:
     reg.attended_at, reg.checked_in_by_id = utcnow(), by.id
 
 
+def check_in_window(holder) -> tuple[datetime, datetime]:
+    """When the door takes check-ins, in the holder's wall-clock time (Shanghai): from a while before the start, so
+    attendance never counts before it happens, until a while after the end, for late families and the list tidied
+    up that evening."""
+    config = current_app.config
+    return holder.starts_at - config["CHECK_IN_OPENS_BEFORE"], holder.ends + config["CHECK_IN_CLOSES_AFTER"]
+
+
+def check_in_closed(holder, now: datetime | None = None) -> str | None:
+    """Why the door takes no check-in now (not open yet, or closed), or None while it does."""
+    now = now or local_now()
+    opens, closes = check_in_window(holder)
+    if now < opens:
+        return _("Check-in opens at %(when)s.", when=cn_when(opens))
+    if now > closes:
+        return _("Check-in closed at %(when)s.", when=cn_when(closes))
+    return None
+
+
+def _door_open(holder) -> None:
+    message = check_in_closed(holder)
+    if message:
+        raise DomainError(message)
+
+
 def check_in(session, code: str, by) -> tuple[Registration, bool]:
     """Check a family in by its code. Returns the registration and whether it was checked in just now
     (False: it had checked in before)."""
@@ -299,6 +325,7 @@ def check_in_registration(reg: Registration, by) -> tuple[Registration, bool]:
         if reg.attended_at is not None:
             db.session.rollback()
             return reg, False
+        _door_open(session)
         _attend(reg, by, session)
     except DomainError:
         db.session.rollback()
@@ -321,6 +348,7 @@ def walk_in(session, student, by) -> tuple[Registration, bool]:
     try:
         if session.status == "cancelled":
             raise DomainError(_closed_message(session, "cancelled"))
+        _door_open(session)
         if session.taken >= session.capacity:
             raise DomainError(_("No seat is free: all %(n)d seats are taken.", n=session.capacity))
     except DomainError:

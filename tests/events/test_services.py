@@ -1161,3 +1161,15 @@ def test_the_feed_of_a_parent_has_the_events_the_family_registered_for(world, fe
 def test_the_feed_of_a_coordinator_has_every_dated_event_of_the_school(world, feed_world):
     assert feed_titles(world.users["coordinator"]) == ["上个月的", "我负责的", "我班的", "我帮忙的", "我退出的", "报了名的",
                                                        "候补的", "取消报名的"]
+
+
+def test_family_attendance_is_not_ticked_before_the_event(world, office, parent):
+    e = event_for(world, capacity=2, starts_in_days=2)
+    kid = factories.families_with_children(world.own_class, 1)[0]
+    seats.register(e, kid, parent)
+
+    with pytest.raises(DomainError) as err:
+        events.family_attendance(office, fresh_event(e.id), {event_reg(e, kid).id})
+
+    assert message(err) == zh("Attendance is ticked after the event has started.")
+    assert event_reg(e, kid).attended_at is None

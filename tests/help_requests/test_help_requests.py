@@ -124,7 +124,7 @@ def test_double_submit_and_bad_token(login_as, world, cats):
     assert first.headers["Location"] == second.headers["Location"] and count(HelpRequest) == 1
     assert zh("This request was already sent; it was not sent twice.") in c.get(second.headers["Location"]).get_data(
         as_text=True)
-    r = c.post_form("/help/new", help_form(world, cats, submit_token="nope"), token_from="/help/new")
+    r = c.post_form("/help/new", help_form(world, cats, submit_token="nope", detail="另一件事"), token_from="/help/new")
     assert r.status_code == 200 and zh("The form is out of date. Please reload it.") in r.get_data(as_text=True)
     assert count(HelpRequest) == 1
 
@@ -246,8 +246,12 @@ def test_coordinator_turns_a_request_into_a_need(login_as, world, cats):
     assert zh("The committee office has taken this on and is arranging help. You will be contacted.") in html
     assert zh("Taken on: help is being arranged") in html and "/needs/" not in html
 
-    # Converting again, with a fresh form, makes no second need.
+    # Converting again, with a fresh form: the same content is answered with the need made the first time,
+    # other content is refused; neither makes a second need.
     again = {**data, "submit_token": secrets.token_hex(16)}
+    r = c.post_form("/needs/new", again, token_from="/needs/new")
+    assert r.status_code == 302 and r.headers["Location"] == f"/needs/{need.id}"
+    again["detail"] = "每周两次谈心"
     r = c.post_form("/needs/new", again, token_from="/needs/new")
     assert r.status_code == 200 and zh("This help request has already been handled.") in r.get_data(as_text=True)
     assert count(Need) == 1

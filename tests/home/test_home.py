@@ -7,6 +7,8 @@ import re
 from datetime import UTC, date, timedelta
 from decimal import Decimal
 
+import pytest
+
 from portal.events import services as events
 from portal.extensions import db
 from portal.hours.models import RecognitionLevel
@@ -21,6 +23,8 @@ from tests.events.common import event_for
 from tests.factories import zh
 from tests.helpers import menu_categories
 from tests.parent_school.test_views import client_for
+
+pytestmark = pytest.mark.usefixtures("door_always_open")
 
 TODAY = local_today()
 YEAR = TODAY.year

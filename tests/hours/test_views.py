@@ -226,7 +226,8 @@ def test_a_double_submit_with_the_same_token_saves_once(world, login_as):
     # Both tabs at once: still one row.
     token = _token(c.get("/hours/new").get_data(as_text=True))
     other = login_as("volunteer")
-    payloads = [{**data, "submit_token": token, "csrf_token": t.csrf("/hours/new")} for t in (c, other)]
+    payloads = [{**data, "note": "讲座（下午）", "submit_token": token, "csrf_token": t.csrf("/hours/new")}
+            for t in (c, other)]
     responses = post_at_once([c, other], "/hours/new", payloads)
     assert [r.status_code for r in responses] == [302, 302]
     assert count(HourEntry) == 2

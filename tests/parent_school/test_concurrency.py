@@ -32,6 +32,8 @@ from tests import factories
 from tests.conftest import CSRF_RE, require
 from tests.parent_school.common import at_once, fresh, many_families, positions, reg_of, registrations, session_for
 
+pytestmark = pytest.mark.usefixtures("door_always_open")
+
 ROOT = Path(__file__).resolve().parents[2]
 WAITING_RE = re.compile(r"候补第\s*(\d+)\s*位")
 

@@ -13,6 +13,7 @@ a waiting family at the door or a walk-in got one.
 from datetime import timedelta
 from types import SimpleNamespace
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
@@ -28,6 +29,8 @@ from portal.registrations.models import Registration
 from tests import factories
 from tests.conftest import empty_all_tables
 from tests.parent_school.common import many_families
+
+pytestmark = pytest.mark.usefixtures("door_always_open")
 
 FAMILIES_PER_CLASS = 4
 FAMILY = st.integers(0, 2 * FAMILIES_PER_CLASS - 1)

@@ -25,6 +25,8 @@ from tests.parent_school.common import (
     statuses,
 )
 
+pytestmark = pytest.mark.usefixtures("door_always_open")
+
 
 @pytest.fixture
 def parent(world):

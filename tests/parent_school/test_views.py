@@ -28,6 +28,8 @@ from tests.conftest import Client
 from tests.factories import zh
 from tests.helpers import audits, chips_error, count, counting, field_error
 
+pytestmark = pytest.mark.usefixtures("door_always_open")
+
 CJK = re.compile(r"[\u4e00-\u9fff]")
 PS = "/parent-school"
 

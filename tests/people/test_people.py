@@ -227,7 +227,7 @@ def test_admin_creates_teacher_with_classes_and_duplicate_username_is_refused(lo
     assert c.post_form("/people/users/new", data, token_from="/people/users/new").status_code == 302
     teacher = db.session.scalar(select(User).where(User.username == "li.laoshi"))
     assert [k.id for k in teacher.classes] == [world.other_class.id]
-    r = c.post_form("/people/users/new", data, token_from="/people/users/new")
+    r = c.post_form("/people/users/new", {**data, "display_name": "李老师（二）"}, token_from="/people/users/new")
     assert "已被其他账号使用" in r.get_data(as_text=True)
 
 

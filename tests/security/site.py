@@ -15,6 +15,7 @@ from portal.offers.models import Offer
 from portal.parent_school.models import CourseSession
 from portal.people.models import SchoolClass, Student, Volunteer
 from portal.permissions import STAFF
+from portal.registrations import services as seats
 from portal.registrations.models import Registration
 from tests import site_map
 
@@ -50,8 +51,17 @@ def complete_demo():
 
 
 def _first_open_session(sid):
+    """The session the site map opens (its roster shows the check-in marked below, with its undo button)."""
     return db.session.scalar(select(CourseSession).where(CourseSession.school_id == sid,
                                                          CourseSession.status == "open").order_by(CourseSession.id))
+
+
+def _session_at_the_door(sid):
+    """The demo's session whose door takes check-ins now."""
+    sessions = db.session.scalars(select(CourseSession).where(CourseSession.school_id == sid,
+                                                              CourseSession.status == "open")
+                                  .order_by(CourseSession.starts_at))
+    return next(s for s in sessions if seats.check_in_closed(s) is None)
 
 
 def extra_pages(role) -> list[str]:
@@ -76,7 +86,7 @@ def _extra_pages(user) -> list[str]:
     # The door's search, once for a registered child not yet checked in (the check-in button) and once for a
     # child of the course's grades whose family has not registered (the walk-in button). By full name: which
     # children share a surname with whom changes with the day the demo was seeded.
-    session = _first_open_session(sid)
+    session = _session_at_the_door(sid)
     waiting = db.session.scalar(select(Student.name).join(Registration, Registration.student_id == Student.id)
                                 .where(Registration.session_id == session.id, Registration.attended_at.is_(None),
                                        Registration.status != "cancelled").order_by(Registration.id))
