@@ -1,26 +1,197 @@
-// Small behaviours that must not be inline scripts (the CSP forbids them).
+// Small behaviours that must not be inline scripts (the CSP forbids them). The words they show come from the
+// page (data-msg-* on <body>, from the catalogue), never from here.
+const say = (key) => document.body.dataset[key] || "";
+
+function showMessage(text, kind) {
+  const flash = document.getElementById("flash");
+  if (!flash || !text) return;
+  const p = document.createElement("p");
+  p.className = `flash flash-${kind}`;
+  p.textContent = text;
+  flash.replaceChildren(p);
+  flash.scrollIntoView({ block: "nearest" });
+}
+
+// A button that has been tapped shows it is working and takes no second tap until the answer arrives.
+const busyLabels = new WeakMap();
+
+function markBusy(button) {
+  if (!button || busyLabels.has(button)) return;
+  busyLabels.set(button, button.innerHTML);
+  button.setAttribute("aria-busy", "true");
+  button.textContent = say("msgSending");
+  // Disabled only after the browser has read the form, or the button's own name and value would not be sent.
+  setTimeout(() => { button.disabled = true; }, 0);
+}
+
+function clearBusy(button) {
+  if (!button || !busyLabels.has(button)) return;
+  button.innerHTML = busyLabels.get(button);
+  busyLabels.delete(button);
+  button.removeAttribute("aria-busy");
+  button.disabled = false;
+}
+
+function clearAllBusy() {
+  document.querySelectorAll("form[data-sending]").forEach((form) => { delete form.dataset.sending; });
+  document.querySelectorAll("[aria-busy=true]").forEach(clearBusy);
+}
+
+// Drafts: a long form keeps what is typed on the device, so a dropped network, a closed tab or a browser error
+// page loses nothing. A draft is cleared once the portal has said the form was saved.
+const DRAFT_DAYS = 7;
+const draftKey = (form) => `draft:${location.pathname}:${form.dataset.draft}`;
+
+function draftFields(form) {
+  return [...form.elements].filter((el) => el.name && !["csrf_token", "submit_token"].includes(el.name)
+    && !["hidden", "password", "file", "submit", "button"].includes(el.type));
+}
+
+function saveDraft(form) {
+  const values = [];
+  draftFields(form).forEach((el) => {
+    if ((el.type === "checkbox" || el.type === "radio") && !el.checked) return;
+    if (el.tagName === "SELECT" && el.multiple) {
+      [...el.selectedOptions].forEach((o) => values.push([el.name, o.value]));
+    } else {
+      values.push([el.name, el.value]);
+    }
+  });
+  try {
+    const names = [...new Set(draftFields(form).map((el) => el.name))];
+    localStorage.setItem(draftKey(form), JSON.stringify({ at: Date.now(), names, values }));
+  } catch (_) { /* storage full or refused: the form still works, only without a draft */ }
+}
+
+function readDraft(form) {
+  try {
+    const draft = JSON.parse(localStorage.getItem(draftKey(form)) || "null");
+    if (draft && draft.names && Date.now() - draft.at < DRAFT_DAYS * 86400000) return draft;
+  } catch (_) { /* a damaged draft is no draft */ }
+  localStorage.removeItem(draftKey(form));
+  return null;
+}
+
+function restoreDraft(form) {
+  const draft = readDraft(form);
+  if (!draft || form.querySelector(".field-error")) return;  // a page the server answered shows what was sent
+  const given = (name) => draft.values.filter(([n]) => n === name).map(([, v]) => v);
+  let changed = false;
+  draftFields(form).forEach((el) => {
+    if (!draft.names.includes(el.name)) return;
+    const values = given(el.name);
+    if (el.type === "checkbox" || el.type === "radio") {
+      const checked = values.includes(el.value);
+      changed ||= checked !== el.checked;
+      el.checked = checked;
+    } else if (el.tagName === "SELECT" && el.multiple) {
+      [...el.options].forEach((o) => { o.selected = values.includes(o.value); });
+    } else if (values.length) {
+      changed ||= el.value !== values[0];
+      el.value = values[0];
+    }
+  });
+  if (!changed) return;
+  const note = document.createElement("p");
+  note.className = "flash flash-warning draft-note";
+  note.setAttribute("role", "status");
+  note.textContent = `${say("msgDraftRestored")} `;
+  const discard = document.createElement("button");
+  discard.type = "button";
+  discard.className = "secondary outline small";
+  discard.textContent = say("msgDraftDiscard");
+  discard.addEventListener("click", () => { localStorage.removeItem(draftKey(form)); location.reload(); });
+  note.append(discard);
+  form.prepend(note);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const sent = sessionStorage.getItem("draft-sent");
+  sessionStorage.removeItem("draft-sent");
+  if (sent) {
+    const saved = document.querySelector(".flash-success");
+    const stillHere = [...document.querySelectorAll("form[data-draft]")].some((f) => draftKey(f) === sent);
+    if (saved || !stillHere) localStorage.removeItem(sent);
+  }
+  document.querySelectorAll("form[data-draft]").forEach(restoreDraft);
+  if (!navigator.onLine) showMessage(say("msgOffline"), "error");
+});
+
+let draftTimer = null;
+document.addEventListener("input", (event) => {
+  const form = event.target.form;
+  if (!form || !form.dataset.draft) return;
+  clearTimeout(draftTimer);
+  draftTimer = setTimeout(() => saveDraft(form), 300);
+});
+document.addEventListener("change", (event) => {
+  const form = event.target.form;
+  if (form && form.dataset.draft) saveDraft(form);
+});
+
 document.addEventListener("submit", (event) => {
+  const form = event.target;
   const button = event.submitter;
   const message = button && button.dataset.confirm;
   if (message && !window.confirm(message)) {
     event.preventDefault();
+    return;
   }
+  // Searches change nothing; a form htmx has taken over is handled below.
+  if (form.method !== "post" || event.defaultPrevented) return;
+  if (form.dataset.draft) saveDraft(form);
+  if (form.dataset.sending) {  // a second tap while the first is on its way
+    event.preventDefault();
+    return;
+  }
+  if (!navigator.onLine) {
+    event.preventDefault();
+    showMessage(say("msgOffline"), "error");
+    return;
+  }
+  form.dataset.sending = "1";
+  if (form.dataset.draft) sessionStorage.setItem("draft-sent", draftKey(form));
+  markBusy(button || form.querySelector("[type=submit]"));
+});
+
+// Back to a page the browser kept in memory: its buttons work again.
+window.addEventListener("pageshow", (event) => { if (event.persisted) clearAllBusy(); });
+window.addEventListener("offline", () => showMessage(say("msgOffline"), "error"));
+window.addEventListener("online", () => {
+  const flash = document.getElementById("flash");
+  if (flash && flash.textContent.trim() === say("msgOffline")) showMessage(say("msgOnline"), "success");
+});
+
+// htmx requests that change something show the same working state and take no second tap.
+document.addEventListener("htmx:beforeRequest", (event) => {
+  const { elt, requestConfig } = event.detail;
+  if (!requestConfig || requestConfig.verb === "get") return;
+  if (elt.dataset.sending) {
+    event.preventDefault();
+    return;
+  }
+  elt.dataset.sending = "1";
+  const button = elt.tagName === "BUTTON" ? elt : (requestConfig.triggeringEvent && requestConfig.triggeringEvent.submitter)
+    || elt.querySelector("[type=submit]");
+  markBusy(button);
+});
+document.addEventListener("htmx:afterRequest", (event) => {
+  const { elt } = event.detail;
+  delete elt.dataset.sending;
+  if (elt.tagName === "BUTTON") clearBusy(elt);
+  elt.querySelectorAll("[aria-busy=true]").forEach(clearBusy);
 });
 
 // A failed htmx request must say so, not fail silently: in the server's words when it sends some (503, the
 // database out of reach), else in general ones. Text only, never the answer's markup.
 document.addEventListener("htmx:responseError", (event) => {
-  const flash = document.getElementById("flash");
-  if (!flash) return;
   const answer = new DOMParser().parseFromString(event.detail.xhr.responseText || "", "text/html");
   const said = answer.querySelector("[data-error-message]");
-  const p = document.createElement("p");
-  p.className = "flash flash-error";
-  p.textContent = said ? said.textContent.trim() : document.documentElement.lang === "en"
-    ? "The request failed. Please reload the page and try again."
-    : "操作没有成功，请刷新页面后重试。";
-  flash.replaceChildren(p);
+  showMessage(said ? said.textContent.trim() : say("msgFailed"), "error");
 });
+// No answer at all: the network is down (or the server is out of reach).
+document.addEventListener("htmx:sendError", () => showMessage(say("msgOffline"), "error"));
+document.addEventListener("htmx:timeout", () => showMessage(say("msgOffline"), "error"));
 
 // Print buttons on printable pages (service records).
 document.addEventListener("click", (event) => {
