@@ -155,6 +155,12 @@ def cn_when(value):
     return f"{cn_date(value.date())} {value:%H:%M}"
 
 
+def cn_wall_date(value):
+    """The date of a wall-clock time already in Shanghai (a session's or event's start); cn_date would read a naive
+    time as UTC and move an evening session to the next day."""
+    return cn_date(value.date()) if value is not None else ""
+
+
 def cn_datetime(value):
     if value is None:
         return ""
@@ -175,6 +181,7 @@ def init_app(app):
     app.jinja_env.filters["hours"] = hours_text
     app.jinja_env.filters["cn_datetime"] = cn_datetime
     app.jinja_env.filters["cn_when"] = cn_when
+    app.jinja_env.filters["cn_wall_date"] = cn_wall_date
     app.jinja_env.filters["slots_text"] = slots_text
     app.jinja_env.filters["modes_text"] = modes_text
     app.jinja_env.globals["urgency_label"] = URGENCY.get
