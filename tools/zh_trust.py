@@ -12,4 +12,7 @@ ZH = {
     "Check-in opens at %(when)s.": "签到将于 %(when)s 开始。",
     "Check-in closed at %(when)s.": "签到已于 %(when)s 结束。",
     "Attendance is ticked after the event has started.": "活动开始后才能勾选到场家庭。",
+    "Matched, the pair is to be confirmed": "已对接，结对待确认",
+    "The pair is paused": "结对暂停中",
+    "Open the pair": "查看结对",
 }

@@ -60,7 +60,7 @@ def coverage_sheet(wb, d: services.Dashboard):
 def uncovered_sheet(wb, d: services.Dashboard):
     ws = wb.create_sheet("未覆盖学生")
     rows = [[u.class_label, u.name, u.student_no, "、".join(u.tags),
-             "有，待对接" if u.open_need else "无"] for u in d.coverage.uncovered]
+             str(u.need_state_label)] for u in d.coverage.uncovered]
     write_sheet(ws, [("班级", 14), ("学生", 10), ("学号", 14), ("特殊群体标签", 24), ("需求", 12)], rows)
 
 

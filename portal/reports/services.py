@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -198,7 +199,20 @@ class Uncovered:
     student_no: str
     class_label: str
     tags: list[str]
-    open_need: bool
+    # What stands between the student and a running pair: "none" (no need raised), "open" (a need waits for a
+    # match), "pending" (matched, the pair not yet confirmed) or "paused" (the pair is paused); need_id and pair_id
+    # lead to it.
+    need_state: str = "none"
+    need_id: int | None = None
+    pair_id: int | None = None
+
+    @property
+    def need_state_label(self) -> str:
+        return UNCOVERED_STATES[self.need_state]
+
+
+UNCOVERED_STATES = {"none": _l("None raised"), "open": _l("Waiting for a match"),
+                    "pending": _l("Matched, the pair is to be confirmed"), "paused": _l("The pair is paused")}
 
 
 @dataclass
@@ -263,15 +277,30 @@ def coverage(school_id: int, period: Period, with_names: bool = False) -> Covera
     if with_names:
         classes = [r.school_class for r in rows.values()]
         missing = [sid for sid in class_of if sid not in covered]
-        waiting = set(db.session.scalars(select(Need.student_id).where(
-            Need.student_id.in_(missing), Need.status == "open")))
+        state = _uncovered_states(missing)
         students = db.session.execute(select(Student.id, Student.name, Student.student_no, Student.class_id,
                                              Student.name_initials).where(Student.id.in_(missing))).all()
         order = {c.id: i for i, c in enumerate(classes)}
         students.sort(key=lambda s: (order[s.class_id], s.name_initials, s.id))
         result.uncovered = [Uncovered(s.id, s.name, s.student_no, rows[s.class_id].school_class.label, tags[s.id],
-                                      s.id in waiting) for s in students]
+                                      *state.get(s.id, ("none", None, None))) for s in students]
     return result
+
+
+def _uncovered_states(student_ids: list[int]) -> dict[int, tuple[str, int, int | None]]:
+    """Each student's need nearest to a running pair: a pair to confirm or resume before a need to match."""
+    rows = db.session.execute(
+        select(Need.student_id, Need.id, Need.status, Pair.id, Pair.status)
+        .outerjoin(PairNeed, PairNeed.need_id == Need.id).outerjoin(Pair, Pair.id == PairNeed.pair_id)
+        .where(Need.student_id.in_(student_ids), Need.status.in_(("open", "matched")))
+        .order_by(Need.id, Pair.id)).all()
+    rank = {"pending": 0, "paused": 1, "open": 2}
+    out: dict[int, tuple[str, int, int | None]] = {}
+    for student_id, need_id, need_status, pair_id, pair_status in rows:
+        state = pair_status if pair_status in ("pending", "paused") else "open" if need_status == "open" else None
+        if state and (student_id not in out or rank[state] < rank[out[student_id][0]]):
+            out[student_id] = (state, need_id, pair_id if state != "open" else None)
+    return out
 
 
 # Pairs ----------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from portal.pairs.models import END_REASONS, PAIR_KINDS
 from portal.people.models import Student
 from portal.reports import exports, services
 from tests import factories
+from tests.factories import zh
 from tests.helpers import audits, menu_categories
 from tests.reports.common import event, need, noon, pair, period, registration, tagged, term, utc
 
@@ -174,8 +175,8 @@ def test_coverage_report_per_class_grade_and_school_and_the_uncovered_students(w
         ["全校合计", 4, 2, 50.0]]
     listed = wb["未覆盖学生"]
     assert _rows(listed)[1:] == [
-        ["三年级2班", HYPERLINK, hyper.student_no, "困难家庭", "无"],
-        ["四年级1班", "赵小红", world.stranger.student_no, "留守、单亲", "有，待对接"]]
+        ["三年级2班", HYPERLINK, hyper.student_no, "困难家庭", zh("None raised")],
+        ["四年级1班", "赵小红", world.stranger.student_no, "留守、单亲", zh("Waiting for a match")]]
     # A name that looks like a formula stays text: opening the file runs nothing.
     assert (listed["B2"].data_type, listed["B2"].value) == ("s", HYPERLINK)
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.hours.services import year_period
+from portal.needs.models import Need
 from portal.pairs.models import END_REASONS, PAIR_KINDS
 from portal.people.models import Term, Volunteer
 from portal.reports import charts, services
@@ -267,15 +268,24 @@ def test_with_names_lists_the_uncovered_students_by_class_with_their_tags_and_op
     need(a2, cats.study, coord, t, utc(2026, 9, 2), "closed")
     pair(coord, t, [need(world.pupil, cats.study, coord, t, utc(2026, 9, 2), "matched")])
     tagged(first, "郑五", "单亲", active=False)
+    # Matched, but the pair waits for confirmation: not covered, and not "no need raised" either.
+    confirming = tagged(first, "吴小兰", "留守")
+    to_confirm = pair(coord, t, [need(confirming, cats.study, coord, t, utc(2026, 9, 3), "matched")],
+                      status="pending")
+    paused = pair(coord, t, [need(world.stranger, cats.study, coord, t, utc(2026, 9, 4), "matched")],
+                  status="paused")
+    open_need = db.session.scalar(select(Need.id).where(Need.student_id == waiting.id))
 
     cov = services.coverage(world.school.id, P, with_names=True)
 
-    assert [(u.class_label, u.name, u.tags, u.open_need) for u in cov.uncovered] == [
-        ("三年级1班", "孙小雨", ["随迁子女"], False),
-        ("三年级2班", "陈小花", ["困难家庭"], True),
-        ("三年级2班", "周小军", ["留守", "学困"], False),
-        ("四年级1班", "赵小红", ["留守", "单亲"], False),
+    assert [(u.class_label, u.name, u.tags, u.need_state, u.need_id is not None, u.pair_id) for u in cov.uncovered] == [
+        ("三年级1班", "孙小雨", ["随迁子女"], "none", False, None),
+        ("三年级1班", "吴小兰", ["留守"], "pending", True, to_confirm.id),
+        ("三年级2班", "陈小花", ["困难家庭"], "open", True, None),
+        ("三年级2班", "周小军", ["留守", "学困"], "none", False, None),
+        ("四年级1班", "赵小红", ["留守", "单亲"], "paused", True, paused.id),
     ]
+    assert cov.uncovered[2].need_id == open_need
     assert (cov.uncovered[0].student_id, cov.uncovered[0].student_no) == (sun.id, sun.student_no)
 
 
