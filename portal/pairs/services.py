@@ -226,9 +226,22 @@ def replace_volunteer(actor, pair: Pair, member: PairVolunteer, offer: Offer) ->
 
 # --- term renewal -----------------------------------------------------------------------------
 
-def next_term(school_id: int, term: Term) -> Term:
-    name, starts, ends = term_for(term.ends_on + timedelta(days=1))
+def _following(school_id: int, term: Term) -> tuple[Term | None, str, date, date]:
+    """The term after `term`: the school's next one if it has set it up, else the standard one after it. A term is
+    known by its middle, not its last day: a 第一学期 that ends in late January is followed by the 第二学期, not by
+    the 第一学期 that January also belongs to."""
+    later = db.session.scalar(select(Term).where(Term.school_id == school_id, Term.starts_on > term.starts_on)
+                              .order_by(Term.starts_on).limit(1))
+    if later is not None:
+        return later, later.name, later.starts_on, later.ends_on
+    _name, _starts, standard_end = term_for(term.starts_on + (term.ends_on - term.starts_on) / 2)
+    name, starts, ends = term_for(standard_end + timedelta(days=1))
     found = db.session.scalar(select(Term).where(Term.school_id == school_id, Term.name == name))
+    return found, name, starts, ends
+
+
+def next_term(school_id: int, term: Term) -> Term:
+    found, name, starts, ends = _following(school_id, term)
     if found:
         return found
     found = Term(school_id=school_id, name=name, starts_on=starts, ends_on=ends)
@@ -254,7 +267,7 @@ def renewal(school_id: int, term: Term) -> Renewal:
     for pair in pairs:
         why = _why_close(pair, term)
         (close.append((pair, why)) if why else renew.append(pair))
-    return Renewal(term, term_for(term.ends_on + timedelta(days=1))[0], renew, close)
+    return Renewal(term, _following(school_id, term)[1], renew, close)
 
 
 def _why_close(pair: Pair, term: Term) -> str:

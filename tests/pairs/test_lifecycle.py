@@ -1,6 +1,6 @@
 """Pairs after they are made: kinds, confirm/pause/end, reassignment, who sees what, follow-up, term renewal."""
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -369,6 +369,41 @@ def test_renewal_carries_active_pairs_over_and_lists_the_rest_to_close(world, ca
     entries = audits("pair.renew")
     assert [(e.object_type, e.object_id) for e in entries] == [("Pair", keep.id)]
     assert next_name in entries[0].detail
+
+
+def test_a_first_term_ending_in_january_renews_into_the_second_term(world, cats, coord, login_as):
+    keep, _need, _o = _one_to_one(world, cats, coord)
+    _active_since(keep, 2)
+    term = db.session.get(Term, keep.term_id)
+    first = int(term.name[:4]) if "第一学期" in term.name else int(term.name[:4]) + 1
+    term.name = f"{first}–{first + 1}学年第一学期"
+    term.starts_on, term.ends_on = date(first, 9, 1), date(first + 1, 1, 20)  # the school's own last day
+    db.session.commit()
+    second = f"{first}–{first + 1}学年第二学期"
+
+    c = login_as("coordinator")
+    assert zh("To carry over into %(term)s (%(n)d)", term=second, n=1) in c.get("/pairs/renew").get_data(as_text=True)
+    r = c.post_form("/pairs/renew", {"pair_ids": [str(keep.id)]}, token_from="/pairs/renew")
+
+    assert zh("%(n)d pairs carried over into %(term)s.", n=1, term=second) in c.get(r.headers["Location"]).get_data(
+        as_text=True)
+    target = db.session.get(Term, _fresh(Pair, keep.id).term_id)
+    assert (target.name, target.starts_on, target.ends_on) == (second, date(first + 1, 2, 1), date(first + 1, 8, 31))
+
+
+def test_renewal_goes_into_the_next_term_the_school_set_up(world, cats, coord, login_as):
+    keep, _need, _o = _one_to_one(world, cats, coord)
+    _active_since(keep, 2)
+    term = db.session.get(Term, keep.term_id)
+    own = Term(school_id=world.school.id, name="下学期（学校自定）", starts_on=term.ends_on + timedelta(days=20),
+               ends_on=term.ends_on + timedelta(days=160))
+    db.session.add(own)
+    db.session.commit()
+
+    c = login_as("coordinator")
+    c.post_form("/pairs/renew", {"pair_ids": [str(keep.id)]}, token_from="/pairs/renew")
+
+    assert _fresh(Pair, keep.id).term_id == own.id
 
 
 # --- double submit ------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from portal.registrations import services as seats
 from portal.web import cn_when
 from tests import factories
 from tests.factories import zh
-from tests.parent_school.test_views import PS, course, flash_text, register, reg_of
+from tests.parent_school.test_views import PS, course, flash_text, reg_of, register
 
 
 def _at(monkeypatch, when):
