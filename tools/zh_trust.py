@@ -15,4 +15,6 @@ ZH = {
     "Matched, the pair is to be confirmed": "已对接，结对待确认",
     "The pair is paused": "结对暂停中",
     "Open the pair": "查看结对",
+    "Not suggested: %(names)s. An earlier pair with this beneficiary was closed as “do not pair again”.":
+        "未推荐：%(names)s。此前与该帮扶对象的结对结束时选择了“不再重新配对”。",
 }

@@ -15,7 +15,7 @@ from ..models_base import utcnow
 from ..needs.models import Need
 from ..offers.models import Offer
 from ..pairs import services as pairs
-from ..pairs.models import Pair, PairNeed, PairVolunteer
+from ..pairs.models import Pair, PairNeed, PairVolunteer, stayed_to_the_end
 from ..people.models import Category, Student, Volunteer, student_tags
 from . import planner
 from .models import MatchPlan, Proposal
@@ -58,8 +58,8 @@ def need_infos(school_id: int, need_ids=None, any_status=False) -> list[NeedInfo
 
 def history(school_id: int, beneficiaries=None) -> History:
     """Earlier pairs: those closed as 不再重新配对 block; those that went well bring continuity."""
-    stmt = (select(PairVolunteer.volunteer_id, Need.student_id, Need.young_teacher_id, Pair.no_rematch,
-                   Pair.end_reason, Pair.status, Pair.last_visit_on)
+    stmt = (select(PairVolunteer.volunteer_id, Need.student_id, Need.young_teacher_id,
+                   Pair.no_rematch & stayed_to_the_end(), Pair.end_reason, Pair.status, Pair.last_visit_on)
             .join(Pair, Pair.id == PairVolunteer.pair_id).join(PairNeed, PairNeed.pair_id == Pair.id)
             .join(Need, Need.id == PairNeed.need_id).where(Pair.school_id == school_id))
     if beneficiaries is not None:
@@ -74,6 +74,17 @@ def history(school_id: int, beneficiaries=None) -> History:
         elif reason == "goal" or (status != "ended" and last_visit is not None):
             good.add(key)
     return History(frozenset(blocked), frozenset(good - blocked))
+
+
+def not_suggested(need: Need) -> list[Volunteer]:
+    """The volunteers left out of the need's suggestions because an earlier pair with its beneficiary was closed as
+    不再重新配对: staff looking for them see why they are missing."""
+    info = need_infos(need.school_id, [need.id], any_status=True)
+    if not info:
+        return []
+    ids = {v for v, who in history(need.school_id, [info[0].beneficiary]).blocked if who == info[0].beneficiary}
+    return db.session.scalars(select(Volunteer).where(Volunteer.id.in_(ids)).order_by(Volunteer.name_initials,
+                                                                                   Volunteer.id)).all()
 
 
 def _offers_by_id(ids):

@@ -85,7 +85,7 @@ def need(need_id):
         return made
     rows = services.suggestions(need) if need.status == "open" else []
     return render_template("matching/need.html", need=need, rows=rows, form=form,
-                           earlier=pairs.pairs_of_need(need))
+                           earlier=pairs.pairs_of_need(need), left_out=services.not_suggested(need))
 
 
 @bp.route("/offers/<int:offer_id>", methods=["GET", "POST"])

@@ -5,8 +5,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Numeric, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, Numeric, String, UniqueConstraint, or_, select
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from ..extensions import db
 from ..models_base import SchoolScoped, Timestamped, utcnow
@@ -81,6 +81,15 @@ class PairVolunteer(db.Model):
     pair: Mapped[Pair] = relationship(back_populates="members")
     volunteer = relationship("Volunteer")
     offer = relationship("Offer")
+
+
+def stayed_to_the_end():
+    """A member still in the pair, or one who left when it ended rather than being replaced: nobody joined the pair
+    after they left. 不再重新配对 applies to these, not to a volunteer replaced earlier."""
+    later = aliased(PairVolunteer)
+    return or_(PairVolunteer.left_at.is_(None),
+               ~select(later.id).where(later.pair_id == PairVolunteer.pair_id, later.id != PairVolunteer.id,
+                                       later.joined_at >= PairVolunteer.left_at).exists())
 
 
 class PairNeed(db.Model):

@@ -21,7 +21,17 @@ from ..offers.models import Offer
 from ..people.models import Student, Term, Volunteer, YoungTeacher
 from ..people.services import term_for
 from ..permissions import teacher_class_ids
-from .models import END_REASONS, PAIR_KINDS, PAIR_STATUS, VISIT_MODES, Pair, PairNeed, PairVolunteer, Visit
+from .models import (
+    END_REASONS,
+    PAIR_KINDS,
+    PAIR_STATUS,
+    VISIT_MODES,
+    Pair,
+    PairNeed,
+    PairVolunteer,
+    Visit,
+    stayed_to_the_end,
+)
 
 ATTENTION_DAYS = 14  # no visit for this long: 需关注
 OVERDUE_DAYS = 30    # and for this long: 逾期
@@ -54,7 +64,7 @@ def blocked_between(volunteer_ids, needs) -> bool:
         select(PairVolunteer.volunteer_id, Need.student_id, Need.young_teacher_id)
         .join(Pair, Pair.id == PairVolunteer.pair_id).join(PairNeed, PairNeed.pair_id == Pair.id)
         .join(Need, Need.id == PairNeed.need_id)
-        .where(Pair.no_rematch.is_(True), PairVolunteer.volunteer_id.in_(volunteer_ids))).all()
+        .where(Pair.no_rematch.is_(True), PairVolunteer.volunteer_id.in_(volunteer_ids), stayed_to_the_end())).all()
     return any((f"s{s}" if s else f"t{t}") in keys for _v, s, t in rows)
 
 

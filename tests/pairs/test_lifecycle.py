@@ -190,6 +190,26 @@ def test_do_not_pair_again_keeps_the_volunteer_out_of_suggestions_and_pairs(worl
     assert count(Pair) == 1 and _fresh(Offer, offer.id).used == 0
 
 
+def test_do_not_pair_again_applies_to_the_volunteers_of_the_pair_when_it_ended(world, cats, coord, login_as):
+    pair, need, first_offer = _one_to_one(world, cats, coord)
+    _active_since(pair, 2)
+    newcomer = factories.volunteer(world.school, "李桂英")
+    new_offer = factories.offer(newcomer, cats.study, coord, capacity=1)
+    services.replace_volunteer(coord, _fresh(Pair, pair.id), _fresh(Pair, pair.id).members[0], new_offer)
+    c = login_as("coordinator")
+    assert c.post_form(f"/pairs/{pair.id}/end", {"reason": "volunteer", "note": "合不来", "no_rematch": "y"},
+                       token_from=f"/pairs/{pair.id}").status_code == 302
+
+    suggested = [o.id for _m, o in suggestions(_fresh(Need, need.id))]
+
+    assert first_offer.id in suggested and new_offer.id not in suggested
+    page = c.get(f"/matching/needs/{need.id}").get_data(as_text=True)
+    assert zh("Not suggested: %(names)s. An earlier pair with this beneficiary was closed as “do not pair again”.",
+              names="李桂英") in page
+    again, _ = create_pair(coord, [_fresh(Need, need.id)], [_fresh(Offer, first_offer.id)], TODAY)
+    assert again.status == "pending"
+
+
 # --- reassignment ------------------------------------------------------------------------------
 
 def test_reassignment_moves_the_place_and_hides_the_old_notes_from_the_new_volunteer(app, world, cats, coord,
