@@ -17,4 +17,6 @@ ZH = {
     "Open the pair": "查看结对",
     "Not suggested: %(names)s. An earlier pair with this beneficiary was closed as “do not pair again”.":
         "未推荐：%(names)s。此前与该帮扶对象的结对结束时选择了“不再重新配对”。",
+    "This mobile number is already on record for %(name)s. If it is the same person, edit that record instead.":
+        "这个手机号已登记给志愿者 %(name)s。如是同一人，请编辑原有记录，不要重复录入。",
 }

@@ -89,7 +89,7 @@ def show(event_id):
 def _fill_choices(form, school_id):
     form.partner_id.choices = options([(0, _("None"))] + [(p.id, f"{p.name}（{p.kind}）") for p in services.partners(school_id)])
     form.lead_ids.choices = options([(u.id, u.display_name) for u in services.lead_user_choices(school_id)])
-    form.lead_volunteer_ids.choices = options([(v.id, v.name) for v in services.volunteer_choices(school_id)])
+    form.lead_volunteer_ids.choices = options([(v.id, v.label) for v in services.volunteer_choices(school_id)])
     classes = db.session.scalars(select(SchoolClass).where(SchoolClass.school_id == school_id,
                                                            SchoolClass.active.is_(True))
                                  .order_by(SchoolClass.grade, SchoolClass.name)).all()

@@ -86,7 +86,7 @@ def new():
         choices = db.session.scalars(select(Volunteer).where(Volunteer.school_id == me.school_id,
                                                              Volunteer.active.is_(True))
                                      .order_by(Volunteer.name_initials, Volunteer.id)).all()
-        form.volunteer_id.choices = options([(0, _("Choose the volunteer"))] + [(v.id, f"{v.name}（{v.kind}）") for v in choices])
+        form.volunteer_id.choices = options([(0, _("Choose the volunteer"))] + [(v.id, v.label) for v in choices])
         # Choosing the volunteer reloads the pair choices: their pairs only.
         form.volunteer_id.render_kw = {"hx-get": url_for("hours.new"), "hx-target": "#pair-field",
                                        "hx-swap": "outerHTML", "hx-trigger": "change"}

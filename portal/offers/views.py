@@ -48,7 +48,7 @@ def _prepare(form: OfferForm, offer: Offer | None):
     if can(me, "offers.manage"):
         volunteers = db.session.scalars(people.volunteer_list(me.school_id).where(Volunteer.active.is_(True))).all()
         form.volunteer_id.choices = options([(0, _("Choose a volunteer"))] +
-                                            [(v.id, f"{v.name}（{v.kind}）") for v in volunteers])
+                                            [(v.id, v.label) for v in volunteers])
     else:
         del form.volunteer_id
 

@@ -96,7 +96,7 @@ def reassign(pair_id, member_id):
         return redirect(url_for("pairs.show", pair_id=pair.id))
     rows = [(m, o) for m, o in _candidates(pair) if o.volunteer_id not in {v.volunteer_id for v in pair.current_members}]
     form = ReassignForm()
-    form.offer_id.choices = options([(0, _("Choose the new volunteer"))] + [(o.id, o.volunteer.name) for _m, o in rows])
+    form.offer_id.choices = options([(0, _("Choose the new volunteer"))] + [(o.id, o.volunteer.label) for _m, o in rows])
     if form.validate_on_submit():
         offer = db.session.get(Offer, form.offer_id.data)
         try:
@@ -132,7 +132,7 @@ def new_visit(pair_id):
         del form.volunteer_id
     else:
         form.volunteer_id.choices = options([(0, _("Choose a volunteer"))] +
-                                            [(m.volunteer_id, m.volunteer.name) for m in members])
+                                            [(m.volunteer_id, m.volunteer.label) for m in members])
         if len(members) == 1 and not form.volunteer_id.data:
             form.volunteer_id.data = members[0].volunteer_id
     if request.method == "GET":

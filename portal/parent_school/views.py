@@ -332,7 +332,7 @@ def _course_form(form: CourseForm, school_id: int):
                                                             Volunteer.active.is_(True))
                                     .order_by(Volunteer.name_initials, Volunteer.id)).all()
     form.lecturer_volunteer_id.choices = options([(0, _("An outside expert (name below)"))] + [
-        (v.id, f"{v.name}（{v.kind}）") for v in volunteers])
+        (v.id, v.label) for v in volunteers])
     grades = sorted(set(db.session.scalars(select(SchoolClass.grade).where(SchoolClass.school_id == school_id,
                                                                            SchoolClass.active.is_(True)))))
     form.grades.choices = options([(g, GRADE_NAMES.get(g, str(g))) for g in grades])

@@ -146,6 +146,12 @@ class Volunteer(SchoolScoped, Timestamped, db.Model):
     birth_year: Mapped[int | None]
     active: Mapped[bool] = mapped_column(default=True)
 
+    @property
+    def label(self) -> str:
+        """How a volunteer is named where one is chosen from a list: two of the same name differ by kind or mobile."""
+        digits = "".join(ch for ch in self.phone if ch.isdigit())
+        return f"{self.name}（{self.kind}·尾号{digits[-4:]}）" if len(digits) >= 4 else f"{self.name}（{self.kind}）"
+
 
 class YoungTeacher(SchoolScoped, Timestamped, db.Model):
     """A young teacher: beneficiary of needs under 青蓝工程."""

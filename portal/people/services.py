@@ -217,6 +217,15 @@ def link_child(actor, family: Family, student_no: str) -> Student:
 
 
 def save_volunteer(actor, volunteer: Volunteer | None, data: dict) -> Volunteer:
+    """A mobile belongs to one volunteer of the school: it becomes their login, so a second record with it is
+    refused here rather than when the account is opened."""
+    if data["phone"]:
+        twin = db.session.scalar(select(Volunteer).where(Volunteer.school_id == actor.school_id,
+                                                         Volunteer.phone == data["phone"],
+                                                         Volunteer.id != (volunteer.id if volunteer else 0)))
+        if twin is not None:
+            raise DomainError(_("This mobile number is already on record for %(name)s. If it is the same person, "
+                                "edit that record instead.", name=twin.label), "phone")
     volunteer = volunteer or Volunteer(school_id=actor.school_id)
     for key in ("name", "kind", "skills", "phone", "birth_year"):
         setattr(volunteer, key, data[key])

@@ -2,7 +2,7 @@
 import re
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal import web
 from portal.audit.models import AuditEntry
@@ -10,6 +10,7 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.people.models import Family, Student, Volunteer
 from tests import factories
+from tests.factories import zh
 from tests.helpers import field_error
 
 
@@ -247,3 +248,25 @@ def test_link_child_to_family(login_as, world):
     r = c.post_form(f"/people/families/{fam.id}", {"c-student_no": world.pupil.student_no},
                     token_from=f"/people/families/{fam.id}")
     assert "已属于另一个家庭" in r.get_data(as_text=True)
+
+
+def test_a_second_volunteer_with_the_same_mobile_is_refused_and_namesakes_are_told_apart(login_as, world):
+    c = login_as("coordinator")
+    data = {"name": "陈老师", "kind": "老教师", "phone": "13900001111", "birth_year": "1955"}
+    assert c.post_form("/people/volunteers/new", data, token_from="/people/volunteers/new").status_code == 302
+    first = db.session.scalar(select(Volunteer).where(Volunteer.phone == "13900001111"))
+
+    r = c.post_form("/people/volunteers/new", {**data, "birth_year": "1956"}, token_from="/people/volunteers/new")
+
+    assert r.status_code == 200
+    assert field_error(r.get_data(as_text=True), "phone") == zh(
+        "This mobile number is already on record for %(name)s. If it is the same person, edit that record instead.",
+        name="陈老师（老教师·尾号1111）")
+    assert db.session.scalar(select(func.count()).select_from(Volunteer).where(Volunteer.name == "陈老师")) == 1
+    # Editing the record itself keeps its mobile; a namesake with another mobile is a different person.
+    edit = f"/people/volunteers/{first.id}/edit"
+    assert c.post_form(edit, {**data, "skills": "书法"}, token_from=edit).status_code == 302
+    namesake = {**data, "kind": "老教师", "phone": "13900002222"}
+    assert c.post_form("/people/volunteers/new", namesake, token_from="/people/volunteers/new").status_code == 302
+    chooser = c.get("/hours/new").get_data(as_text=True)
+    assert "陈老师（老教师·尾号1111）" in chooser and "陈老师（老教师·尾号2222）" in chooser
