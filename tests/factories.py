@@ -236,12 +236,21 @@ def hour_entry(volunteer, entered_by, hours="2", day=None, status="pending", **k
     return e
 
 
-def zh(msgid, **kw):
-    """The text the Chinese interface shows for an English message id (as the compiled catalog has it)."""
+def _zh_catalog():
     from pathlib import Path
 
     from babel.support import Translations
 
-    catalog = Translations.load(str(Path(__file__).resolve().parent.parent / "translations"), ["zh_Hans_CN"])
-    text = catalog.gettext(msgid)
+    return Translations.load(str(Path(__file__).resolve().parent.parent / "translations"), ["zh_Hans_CN"])
+
+
+def zh(msgid, **kw):
+    """The text the Chinese interface shows for an English message id (as the compiled catalog has it)."""
+    text = _zh_catalog().gettext(msgid)
+    return text % kw if kw else text
+
+
+def zh_in(context, msgid, **kw):
+    """The same for a message id that means different things on different pages (pgettext)."""
+    text = _zh_catalog().pgettext(context, msgid)
     return text % kw if kw else text

@@ -1,4 +1,4 @@
-"""Merge a {msgid: translation} dict into the zh_CN catalog: python tools/fill_po.py module_with_ZH.py"""
+"""Merge a {msgid or (context, msgid): translation} dict into the zh_CN catalog: python tools/fill_po.py module_with_ZH.py"""
 import runpy
 import sys
 from pathlib import Path
@@ -11,8 +11,10 @@ zh = runpy.run_path(sys.argv[1])["ZH"]
 with PO.open("rb") as f:
     catalog = read_po(f, locale="zh_Hans_CN")
 for message in catalog:
-    if message.id and message.id in zh:
-        message.string = zh[message.id]
+    # A key (context, msgid) translates a message with that context (pgettext); a plain msgid, one without.
+    key = (message.context, message.id) if message.context else message.id
+    if message.id and key in zh:
+        message.string = zh[key]
         message.flags.discard("fuzzy")
 with PO.open("wb") as f:
     write_po(f, catalog, width=0)

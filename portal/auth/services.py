@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, session
+from flask import current_app, redirect, request, session, url_for
 from sqlalchemy import delete, func, or_, select
 
 from ..audit.services import record
@@ -164,6 +164,12 @@ def mark_fresh() -> None:
 def is_fresh() -> bool:
     """Whether the password was typed in this session within FRESH_LOGIN_SECONDS."""
     return int(time.time()) - session.get("auth_at", 0) <= current_app.config["FRESH_LOGIN_SECONDS"]
+
+
+def ask_password_again(about: str = "people"):
+    """The way to the password prompt and back to this page; `about` says what it guards: "children" (an export with
+    children's data), "people" (other personal data) or "calendar" (a new calendar address)."""
+    return redirect(url_for("auth.reauth", about=about, next=request.full_path))
 
 
 def confirm_password(user, password: str, ip: str) -> None:

@@ -152,7 +152,7 @@ def feed():
         if not form.validate_on_submit():
             abort(400)
         if not is_fresh():
-            return redirect(url_for("auth.reauth", next=url_for("calendar.feed")))
+            return redirect(url_for("auth.reauth", about="calendar", next=url_for("calendar.feed")))
         services.feed_token(me, renew=True)
         flash(_("A new address is ready; the old one no longer works."), "success")
         return redirect(url_for("calendar.feed"))

@@ -1,4 +1,4 @@
-from flask import jsonify, render_template
+from flask import current_app, jsonify, render_template, send_from_directory
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -60,3 +60,11 @@ def volunteer():
 def healthz():
     state = ping()
     return jsonify(status="ok" if state == "ok" else "error", database=state), 200 if state == "ok" else 503
+
+
+@bp.route("/favicon.ico")
+@public
+def favicon():
+    """Browsers, WeChat's among them, ask for /favicon.ico whatever the page says."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=86400)

@@ -70,8 +70,10 @@ def check_day(volunteer_id: int, day: date, hours: Decimal, field: str = "hours"
                        .values(updated_at=Volunteer.updated_at).execution_options(synchronize_session=False))
     already = Decimal(day_total(volunteer_id, day)) - less
     if already + hours > MAX_HOURS_PER_DAY:
+        from ..web import cn_day
+
         raise DomainError(_("%(day)s already has %(had)s hours; %(more)s more would pass the limit of %(max)s hours "
-                            "a day.", day=day.isoformat(), had=_h(already), more=_h(hours), max=_h(MAX_HOURS_PER_DAY)),
+                            "a day.", day=cn_day(day), had=_h(already), more=_h(hours), max=_h(MAX_HOURS_PER_DAY)),
                           field)
 
 

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth.services import is_fresh
+from ..auth.services import ask_password_again, is_fresh
 from ..core.submit_once import submit_once
 from ..errors_domain import DomainError
 from ..extensions import db
@@ -19,7 +19,7 @@ from ..listing import clean_query, int_arg, page_arg, paginate
 from ..menus_forms import issue_token, renew_bad_token
 from ..people.models import VOLUNTEER_KINDS, Volunteer
 from ..permissions import authorize, can, requires, visible
-from ..web import hours_text, local_today
+from ..web import cn_day, hours_text, local_today
 from . import bp, exports, services
 from .forms import LevelsForm, LogForm, RecordForm, ReverseForm, ReviewForm
 from .models import ACTIVITIES, HourEntry, ServiceRecord
@@ -120,7 +120,7 @@ def new():
                 flash(_("These hours were already logged; they were not saved twice."), "success")
             elif entry.on_behalf:
                 flash(_("Logged %(h)s hours for %(name)s on %(day)s. Next entry:", h=hours_text(entry.hours),
-                        name=volunteer.name, day=entry.worked_on.isoformat()), "success")
+                        name=volunteer.name, day=cn_day(entry.worked_on)), "success")
                 return redirect(url_for("hours.new", worked_on=entry.worked_on.isoformat(), activity=entry.activity))
             else:
                 flash(_("Thank you! %(h)s hours logged; they wait for the office to approve.",
@@ -262,7 +262,7 @@ def _first_error(errors):
 @requires("hours.manage")
 def recognition_xlsx():
     if not is_fresh():
-        return redirect(url_for("auth.reauth", next=request.full_path))
+        return ask_password_again()
     year = _year_arg(local_today())
     return xlsx_response(exports.recognition_workbook(_me(), year), f"志愿者表彰名单-{year}.xlsx", f"recognition-{year}.xlsx")
 
@@ -272,7 +272,7 @@ def recognition_xlsx():
 def ledger_xlsx():
     """The ledger of a period for the district; volunteers' names and phones, so after a fresh password."""
     if not is_fresh():
-        return redirect(url_for("auth.reauth", next=request.full_path))
+        return ask_password_again()
     me = _me()
     today = local_today()
     period = services.period_from_arg(request.args.get("period"), me.school_id, today)

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.services import is_fresh
+from ..auth.services import ask_password_again, is_fresh
 from ..errors_domain import DomainError
 from ..listing import clean_query
 from ..needs.services import NeedFilters
@@ -33,7 +33,7 @@ def _titles(kind):
 def export(kind):
     """The menu with the list's current filters; personal data, so only after a fresh password."""
     if not is_fresh():
-        return redirect(url_for("auth.reauth", next=request.full_path))
+        return ask_password_again("children" if kind == "needs" else "people")
     f = FILTERS[kind].from_args(request.args, clean_query)
     data, _count = services.export_workbook(_me(), kind, f)
     day = local_today()

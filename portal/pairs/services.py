@@ -323,7 +323,9 @@ def add_visit(actor, pair: Pair, volunteer_id: int, data: dict, today: date,
     if day > today:
         raise DomainError(_("The date cannot be in the future."), "visited_on")
     if day < pair.started_on:
-        raise DomainError(_("The date cannot be before the pair started (%(day)s).", day=pair.started_on.isoformat()),
+        from ..web import cn_day
+
+        raise DomainError(_("The date cannot be before the pair started (%(day)s).", day=cn_day(pair.started_on)),
                           "visited_on")
     if data["mode"] not in VISIT_MODES:
         raise DomainError(_("Please choose how you met."), "mode")

@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..auth.services import is_fresh
+from ..auth.services import ask_password_again, is_fresh
 from ..core.submit_once import submit_once
 from ..errors_domain import DomainError
 from ..extensions import db
@@ -219,7 +219,7 @@ def set_status(session_id):
 def attendance_xlsx(session_id):
     s = _session(session_id, "parent_school.manage")
     if not is_fresh():
-        return redirect(url_for("auth.reauth", next=request.full_path))
+        return ask_password_again("children")
     return xlsx_response(exports.attendance_workbook(_me(), s), f"家长学校签到表-{s.starts_at:%Y%m%d}.xlsx",
                          f"attendance-{s.id}.xlsx")
 
@@ -464,7 +464,7 @@ def coverage_xlsx(course_id):
     me = _me()
     c = authorize("parent_school.coverage", db.session.get(Course, course_id))
     if not is_fresh():
-        return redirect(url_for("auth.reauth", next=request.full_path))
+        return ask_password_again("children")
     rows = services.coverage(c, teacher_class_ids(me) if me.role == "teacher" else None)
     return xlsx_response(exports.coverage_workbook(me, c, rows), f"家长学校未完成名单-{c.title}.xlsx",
                          f"coverage-{c.id}.xlsx")

@@ -1,10 +1,10 @@
 from datetime import date
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, render_template, request
 from flask_login import current_user
 
 from ..audit.services import record
-from ..auth.services import is_fresh
+from ..auth.services import ask_password_again, is_fresh
 from ..extensions import db
 from ..hours.services import year_period
 from ..htmx import render
@@ -64,7 +64,7 @@ def export(key):
     if key not in exports.REPORTS:
         abort(404)
     if key in PERSONAL and not is_fresh():
-        return redirect(url_for("auth.reauth", next=request.full_path))
+        return ask_password_again("children" if key == "coverage" else "people")
     me = _me()
     now = local_now()
     period, _choices = services.period_from_arg(request.args.get("period"), me.school_id, now.date())
@@ -81,7 +81,7 @@ def export(key):
 def annual():
     """年度工作台账 of a calendar year; volunteers' names, so after a fresh password."""
     if not is_fresh():
-        return redirect(url_for("auth.reauth", next=request.full_path))
+        return ask_password_again()
     me = _me()
     now = local_now()
     year = _year_arg(now.date())

@@ -184,7 +184,7 @@ def test_an_excel_button_after_a_stale_login_asks_for_the_password_then_download
     downloads = []
     page.on("download", lambda d: downloads.append(d.suggested_filename))
     page.locator("#r-hours header").get_by_role("button", name=zh("Excel")).click()
-    page.wait_for_url(re.compile(re.escape(tab.url("/confirm-password?next="))), timeout=5_000)
+    page.wait_for_url(re.compile(re.escape(tab.url("/confirm-password?about=people&next="))), timeout=5_000)
     assert downloads == []
     page.get_by_label(re.compile(r"^密码")).fill(DEMO_PASSWORD)
     with page.expect_download() as info:

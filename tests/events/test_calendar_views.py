@@ -625,7 +625,7 @@ def test_renewing_the_address_needs_a_fresh_password_and_retires_the_old_one(wor
     with c.http.session_transaction() as sess:
         sess["auth_at"] = 0
     r = c.post_form(f"{CAL}/feed", token_from=f"{CAL}/feed")
-    assert r.status_code == 302 and r.headers["Location"].startswith("/confirm-password?next=")
+    assert r.status_code == 302 and r.headers["Location"].startswith("/confirm-password?about=calendar&next=")
     assert unquote(r.headers["Location"]).endswith(f"next={CAL}/feed")
     assert feed_url(c) == old
     back = r.headers["Location"]

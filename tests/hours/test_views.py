@@ -20,10 +20,10 @@ from portal.extensions import db
 from portal.hours import exports
 from portal.hours.models import HourEntry, RecognitionLevel, ServiceRecord
 from portal.hours.services import summary
-from portal.web import local_today
+from portal.web import cn_day, local_today
 from tests import factories
 from tests.conftest import Client
-from tests.factories import zh
+from tests.factories import zh, zh_in
 from tests.helpers import audits, chips_error, coordinators, count, field_error, post_at_once
 
 TODAY = local_today()
@@ -275,7 +275,7 @@ def test_coordinator_logs_on_behalf_audited_and_returns_to_a_form_keeping_the_da
     assert (audit.user_id, audit.object_id) == (world.users["coordinator"].id, entry.id)
     nxt = c.get(r.headers["Location"]).get_data(as_text=True)
     assert zh("Logged %(h)s hours for %(name)s on %(day)s. Next entry:", h="2", name="张建国",
-              day=day.isoformat()) in flash_text(nxt)
+              day=cn_day(day)) in flash_text(nxt)
     assert re.search(rf'id="worked_on" name="worked_on"[^>]*value="{day.isoformat()}"', nxt)
     assert re.search(r'value="home_visit"[^>]*checked|checked[^>]*value="home_visit"', nxt)
 
@@ -382,7 +382,7 @@ def test_bulk_approve_by_htmx_refreshes_the_list_badges_and_flash(world, login_a
     assert "<html" not in html
     assert _ids(html) == {c_.id}  # the refreshed list: what still waits
     assert re.search(r'<span class="nav-count" id="nav-count-hours" hx-swap-oob="true">1</span>', html)
-    assert (f'<span id="pending-count" class="badge st-pending" hx-swap-oob="true">{zh("%(n)d waiting", n=1)}</span>'
+    assert (f'<span id="pending-count" class="badge st-pending" hx-swap-oob="true">{zh_in("hours", "%(n)d waiting", n=1)}</span>'
             in html)
     flash = re.search(r'<div id="flash"[^>]*hx-swap-oob="true"[^>]*>(.*?)</div>', html, re.S)
     assert flash and "已通过 2 条" in flash.group(1)
@@ -480,7 +480,7 @@ def test_teacher_sees_and_approves_only_hours_of_events_they_lead(world, login_a
     assert _ids(home.get_data(as_text=True)) == {mine.id}
     page = c.get("/hours/queue?status=all").get_data(as_text=True)
     assert _ids(page) == {mine.id}
-    assert zh("%(n)d waiting", n=1) in page
+    assert zh_in("hours", "%(n)d waiting", n=1) in page
     page = c.get(f"/hours/{mine.id}").get_data(as_text=True)
     assert "家长开放日" in page
     # The volunteer's other entries that day are not the teacher's to see, not even as a list of links.
@@ -719,7 +719,7 @@ def test_exports_need_a_freshly_typed_password(world, login_as, url):
     _stale(c)
     r = c.get(url)
     assert r.status_code == 302
-    assert r.headers["Location"].startswith("/confirm-password?next=")
+    assert r.headers["Location"].startswith("/confirm-password?about=people&next=")
     assert unquote(r.headers["Location"]).endswith(url)
     assert audits("hours.export") == [] and audits("hours.recognition_export") == []
     back = f"/confirm-password?next={url}"

@@ -147,7 +147,8 @@ def test_export_needs_a_freshly_typed_password(login_as, world, menus):
     for url in ("/needs/export.xlsx?category_id=1", "/offers/export.xlsx"):
         r = c.get(url)
         assert r.status_code == 302
-        assert r.headers["Location"].startswith("/confirm-password?next=")
+        about = "children" if url.startswith("/needs") else "people"
+        assert r.headers["Location"].startswith(f"/confirm-password?about={about}&next=")
         assert unquote(r.headers["Location"]).endswith(url.split("?")[0] + ("?category_id=1" if "?" in url else "?"))
     assert db.session.scalar(select(func.count()).where(AuditEntry.action.like("%.export"))) == 0
     # The password page sends the user back to the export.

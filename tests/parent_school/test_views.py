@@ -1184,7 +1184,7 @@ def test_exports_need_a_freshly_typed_password(world, login_as, which):
     _stale(c)
     r = c.get(url)
     assert r.status_code == 302
-    assert r.headers["Location"].startswith("/confirm-password?next=")
+    assert r.headers["Location"].startswith("/confirm-password?about=children&next=")
     assert unquote(r.headers["Location"]).split("next=", 1)[1].rstrip("?") == url
     assert audits("course_session.export") == [] and audits("course.coverage_export") == []
     back = r.headers["Location"]

@@ -367,7 +367,8 @@ def test_reports_naming_people_need_a_freshly_typed_password(school, login_as, u
     stale(c)
     r = c.get(url)
     assert r.status_code == 302
-    assert r.headers["Location"].startswith("/confirm-password?next=")
+    about = "children" if url.startswith("/reports/coverage") else "people"
+    assert r.headers["Location"].startswith(f"/confirm-password?about={about}&next=")
     assert unquote(r.headers["Location"]).removesuffix("?").endswith(url)  # Werkzeug's full_path ends in "?"
     assert audits("reports.export") == [] and audits("reports.annual_export") == []
     back = r.headers["Location"]
