@@ -126,6 +126,9 @@ ZH = {
     "Proposed pair": "建议结对",
     "Import": "导入",
     "Offer": "资源",
+    "My events": "我参加的活动",
+    "You have not signed up for an event yet.": "您还没有报名参加活动。",
+    "The events below would welcome you.": "下面这些活动正需要您。",
     "This export contains personal data. Please enter your password again to continue.":
         "导出的文件含有个人信息，请再次输入密码后继续。",
     "A new calendar address makes the old one stop working. Please enter your password again to continue.":

@@ -346,6 +346,16 @@ def needing_help(volunteer_id: int, school_id: int, now: datetime) -> list[Event
     return [e for e in events if open_places(e, "helper") or open_places(e, "speaker")]
 
 
+def committed(volunteer_id: int, school_id: int, now: datetime) -> list[EventHelper]:
+    """The coming events this volunteer leads, speaks at or helps with, soonest first: what they have promised."""
+    return db.session.scalars(
+        select(EventHelper).join(Event, Event.id == EventHelper.event_id)
+        .where(EventHelper.volunteer_id == volunteer_id, EventHelper.status == "confirmed",
+               Event.school_id == school_id, Event.status == "planned",
+               func.coalesce(Event.ends_at, Event.starts_at) >= now.replace(hour=0, minute=0, second=0, microsecond=0))
+        .order_by(Event.starts_at, Event.id).options(selectinload(EventHelper.event))).all()
+
+
 def open_places(event: Event, role: str) -> int:
     needed = event.helpers_needed if role == "helper" else event.speakers_needed
     return needed - sum(1 for h in event.helpers if h.role == role and h.status == "confirmed")

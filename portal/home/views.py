@@ -3,7 +3,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..database import ping
-from ..events.services import needing_help, when_text
+from ..events.services import committed, needing_help, when_text
 from ..extensions import db
 from ..hours import services as hours
 from ..needs.models import NEED_STATUS
@@ -31,15 +31,17 @@ def index():
     today = local_today()
     due = due_count(me, today) if me.role in ("admin", "coordinator", "teacher") else 0
     my_hours = wanted = parent = teacher = None
+    my_events = []
     if me.role == "volunteer" and me.volunteer_id:
         my_hours = hours.summary(me.volunteer, today)
+        my_events = committed(me.volunteer_id, me.school_id, local_now())[:HOME_LIST]
         wanted = needing_help(me.volunteer_id, me.school_id, local_now())[:HOME_LIST]
     if me.role == "parent" and me.family is not None:
         parent = services.parent_home(me.family, local_now())
     if me.role == "teacher":
         teacher = services.teacher_home(me, today)
     return render_template("home/index.html", counts=counts, my_pairs=my_pairs, notes=notes, due=due,
-                           my_hours=my_hours, wanted=wanted, parent=parent, teacher=teacher,
+                           my_hours=my_hours, my_events=my_events, wanted=wanted, parent=parent, teacher=teacher,
                            hours_pending=hours.pending_count(me), need_status=NEED_STATUS, when_text=when_text)
 
 

@@ -475,3 +475,27 @@ def test_staff_and_parents_get_no_volunteer_sections(world, login_as):
         assert section(html, "my-hours-title") == "" and section(html, "my-pairs-title") == "", role
     assert section(home(login_as("coordinator")), "my-sessions-title") == ""
 
+
+
+def test_a_volunteer_sees_the_events_they_promised_beside_their_pairs(world, login_as):
+    office = world.users["coordinator"]
+    soon = event_for(world, starts_in_days=3, title="五老进课堂：红色故事", helpers=2, place="三年级2班")
+    later = event_for(world, starts_in_days=20, title="重阳节敬老活动", speakers=1)
+    gone = event_for(world, starts_in_days=-5, title="上周的社区服务", helpers=2)
+    off = event_for(world, starts_in_days=4, title="取消的讲座", helpers=2)
+    for e, role in ((soon, "helper"), (later, "speaker"), (off, "helper")):
+        events.sign_up(e, world.volunteer, role, office)
+    events.set_status(office, off, "cancelled", "下雨")
+    gone_helper = events.EventHelper(school_id=gone.school_id, event_id=gone.id, volunteer_id=world.volunteer.id,
+                                     role="helper", added_by_id=office.id)
+    db.session.add(gone_helper)
+    db.session.commit()
+
+    html = login_as("volunteer").get("/").get_data(as_text=True)
+
+    mine = html.split('id="my-events-title"')[1].split("</section>")[0]
+    assert mine.index("五老进课堂：红色故事") < mine.index("重阳节敬老活动")
+    assert zh("Helper") in mine and zh("Speaker") in mine and "三年级2班" in mine
+    assert events.when_text(soon) in mine
+    assert "上周的社区服务" not in mine and "取消的讲座" not in mine
+    assert html.index('id="my-pairs-title"') < html.index('id="my-events-title"') < html.index('id="my-hours-title"')
