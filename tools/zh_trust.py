@@ -127,6 +127,9 @@ ZH = {
     "Import": "导入",
     "Offer": "资源",
     "My events": "我参加的活动",
+    "Keep me logged in on this phone": "在这台手机上保持登录",
+    "Parents and volunteers stay logged in for 30 days, until they log out. Staff accounts log out when the browser is closed.":
+        "家长和志愿者可保持登录 30 天，直到自己退出；教职工账号在关闭浏览器后自动退出。",
     "You have not signed up for an event yet.": "您还没有报名参加活动。",
     "The events below would welcome you.": "下面这些活动正需要您。",
     "This export contains personal data. Please enter your password again to continue.":

@@ -12,7 +12,9 @@ class LoginForm(FlaskForm):
                                        Length(max=40)])
     password = PasswordField(_l("Password"),
                              validators=[DataRequired(_l("Please enter your password.")), Length(max=200)])
-    remember = BooleanField(_l("Keep me logged in on this device"))
+    remember = BooleanField(_l("Keep me logged in on this phone"), default=True,
+                            description=_l("Parents and volunteers stay logged in for 30 days, until they log out. "
+                                           "Staff accounts log out when the browser is closed."))
 
 
 class PreferencesForm(FlaskForm):

@@ -14,6 +14,8 @@ from . import bp, services
 from .forms import LoginForm, PasswordForm, PreferencesForm, ReauthForm
 from .models import User
 
+# People on their own phones, who would otherwise type a password every evening; staff share office computers.
+REMEMBERED_ROLES = ("parent", "volunteer")
 
 @cache
 def _user_by_token():
@@ -63,7 +65,7 @@ def login():
         else:
             # A new session: the anonymous one's CSRF token may be known to whoever planted that cookie.
             session.pop("csrf_token", None)
-            login_user(user, remember=form.remember.data)
+            login_user(user, remember=form.remember.data and user.role in REMEMBERED_ROLES)
             services.mark_fresh()
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)

@@ -1,10 +1,14 @@
 """Logging in and out: CSRF, throttling, cookie replay, deactivation, htmx session expiry."""
+import re
+from datetime import UTC, datetime
+
 import pytest
 import redis as redis_lib
 from flask.sessions import SecureCookieSessionInterface
 
 from portal import create_app
-from portal.auth.models import LoginFailure
+from portal.auth.models import LoginFailure, User
+from portal.auth.services import change_password
 from portal.extensions import db
 from tests import factories
 from tests.conftest import Client, make_config, require
@@ -73,7 +77,7 @@ def test_a_session_cookie_signed_compressed_by_the_previous_version_still_works(
 
 def test_remember_cookie_saved_before_logout_no_longer_works(app, world):
     c = Client(app)
-    c.login("coordinator", remember=True)
+    c.login(world.users["parent"].username, remember=True)
     remembered = c.get_cookie("remember_token")
     assert remembered is not None
     assert remembered.http_only and remembered.same_site == "Lax"
@@ -93,8 +97,8 @@ def test_session_cookie_flags(app, world):
 def test_cookies_are_secure_over_https(app, world):
     c = Client(app)
     token = c.csrf()
-    r = c.post("/login", data={"username": "coordinator", "password": factories.PASSWORD, "csrf_token": token,
-                               "remember": "y"},
+    r = c.post("/login", data={"username": world.users["volunteer"].username, "password": factories.PASSWORD,
+                               "csrf_token": token, "remember": "y"},
                base_url="https://localhost", headers={"Referer": "https://localhost/login"})
     assert r.status_code == 302
     assert {h.split("=")[0] for h in r.headers.getlist("Set-Cookie")} == {"session", "remember_token"}
@@ -219,3 +223,27 @@ def test_production_hashes_use_argon2id_at_the_recommended_cost(db_url):
     app = create_app(make_config(db_url, ARGON2_PARAMS={}))
     with app.app_context():
         assert hash_password("secret-words").startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
+@pytest.mark.parametrize("role, kept", [("parent", True), ("volunteer", True), ("coordinator", False),
+                                        ("teacher", False), ("admin", False)])
+def test_parents_and_volunteers_stay_logged_in_for_30_days_by_default_staff_do_not(app, world, role, kept):
+    c = Client(app)
+    page = c.get("/login").get_data(as_text=True)
+    assert re.search(r'<input checked[^>]*name="remember"|name="remember"[^>]*checked', page)
+
+    c.login(world.users[role].username, remember=True)  # the box as the login page offers it: ticked
+
+    remembered = c.get_cookie("remember_token")
+    assert (remembered is not None) == kept
+    if kept:
+        days = (remembered.expires - datetime.now(UTC)).days
+        assert 29 <= days <= 30
+        later = Client(app)  # the phone's browser opened again the next evening: no session cookie, the token logs in
+        later.set_cookie("remember_token", remembered.value)
+        assert later.get("/").status_code == 200
+        change_password(db.session.get(User, world.users[role].id), factories.PASSWORD, "a-new-password-1")
+        db.session.commit()
+        again = Client(app)  # a password change ends it
+        again.set_cookie("remember_token", remembered.value)
+        assert again.get("/").status_code == 302
