@@ -34,6 +34,7 @@ SET_ASIDE = {
     "calendar.preview": "exists only after an upload (tests/events)",
     "matching.plan": "exists only after a plan is made (tests/matching)",
     "events.photo": "an image file (tests/events)",
+    "home.favicon": "the site's icon file (tests/test_words.py)",
     "auth.reauth": "the password prompt before a personal export (tests/auth)",
 }
 

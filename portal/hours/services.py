@@ -11,9 +11,9 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from sqlalchemy import case, false, func, literal, or_, select, update
+from sqlalchemy import and_, case, false, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..audit.services import record
 from ..errors_domain import DomainError, saving
@@ -479,6 +479,14 @@ def by_kind(school_id: int, period: Period) -> list[tuple[str, Decimal, int]]:
     return [(k, *got.get(k, (ZERO, 0))) for k in VOLUNTEER_KINDS]
 
 
+def one_occasion():
+    """A row that stands for an occasion of service: not a reversal, and not an entry a correction reversed (its
+    replacement, if any, is the occasion)."""
+    reversal = aliased(HourEntry)
+    return and_(HourEntry.reverses_id.is_(None),
+                ~select(reversal.id).where(reversal.reverses_id == HourEntry.id).exists())
+
+
 @dataclass
 class VolunteerTotal:
     volunteer: Volunteer
@@ -491,7 +499,7 @@ def volunteer_totals(school_id: int, period: Period, kind: str = "", q: str = ""
     """Every volunteer of the school with their approved and pending hours in the period, most hours first."""
     approved = func.coalesce(func.sum(case((HourEntry.status == "approved", HourEntry.hours), else_=0)), 0)
     pending = func.coalesce(func.sum(case((HourEntry.status == "pending", HourEntry.hours), else_=0)), 0)
-    counted = func.count(case((HourEntry.reverses_id.is_(None), HourEntry.id)))
+    counted = func.count(case((one_occasion(), HourEntry.id)))
     join_on = [HourEntry.volunteer_id == Volunteer.id, *period.conditions()]
     stmt = (select(Volunteer, approved, pending, counted).outerjoin(HourEntry, db.and_(*join_on))
             .where(Volunteer.school_id == school_id).group_by(Volunteer.id)
@@ -565,7 +573,7 @@ def record_figures(volunteer: Volunteer, start: date, end: date) -> dict:
             "by_term": [(n, str(h)) for n, h in by_term(volunteer, start, end)],
             "by_activity": [(str(a), str(h)) for a, h in by_activity(conds)],
             "entries": db.session.scalar(select(func.count()).select_from(HourEntry).where(
-                *_approved(*conds), HourEntry.reverses_id.is_(None))) or 0}
+                *_approved(*conds), one_occasion())) or 0}
 
 
 def issue_record(actor, volunteer: Volunteer, start: date | None, end: date | None, today: date) -> ServiceRecord:

@@ -445,7 +445,7 @@ def test_reversing_with_corrected_hours_adds_an_approved_replacement(world, coor
         (D(3), "approved", None, "safety")]
     assert _total(world.volunteer) == 3
     [t] = services.volunteer_totals(world.school.id, services.Period("all", "all"))
-    assert (t.approved, t.entries) == (3, 2)
+    assert (t.approved, t.entries) == (3, 1)  # the replacement stands for the one occasion
     assert services.by_activity([HourEntry.volunteer_id == world.volunteer.id]) == [(zh("Safety patrol"), 3)]
 
 
@@ -582,7 +582,7 @@ def test_volunteer_totals_lists_most_hours_first(world, three):
     rows = services.volunteer_totals(world.school.id, services.Period("all", "all"))
     assert _names(rows) == ["李桂英", "张建国", "王志强"]
     # 张建国: the corrected row and its replacement are entries, the reversal is not.
-    assert [(r.approved, r.pending, r.entries) for r in rows[:2]] == [(12, 0, 2), (5, 2, 3)]
+    assert [(r.approved, r.pending, r.entries) for r in rows[:2]] == [(12, 0, 2), (5, 2, 2)]
     assert (rows[2].approved, rows[2].pending) == (0, 0)
 
 
@@ -757,6 +757,23 @@ def test_summary_progress_uses_this_years_hours(world, coord):
 
 
 # --- service records ---------------------------------------------------------------------------
+
+def test_a_corrected_entry_counts_as_one_occasion_on_the_record_and_in_the_totals(world, coord):
+    start = TODAY - timedelta(days=30)
+    corrected = _approved(world.volunteer, coord, "3", day=TODAY - timedelta(days=3))
+    cancelled = _approved(world.volunteer, coord, "1", day=TODAY - timedelta(days=2))
+    _approved(world.volunteer, coord, "2", day=TODAY)
+    services.reverse(coord, corrected, "记错了", "2.5", TODAY)
+    services.reverse(coord, cancelled, "没有去", None, TODAY)
+
+    figures = json.loads(services.issue_record(coord, world.volunteer, start, TODAY, TODAY).breakdown)
+
+    assert D(figures["total"]) == D("4.5") and figures["entries"] == 2  # the 2.5 replacing the 3, and the 2
+    [total] = [t for t in services.volunteer_totals(world.school.id, services.period_from_arg("all", world.school.id,
+                                                                                                TODAY))
+               if t.volunteer.id == world.volunteer.id]
+    assert total.entries == 2
+
 
 def test_an_issued_record_keeps_its_figures(world, coord):
     start = TODAY - timedelta(days=30)
