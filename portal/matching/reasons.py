@@ -29,6 +29,20 @@ def reason_text(code: str, params: dict) -> str:
         return _("Current load: %(pairs)d pairs", **params)
     if code == "continuity":
         return _("Paired before, it went well")
+    if code == "other_category":
+        return _("Another category (%(name)s), with %(skills)s", **params)
+    if code == "full":
+        return _("No free place (%(capacity)d taken)", **params)
+    if code == "other_modes":
+        return _("Meets only: %(modes)s", **params)
+    if code == "other_time":
+        return _("Free at other times: %(slots)s", **params)
+    if code == "candidates_taken":
+        return _("The offers that suit it went to needs they fit better")
+    if code == "nearest":
+        return _("Nearest: %(name)s", **params)
+    if code == "nothing_near":
+        return _("No offer in this category or with a kindred skill")
     return code
 
 

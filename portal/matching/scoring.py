@@ -149,6 +149,55 @@ def score(need: NeedInfo, offer: OfferInfo, history: History = History()) -> Mat
     return Match(need.id, offer.id, max(points, 1), reasons)
 
 
+def _bigrams(words) -> set[str]:
+    return {w[i:i + 2] for w in words for i in range(len(w) - 1)}
+
+
+def kindred_skills(need: NeedInfo, offer: OfferInfo) -> list[str]:
+    """The offer's skills that look like the need's subject: a shared word, or two characters in common with the
+    need's skills or category (心理咨询 for a 心理疏导 need). For staff to judge, never a match by itself."""
+    exact = shared_skills(need.skills, offer.skills)
+    if exact:
+        return exact
+    wanted = _bigrams(need.skills | {need.category_name})
+    return sorted(w for w in offer.skills if _bigrams([w]) & wanted)
+
+
+def differences(need: NeedInfo, offer: OfferInfo, history: History = History()) -> list[list]:
+    """What keeps the offer from suiting the need, as reasons [code, params]: another category (with a kindred
+    skill, else "far"), no free place, no way of meeting both accept, no common time. [] when it suits."""
+    if (offer.volunteer_id, need.beneficiary) in history.blocked:
+        return [["blocked", {}]]
+    out = []
+    if need.category_id != offer.category_id and frozenset((need.category_name, offer.category_name)) not in RELATED:
+        kindred = kindred_skills(need, offer)
+        if not kindred:
+            return [["far", {}]]
+        out.append(["other_category", {"name": offer.category_name, "skills": "、".join(kindred)}])
+    if offer.free <= 0:
+        out.append(["full", {"capacity": offer.capacity}])
+    modes = (need.modes or ALL_MODES) & (offer.modes or ALL_MODES)
+    if not modes:
+        out.append(["other_modes", {"modes": "、".join(m for i, m in enumerate(MODES) if offer.modes & (1 << i))}])
+    elif need.slots and offer.slots and not need.slots & offer.slots and not modes & REMOTE_MODES:
+        out.append(["other_time", {"slots": slots_text(offer.slots)}])
+    return out
+
+
+def near_misses(need: NeedInfo, offers, history: History = History(), limit: int = 5) -> list[tuple[OfferInfo, list]]:
+    """The offers that come closest without suiting: one difference before two, the need's own category before
+    another, for staff to phone and ask (another day, another way of meeting, one more place)."""
+    rows = []
+    for offer in offers:
+        if not offer.active:
+            continue
+        diff = differences(need, offer, history)
+        if diff and diff[0][0] not in ("blocked", "far"):
+            rows.append(((len(diff), diff[0][0] == "other_category", offer.id), offer, diff))
+    rows.sort(key=lambda r: r[0])
+    return [(offer, diff) for _key, offer, diff in rows[:limit]]
+
+
 def ranked(need: NeedInfo, offers, history: History = History(), limit: int | None = None) -> list[Match]:
     matches = [m for m in (score(need, o, history) for o in offers) if m is not None]
     matches.sort(key=lambda m: (-m.score, m.offer_id))

@@ -19,7 +19,7 @@ from ..pairs.models import Pair, PairNeed, PairVolunteer, stayed_to_the_end
 from ..people.models import Category, Student, Volunteer, student_tags
 from . import planner
 from .models import MatchPlan, Proposal
-from .scoring import History, NeedInfo, OfferInfo, ranked, score, skill_words
+from .scoring import History, NeedInfo, OfferInfo, near_misses, ranked, score, skill_words
 
 SUGGESTIONS = 10
 
@@ -95,16 +95,56 @@ def _offers_by_id(ids):
 
 def suggestions(need: Need, limit: int = SUGGESTIONS):
     """The best offers for one open need, each with its score and reasons: [(match, offer)]."""
+    return suggestions_or_nearest(need, limit)[0]
+
+
+def suggestions_or_nearest(need: Need, limit: int = SUGGESTIONS, near: int = 5):
+    """The suggestions for one open need ([(match, offer)]); when none suits, the offers that come closest with what
+    differs ([(offer, reasons)]), for staff to phone. The menu is read once for both."""
     infos = need_infos(need.school_id, [need.id])
     if not infos:
-        return []
-    return rank_offers(infos[0], need.school_id, limit)
+        return [], []
+    offers, hist = offer_infos(need.school_id), history(need.school_id, [infos[0].beneficiary])
+    matches = ranked(infos[0], offers, hist, limit)
+    if matches:
+        found = _offers_by_id([m.offer_id for m in matches])
+        return [(m, found[m.offer_id]) for m in matches], []
+    misses = near_misses(infos[0], offers, hist, near)
+    found = _offers_by_id([o.id for o, _diff in misses])
+    return [], [(found[o.id], diff) for o, diff in misses]
 
 
 def rank_offers(info: NeedInfo, school_id: int, limit: int = SUGGESTIONS):
     matches = ranked(info, offer_infos(school_id), history(school_id, [info.beneficiary]), limit)
     offers = _offers_by_id([m.offer_id for m in matches])
     return [(m, offers[m.offer_id]) for m in matches]
+
+
+def unplaced(plan: MatchPlan) -> list[tuple[Need, list]]:
+    """The needs waiting now that the plan leaves out, each with why: its candidates went to needs they fit
+    better, or nothing suits it (with the nearest offer and what differs)."""
+    placed = {p.need_id for p in plan.proposals}
+    needs = [n for n in need_infos(plan.school_id) if n.id not in placed]
+    if not needs:
+        return []
+    offers = offer_infos(plan.school_id)
+    hist = history(plan.school_id, {n.beneficiary for n in needs})
+    found = {n.id: n for n in db.session.scalars(select(Need).options(
+        selectinload(Need.student).selectinload(Student.school_class), selectinload(Need.young_teacher),
+        selectinload(Need.category)).where(Need.id.in_([n.id for n in needs])))}
+    volunteers = {o.id: o.volunteer_id for o in offers}
+    names = dict(db.session.execute(select(Volunteer.id, Volunteer.name).where(
+        Volunteer.id.in_(set(volunteers.values())))).all()) if volunteers else {}
+    out = []
+    for info in needs:
+        if any(score(info, o, hist) for o in offers):
+            why = [["candidates_taken", {}]]
+        else:
+            misses = near_misses(info, offers, hist, 1)
+            why = [["nearest", {"name": names[volunteers[misses[0][0].id]]}], *misses[0][1]] if misses \
+                else [["nothing_near", {}]]
+        out.append((found[info.id], why))
+    return out
 
 
 def needs_for_offer(offer: Offer, limit: int = 30):

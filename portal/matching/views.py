@@ -83,8 +83,8 @@ def need(need_id):
     made = _pair_from_ticks(form, Offer, _("Please tick at least one volunteer."), lambda offers: ([need], offers))
     if made:
         return made
-    rows = services.suggestions(need) if need.status == "open" else []
-    return render_template("matching/need.html", need=need, rows=rows, form=form,
+    rows, nearest = services.suggestions_or_nearest(need) if need.status == "open" else ([], [])
+    return render_template("matching/need.html", need=need, rows=rows, form=form, nearest=nearest,
                            earlier=pairs.pairs_of_need(need), left_out=services.not_suggested(need))
 
 
@@ -121,8 +121,9 @@ def plan(plan_id):
                                  selectinload(Proposal.need).selectinload(Need.category),
                                  selectinload(Proposal.offer).selectinload(Offer.volunteer))
         .where(Proposal.plan_id == plan.id).order_by(Proposal.score.desc(), Proposal.id)).all()
-    return render("matching/plan.html", "matching/_proposals.html", plan=plan, proposals=proposals,
-                  latest=services.latest_plan(current_user.school_id))
+    latest = services.latest_plan(current_user.school_id)
+    return render("matching/plan.html", "matching/_proposals.html", plan=plan, proposals=proposals, latest=latest,
+                  page_only=lambda: {"unplaced": services.unplaced(plan) if latest and latest.id == plan.id else []})
 
 
 def _proposal(proposal_id):

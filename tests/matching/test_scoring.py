@@ -12,6 +12,8 @@ from portal.matching.scoring import (
     History,
     NeedInfo,
     OfferInfo,
+    differences,
+    near_misses,
     ranked,
     score,
     shared_skills,
@@ -20,7 +22,7 @@ from portal.matching.scoring import (
 from portal.slots import ALL_SLOTS, slot_bit, slots_text
 
 FACE, PHONE, ONLINE = 0b001, 0b010, 0b100
-CATEGORY_IDS = {"学业辅导": 1, "兴趣特长": 2, "心理疏导": 3, "思想引导": 4, "生涯规划": 5, "家庭教育指导": 6}
+CATEGORY_IDS = {"学业辅导": 1, "兴趣特长": 2, "心理疏导": 3, "思想引导": 4, "生涯规划": 5, "家庭教育指导": 6, "法治安全": 7}
 
 
 def need(category="学业辅导", **kw):
@@ -348,3 +350,43 @@ def test_a_pair_without_common_time_is_offered_only_the_remote_ways():
                     slots=slot_bit(0, 0), modes=0b011)
     offer = OfferInfo(id=1, volunteer_id=1, category_id=1, category_name="学业辅导", slots=slot_bit(1, 0))
     assert ["mode", {"modes": "电话"}] in score(need, offer).reasons
+
+
+# --- near misses: what staff see when nothing suits ---------------------------------------------------
+
+TUE_PM, WED_PM, SAT_AM = slot_bit(1, 1), slot_bit(2, 1), slot_bit(5, 0)
+
+
+def test_a_calligrapher_on_another_day_is_the_nearest_for_a_tuesday_calligraphy_need():
+    n = need("兴趣特长", skills=skill_words("书法"), slots=TUE_PM, modes=FACE)
+    o = offer("兴趣特长", skills=skill_words("书法"), slots=WED_PM | SAT_AM, modes=FACE, capacity=2)
+
+    assert score(n, o) is None
+    assert differences(n, o) == [["other_time", {"slots": slots_text(WED_PM | SAT_AM)}]]
+    assert near_misses(n, [o]) == [(o, differences(n, o))]
+
+
+def test_a_kindred_skill_under_another_category_is_near_and_an_unrelated_offer_is_not():
+    n = need("心理疏导")
+    counsellor = offer("法治安全", id=11, skills=skill_words("心理咨询, 法律"))
+    lawyer = offer("法治安全", id=12, skills=skill_words("法律"))
+
+    assert score(n, counsellor) is None
+    assert differences(n, counsellor) == [["other_category", {"name": "法治安全", "skills": "心理咨询"}]]
+    assert differences(n, lawyer) == [["far", {}]]
+    assert [o.id for o, _d in near_misses(n, [lawyer, counsellor])] == [11]
+
+
+def test_near_misses_put_one_difference_before_two_and_the_needs_category_first():
+    n = need("学业辅导", skills=skill_words("数学"), slots=TUE_PM, modes=FACE)
+    full = offer(id=21, skills=skill_words("数学"), slots=TUE_PM, modes=FACE, capacity=1, used=1)
+    full_other_day = offer(id=22, skills=skill_words("数学"), slots=WED_PM, modes=FACE, capacity=1, used=1)
+    elsewhere = offer("法治安全", id=23, skills=skill_words("数学"), slots=TUE_PM, modes=FACE)
+    only_online = offer(id=24, skills=skill_words("数学"), slots=TUE_PM, modes=ONLINE)
+    blocked = offer(id=25, volunteer_id=999, slots=TUE_PM, modes=FACE, capacity=1, used=1)
+
+    rows = near_misses(n, [full_other_day, elsewhere, only_online, full, blocked], History(blocked={(999, "s1")}))
+
+    assert [o.id for o, _d in rows] == [21, 24, 23, 22]
+    assert [code for code, _p in dict((o.id, d) for o, d in rows)[22]] == ["full", "other_time"]
+    assert dict((o.id, d) for o, d in rows)[24] == [["other_modes", {"modes": "线上"}]]
