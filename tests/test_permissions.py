@@ -19,7 +19,7 @@ def test_only_the_login_the_health_check_and_the_private_calendar_feed_are_publi
 
     with app.app_context():
         public = sorted({r.endpoint for r in app.url_map.iter_rules() if policy_of(r.endpoint) == PUBLIC})
-    assert public == ["auth.login", "calendar.feed_ics", "home.healthz", "static"]
+    assert public == ["auth.login", "calendar.feed_ics", "home.favicon", "home.healthz", "static"]
 
 
 def test_a_route_without_policy_is_caught_and_refused(db_url):

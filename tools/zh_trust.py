@@ -127,6 +127,8 @@ ZH = {
     "Import": "导入",
     "Offer": "资源",
     "My events": "我参加的活动",
+    "Large text": "大字",
+    "Menu": "菜单",
     "Another category (%(name)s), with %(skills)s": "类别不同（%(name)s），但有相关特长：%(skills)s",
     "No free place (%(capacity)d taken)": "名额已满（%(capacity)d 个均已结对）",
     "Meets only: %(modes)s": "只能：%(modes)s",

@@ -40,8 +40,10 @@ def unauthorized():
 
 
 def _safe_next(target):
-    # Only same-site paths, never "//host" or a full URL.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    # Only same-site paths, never "//host" or a full URL. A browser drops tabs and newlines from a Location and reads
+    # a backslash as a slash ("/\t/evil.example" is "//evil.example"), so any of those makes it the home page.
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not any(ord(ch) < 32 or ch == "\x7f" for ch in target)):
         return target
     return url_for("home.index")
 
@@ -97,10 +99,20 @@ def settings():
             except services.AuthError:
                 pw.current.errors.append(_("The current password is wrong."))
             else:
-                login_user(user)  # the old cookies died with the old token; keep this device in
+                # The old cookies died with the old token; keep this device in, as long as before.
+                login_user(user, remember=user.role in REMEMBERED_ROLES and bool(request.cookies.get("remember_token")))
                 flash(_("Password changed. Other devices have been logged out."), "success")
                 return redirect(url_for("auth.settings"))
     return render_template("auth/settings.html", prefs=prefs, pw=pw)
+
+
+@bp.route("/settings/text-size", methods=["POST"])
+@requires("account.edit")
+def text_size():
+    """The 大字模式 switch every page carries: turn large text on or off and stay on the same page."""
+    user = current_user._get_current_object()
+    services.update_preferences(user, user.locale, not user.large_text)
+    return redirect(_safe_next(request.form.get("next")))
 
 
 @bp.route("/confirm-password", methods=["GET", "POST"])

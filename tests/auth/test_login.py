@@ -1,6 +1,7 @@
 """Logging in and out: CSRF, throttling, cookie replay, deactivation, htmx session expiry."""
 import re
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 import pytest
 import redis as redis_lib
@@ -247,3 +248,30 @@ def test_parents_and_volunteers_stay_logged_in_for_30_days_by_default_staff_do_n
         again = Client(app)  # a password change ends it
         again.set_cookie("remember_token", remembered.value)
         assert again.get("/").status_code == 302
+
+
+def test_the_large_text_switch_on_every_page_turns_it_on_and_off_and_stays_on_the_page(app, world, login_as):
+    c = login_as("volunteer")
+    page = c.get("/hours/new?activity=lecture").get_data(as_text=True)
+    assert re.search(r'<form method="post" action="/settings/text-size"', page)
+    assert 'name="next" value="/hours/new?activity=lecture"' in page
+
+    r = c.post_form("/settings/text-size", {"next": "/hours/new?activity=lecture"}, token_from="/hours/new")
+
+    assert r.status_code == 302 and r.headers["Location"] == "/hours/new?activity=lecture"
+    assert 'class="large-text"' in c.get("/").get_data(as_text=True)
+    c.post_form("/settings/text-size", {"next": "/"}, token_from="/")
+    assert 'class="large-text"' not in c.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("target", ["/\t/evil.example", "/\r\n/evil.example", "//evil.example", "/\\evil.example",
+                                    "https://evil.example/"])
+def test_a_next_address_a_browser_would_read_as_another_site_leads_home(app, world, login_as, target):
+    c = login_as("volunteer")
+    r = c.post_form("/settings/text-size", {"next": target}, token_from="/")
+    assert r.status_code == 302 and r.headers["Location"] == "/"
+    anonymous = Client(app)
+    token = anonymous.csrf()
+    r = anonymous.post("/login?" + urlencode({"next": target}), data={
+        "username": world.users["parent"].username, "password": factories.PASSWORD, "csrf_token": token})
+    assert r.status_code == 302 and r.headers["Location"] == "/"

@@ -97,7 +97,14 @@ class Tab:
         self.page.get_by_role("button", name="登录", exact=True).click()
         self.page.wait_for_url(self.url("/"))
 
+    def open_menu(self):
+        """On a phone the navigation and the logout button are behind the 菜单 button."""
+        toggle = self.page.locator("[data-menu]")
+        if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+            toggle.click()
+
     def logout(self):
+        self.open_menu()
         self.page.get_by_role("button", name="退出登录").click()
         self.page.wait_for_url(re.compile(r"/login(\?|$)"))
 
@@ -212,6 +219,7 @@ def tap(scope, name: str):
 def go(tab, href: str):
     """Follow a main-navigation link and check it is marked as the current page."""
     nav = tab.page.locator("nav.main-nav")
+    tab.open_menu()
     nav.locator(f'a[href="{href}"]').click()
     tab.page.wait_for_url(re.compile(re.escape(tab.url(href)) + r"(\?|$)"))
     expect(nav.locator('a[aria-current="page"]')).to_have_attribute("href", href)
