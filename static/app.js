@@ -206,3 +206,41 @@ document.addEventListener("change", (event) => {
   document.querySelectorAll(`input[type=checkbox][name="${all.dataset.checkAll}"][form="${form}"]`)
     .forEach((box) => { box.checked = all.checked; });
 });
+
+// On a phone the navigation folds behind the 菜单 button, so the page's own content starts on the first screen.
+// Without this script the navigation simply stays open.
+document.documentElement.classList.add("js");
+document.addEventListener("click", (event) => {
+  const toggle = event.target.closest("[data-menu]");
+  if (!toggle) return;
+  const menu = document.getElementById(toggle.getAttribute("aria-controls"));
+  const open = toggle.getAttribute("aria-expanded") !== "true";
+  toggle.setAttribute("aria-expanded", String(open));
+  menu.classList.toggle("open", open);
+});
+
+// Search as you type must not redraw the list under a click: the search box's own "change" (fired when it loses
+// focus, that is, by the very click on a result) is kept from the filter form, which already searched on input.
+document.addEventListener("change", (event) => {
+  if (event.target.matches("form.filters input[type=search]")) event.stopPropagation();
+}, true);
+
+// A list redrawn by a search or a filter keeps the boxes ticked on it: a tick is never lost to a redraw.
+let ticked = null;
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const { target, requestConfig } = event.detail;
+  ticked = null;
+  if (!target || target.id !== "results" || (requestConfig && requestConfig.verb !== "get")) return;
+  ticked = [...target.querySelectorAll("input[type=checkbox][name]:checked")].map((box) => [box.name, box.value]);
+});
+document.addEventListener("htmx:afterSwap", (event) => {
+  if (!ticked || event.detail.target.id !== "results") return;
+  event.detail.target.querySelectorAll("input[type=checkbox]").forEach((box) => {
+    if (ticked.some(([name, value]) => box.name === name && box.value === value)) box.checked = true;
+  });
+  ticked = null;
+});
+
+// A page that answers a POST (a form shown again with what to correct) becomes a plain address in the history, so
+// Back from the page after it reloads the form instead of asking to resend it (确认重新提交表单).
+if (document.body.hasAttribute("data-posted")) history.replaceState(history.state, "", location.href);
