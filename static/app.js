@@ -14,6 +14,7 @@ function showMessage(text, kind) {
 
 // A button that has been tapped shows it is working and takes no second tap until the answer arrives.
 const busyLabels = new WeakMap();
+const BUSY_MAX_MS = 15000;
 
 function markBusy(button) {
   if (!button || busyLabels.has(button)) return;
@@ -38,13 +39,23 @@ function clearAllBusy() {
 }
 
 // Drafts: a long form keeps what is typed on the device, so a dropped network, a closed tab or a browser error
-// page loses nothing. A draft is cleared once the portal has said the form was saved.
+// page loses nothing. A draft belongs to one user and one address (query included), and is filled in again only
+// over the same form the server gave when it was started: the same hidden fields (a need from help request 2 never
+// gets request 1's draft) and, for an edit form (data-draft-baseline="all"), the same saved values. It is cleared
+// once the portal says the form was saved, and at logout.
 const DRAFT_DAYS = 7;
-const draftKey = (form) => `draft:${location.pathname}:${form.dataset.draft}`;
+const draftKey = (form) => `draft:${document.body.dataset.user || ""}:${location.pathname}${location.search}:${form.dataset.draft}`;
+const TOKENS = ["csrf_token", "submit_token"];
 
 function draftFields(form) {
-  return [...form.elements].filter((el) => el.name && !["csrf_token", "submit_token"].includes(el.name)
+  return [...form.elements].filter((el) => el.name && !TOKENS.includes(el.name)
     && !["hidden", "password", "file", "submit", "button"].includes(el.type));
+}
+
+function baseline(form) {
+  const fields = [...form.elements].filter((el) => el.name && !TOKENS.includes(el.name)
+    && (form.dataset.draftBaseline === "all" || el.type === "hidden"));
+  return JSON.stringify(fields.map((el) => [el.name, el.type === "checkbox" || el.type === "radio" ? el.checked : el.value]));
 }
 
 function saveDraft(form) {
@@ -59,7 +70,7 @@ function saveDraft(form) {
   });
   try {
     const names = [...new Set(draftFields(form).map((el) => el.name))];
-    localStorage.setItem(draftKey(form), JSON.stringify({ at: Date.now(), names, values }));
+    localStorage.setItem(draftKey(form), JSON.stringify({ at: Date.now(), base: form.dataset.base, names, values }));
   } catch (_) { /* storage full or refused: the form still works, only without a draft */ }
 }
 
@@ -73,8 +84,10 @@ function readDraft(form) {
 }
 
 function restoreDraft(form) {
+  form.dataset.base = baseline(form);
   const draft = readDraft(form);
-  if (!draft || form.querySelector(".field-error")) return;  // a page the server answered shows what was sent
+  // A page the server answered shows what was sent; a form the server now gives otherwise is not this draft's.
+  if (!draft || form.querySelector(".field-error") || draft.base !== form.dataset.base) return;
   const given = (name) => draft.values.filter(([n]) => n === name).map(([, v]) => v);
   let changed = false;
   draftFields(form).forEach((el) => {
@@ -108,11 +121,7 @@ function restoreDraft(form) {
 document.addEventListener("DOMContentLoaded", () => {
   const sent = sessionStorage.getItem("draft-sent");
   sessionStorage.removeItem("draft-sent");
-  if (sent) {
-    const saved = document.querySelector(".flash-success");
-    const stillHere = [...document.querySelectorAll("form[data-draft]")].some((f) => draftKey(f) === sent);
-    if (saved || !stillHere) localStorage.removeItem(sent);
-  }
+  if (sent && document.querySelector(".flash-success, .flash-warning")) localStorage.removeItem(sent);
   document.querySelectorAll("form[data-draft]").forEach(restoreDraft);
   if (!navigator.onLine) showMessage(say("msgOffline"), "error");
 });
@@ -139,6 +148,9 @@ document.addEventListener("submit", (event) => {
   }
   // Searches change nothing; a form htmx has taken over is handled below.
   if (form.method !== "post" || event.defaultPrevented) return;
+  if (form.action.endsWith("/logout")) {  // the next person on this device sees none of these drafts
+    Object.keys(localStorage).filter((key) => key.startsWith("draft:")).forEach((key) => localStorage.removeItem(key));
+  }
   if (form.dataset.draft) saveDraft(form);
   if (form.dataset.sending) {  // a second tap while the first is on its way
     event.preventDefault();
@@ -152,6 +164,9 @@ document.addEventListener("submit", (event) => {
   form.dataset.sending = "1";
   if (form.dataset.draft) sessionStorage.setItem("draft-sent", draftKey(form));
   markBusy(button || form.querySelector("[type=submit]"));
+  // An answer that never replaces the page (a file downloaded) must not leave the form stuck: after a while the
+  // button works again, and a second send of the same content is caught by the server.
+  setTimeout(clearAllBusy, BUSY_MAX_MS);
 });
 
 // Back to a page the browser kept in memory: its buttons work again.

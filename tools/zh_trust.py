@@ -128,6 +128,8 @@ ZH = {
     "Offer": "资源",
     "My events": "我参加的活动",
     "Large text": "大字",
+    "To save a second copy on purpose, change any one field and save again.": "如确实要再保存一份相同的内容，请改动其中任意一项后再保存。",
+    "%(name)s (%(kind)s, mobile ending %(digits)s)": "%(name)s（%(kind)s·尾号%(digits)s）",
     "Menu": "菜单",
     "Another category (%(name)s), with %(skills)s": "类别不同（%(name)s），但有相关特长：%(skills)s",
     "No free place (%(capacity)d taken)": "名额已满（%(capacity)d 个均已结对）",

@@ -11,14 +11,17 @@ and unique per user:
 - a first send that saved nothing (a message beside a field, a refusal flashed as an error) gives its claim up, so
   correcting the form and sending it again works.
 
-A claim is kept `WINDOW` long: the same content sent after that is taken as meant. Only creating forms are guarded;
-an edit or a status change sent twice is harmless, and one sent back and forth (A, B, A) must act each time.
+A claim is kept `WINDOW` long, time enough for Back and Save or a resend after a dropped answer: the same content
+sent after that is taken as meant. Within it, the answer says how to save a second identical copy on purpose (change
+any one field). Only creating forms are guarded; an edit or a status change sent twice is harmless, and one sent back
+and forth (A, B, A) must act each time; so is a creating form whose service already refuses a second copy.
 """
 import hashlib
 import json
 import time
 from datetime import datetime, timedelta
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import flash, redirect, request, session
 from flask_babel import gettext as _
@@ -30,7 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 from ..models_base import utcnow
 
-WINDOW = timedelta(hours=24)
+WINDOW = timedelta(hours=2)
 # A twin waits this long for the first send's answer; a claim older than STALE with no answer was left by a worker
 # that died, and is taken over.
 WAIT_S = 10.0
@@ -131,8 +134,21 @@ def _claim(user_id: int, print_: str) -> tuple[int | None, str | None]:
 def _answer_twin(location: str | None, message):
     if location is None:
         flash(_("The same form is still being saved. Please look again in a moment."), "error")
-        return redirect(request.full_path if request.query_string else request.path)
-    flash(str(message) if message else _("This was saved already; it was not saved twice."), "success")
+        return _go(_page_before())
+    flash(str(message) if message else _("This was saved already; it was not saved twice."), "warning")
+    flash(_("To save a second copy on purpose, change any one field and save again."), "info")
+    return _go(location)
+
+
+def _page_before() -> str:
+    """The page the form was sent from (this address may take POSTs only), or the home page."""
+    before = urlsplit(request.referrer or "")
+    if before.netloc == request.host and before.path.startswith("/"):
+        return before.path + (f"?{before.query}" if before.query else "")
+    return "/"
+
+
+def _go(location: str):
     if request.headers.get("HX-Request") == "true":
         from ..htmx import hx_redirect
 

@@ -149,8 +149,12 @@ def score(need: NeedInfo, offer: OfferInfo, history: History = History()) -> Mat
     return Match(need.id, offer.id, max(points, 1), reasons)
 
 
+# Two characters that half the category names share say nothing about a subject (学业辅导 and 心理辅导 differ).
+COMMON_BIGRAMS = frozenset({"辅导", "指导", "教育", "成长", "学习", "帮扶", "服务"})
+
+
 def _bigrams(words) -> set[str]:
-    return {w[i:i + 2] for w in words for i in range(len(w) - 1)}
+    return {w[i:i + 2] for w in words for i in range(len(w) - 1)} - COMMON_BIGRAMS
 
 
 def kindred_skills(need: NeedInfo, offer: OfferInfo) -> list[str]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from pypinyin import Style, lazy_pinyin
 from sqlalchemy import CheckConstraint, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -150,7 +151,9 @@ class Volunteer(SchoolScoped, Timestamped, db.Model):
     def label(self) -> str:
         """How a volunteer is named where one is chosen from a list: two of the same name differ by kind or mobile."""
         digits = "".join(ch for ch in self.phone if ch.isdigit())
-        return f"{self.name}（{self.kind}·尾号{digits[-4:]}）" if len(digits) >= 4 else f"{self.name}（{self.kind}）"
+        if len(digits) < 4:
+            return f"{self.name}（{self.kind}）"
+        return _("%(name)s (%(kind)s, mobile ending %(digits)s)", name=self.name, kind=self.kind, digits=digits[-4:])
 
 
 class YoungTeacher(SchoolScoped, Timestamped, db.Model):

@@ -130,7 +130,6 @@ def student(student_id):
 
 @bp.route("/students/<int:student_id>/consent", methods=["POST"])
 @requires("students.sensitive")
-@submit_once()
 def student_consent(student_id):
     student = authorize("students.sensitive", db.session.get(Student, student_id))
     form = ConsentForm()

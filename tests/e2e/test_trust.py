@@ -225,7 +225,7 @@ def _save_back_save(tab, form, button: str, fields, done, saved: str, twice: str
     form.get_by_role("button", name=button).click()
     page.wait_for_url(done)
     _no_error(page)
-    expect(page.locator("#flash .flash-success")).to_have_text(twice)
+    expect(page.locator("#flash .flash-warning")).to_have_text(twice)  # what was saved, and how to save another on purpose
     assert tab.path() == first_landing, "the second save did not lead where the first did"
     assert not tab.csp_errors
 
@@ -350,3 +350,28 @@ def test_back_after_a_corrected_form_reloads_it_instead_of_asking_to_resend(tab,
     assert back is not None and back.request.method == "GET" and back.ok
     assert tab.path() == path
     expect(page.get_by_role("heading", level=1)).to_have_text("记录帮扶")
+
+
+# --- Drafts belong to one person and one form as the server gave it -------------------------------------------
+
+def test_a_draft_is_gone_at_logout_and_never_written_over_what_the_server_saved_since(tab, demo):
+    from portal.events.models import Event
+
+    page = start(tab, "coordinator", {"width": 1280, "height": 900})
+    event = db.session.scalar(select(Event.id).where(Event.status == "done").order_by(Event.id))
+    tab.goto(f"/events/{event}/report")
+    summary = page.get_by_label(re.compile(r"^活动情况"))
+    summary.fill("草稿：同学们很投入")
+    page.wait_for_timeout(500)  # past the draft's 300 ms pause
+    assert any(k.startswith("draft:") for k in page.evaluate("Object.keys(localStorage)"))
+
+    # Someone saves another summary meanwhile: the page now shows it, not the older draft.
+    _fresh()
+    db.session.get(Event, event).summary = "办公室已写好的总结"
+    db.session.commit()
+    tab.goto(f"/events/{event}/report")
+    expect(summary).to_have_value("办公室已写好的总结")
+    expect(page.locator(".draft-note")).to_have_count(0)
+
+    tab.logout()
+    assert not any(k.startswith("draft:") for k in page.evaluate("Object.keys(localStorage)"))

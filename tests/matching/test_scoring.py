@@ -375,6 +375,8 @@ def test_a_kindred_skill_under_another_category_is_near_and_an_unrelated_offer_i
     assert differences(n, counsellor) == [["other_category", {"name": "法治安全", "skills": "心理咨询"}]]
     assert differences(n, lawyer) == [["far", {}]]
     assert [o.id for o, _d in near_misses(n, [lawyer, counsellor])] == [11]
+    tutor = offer("法治安全", id=13, skills=skill_words("心理辅导"))
+    assert differences(need("学业辅导"), tutor) == [["far", {}]]  # 辅导 alone is no kindred subject
 
 
 def test_near_misses_put_one_difference_before_two_and_the_needs_category_first():
