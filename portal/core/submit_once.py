@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from ..htmx import hx_redirect
 from ..models_base import utcnow
 
 WINDOW = timedelta(hours=2)
@@ -150,8 +151,6 @@ def _page_before() -> str:
 
 def _go(location: str):
     if request.headers.get("HX-Request") == "true":
-        from ..htmx import hx_redirect
-
         return hx_redirect(location)
     return redirect(location)
 
