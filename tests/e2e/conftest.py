@@ -190,19 +190,6 @@ def heights(locator) -> list[tuple[str, float]]:
         " el.getBoundingClientRect().height])")]
 
 
-def computed_px(page: Page, selector: str, prop: str) -> float:
-    value = page.locator(selector).first.evaluate("(el, prop) => getComputedStyle(el)[prop]", prop)
-    return float(value.removesuffix("px"))
-
-
-def visible_button_heights(page: Page) -> dict[str, float]:
-    """Height of every visible button and button-styled link, keyed by its text."""
-    return page.evaluate("""() => Object.fromEntries(
-        [...document.querySelectorAll('button, [role="button"], input[type="submit"]')]
-          .filter(el => el.offsetParent !== null)
-          .map((el, i) => [`${i}:${(el.innerText || el.value || '').trim()}`, el.getBoundingClientRect().height]))""")
-
-
 def nav_count(page: Page, key: str) -> int:
     """The number in the main navigation's count badge `key` (needs, offers, pairs …)."""
     return int(page.locator(f"#nav-count-{key}").inner_text())

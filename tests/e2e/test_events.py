@@ -249,7 +249,7 @@ def _print_the_month(tab, a11y, month: date, key: str):
         expect(_calendar_rows(sheet)).to_have_count(len(ENTRIES))
         expect(sheet.locator("th.cal-month-label")).to_have_attribute("rowspan", str(len(ENTRIES)))
         expect(sheet.locator("table a")).to_have_count(0)  # paper has no links
-        expect(sheet.locator("h2.calendar-title")).to_contain_text(services.period(key, month).name)
+        expect(sheet.locator("h1.calendar-title")).to_contain_text(services.period(key, month).name)
         # Nothing to tap on paper (the skip link sits off the page, left: -9999px).
         visible_buttons = page.locator("button:visible, [role=button]:visible, a:visible:not(.skip-link)")
         expect(visible_buttons, "buttons or links show in print").to_have_count(0)
