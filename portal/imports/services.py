@@ -125,9 +125,11 @@ def write_sheet(ws, headers: list[tuple[str, int]], rows, date_columns=()):
     for i, (_h, width) in enumerate(headers, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
-    for row in rows:
-        ws.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
-        for cell in ws[ws.max_row]:
+    # Cell by cell at a known row: `ws.max_row` (and `ws[n]`) scan every cell written so far, which made a sheet's
+    # cost grow with the square of its rows.
+    for r, row in enumerate(rows, start=2):
+        for c, value in enumerate(row, start=1):
+            cell = ws.cell(row=r, column=c, value=ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value)
             if cell.data_type == "f":  # text such as "=HYPERLINK(…)" stays text, never a formula
                 cell.data_type = "s"
     for col in date_columns:

@@ -266,7 +266,8 @@ def test_the_large_text_switch_on_every_page_turns_it_on_and_off_and_stays_on_th
 
 @pytest.mark.parametrize("target", ["/\t/evil.example", "/\r\n/evil.example", "//evil.example", "/\\evil.example",
                                     "https://evil.example/"])
-def test_a_next_address_a_browser_would_read_as_another_site_leads_home(app, world, login_as, target):
+def test_a_next_address_a_browser_reads_as_another_site_leads_home_after_login_switch_or_password(
+        app, world, login_as, target):
     c = login_as("volunteer")
     r = c.post_form("/settings/text-size", {"next": target}, token_from="/")
     assert r.status_code == 302 and r.headers["Location"] == "/"
@@ -274,4 +275,8 @@ def test_a_next_address_a_browser_would_read_as_another_site_leads_home(app, wor
     token = anonymous.csrf()
     r = anonymous.post("/login?" + urlencode({"next": target}), data={
         "username": world.users["parent"].username, "password": factories.PASSWORD, "csrf_token": token})
+    assert r.status_code == 302 and r.headers["Location"] == "/"
+    # The password asked again before a personal export.
+    r = c.post_form("/confirm-password?" + urlencode({"next": target}), {"password": factories.PASSWORD},
+                    token_from="/confirm-password")
     assert r.status_code == 302 and r.headers["Location"] == "/"

@@ -1,6 +1,7 @@
 """Excel export and import of the needs and offers menus."""
 import io
 import re
+import time
 from datetime import date, datetime
 from types import SimpleNamespace
 from urllib.parse import unquote
@@ -517,3 +518,25 @@ def test_volunteers_are_imported_on_their_behalf(login_as, world, menus):
     assert offer.on_behalf and offer.entered_by_id == world.users["coordinator"].id
     assert len(audits("offer.create.on_behalf")) == 1
     assert db.session.get(Volunteer, world.volunteer.id).active
+
+
+def test_a_sheet_of_ten_thousand_rows_is_written_in_seconds_with_every_cell_as_given():
+    """Every export goes through `write_sheet`. It read `ws.max_row` after each row, which scans every cell: 4,000
+    rows took 8 s and 10,000 about 50 s (an hours ledger stalled the server). Written cell by cell, 10,000 rows of
+    twelve columns take about a second or two."""
+    rows = [[i, date(2026, 3, 5), "陶淑珍", "老干部", 2.5, '=HYPERLINK("http://evil.example","点我")', "备注\x0b", None,
+             "结对帮扶", i * 3, "已通过", "王老师"] for i in range(10_000)]
+    wb = Workbook()
+    started = time.perf_counter()
+    services.write_sheet(wb.active, [(f"列{i}", 10) for i in range(12)], rows, date_columns=(2,))
+    data = services.workbook_bytes(wb)
+    took = time.perf_counter() - started
+    assert took < 15, f"10,000 rows took {took:.1f} s"
+
+    ws = load_workbook(io.BytesIO(data)).active
+    assert ws.max_row == 10_001 and ws["A1"].value == "列0"
+    last = [c.value for c in ws[10_001]]
+    assert last[:5] == [9_999, datetime(2026, 3, 5), "陶淑珍", "老干部", 2.5]
+    assert ws["B10001"].number_format == "yyyy-mm-dd"
+    assert ws["F10001"].data_type == "s" and last[5].startswith("=HYPERLINK")  # text, never a formula
+    assert last[6] == "备注" and last[7] is None and last[9] == 29_997
