@@ -128,6 +128,26 @@ def visible(user, obj) -> bool:
     return True
 
 
+def may_sign_in(user) -> bool:
+    """A login works while its account is active and so is the person behind it: a volunteer the office has
+    deactivated, or a guardian of a deactivated family, has no access from the next request on (their login, any
+    session, a remembered phone, the calendar feed)."""
+    return (user.active and (user.volunteer is None or user.volunteer.active)
+            and (user.guardian is None or user.guardian.family.active))
+
+
+def sign_in_condition():
+    """`may_sign_in` as a query condition on User, for the session loader."""
+    from sqlalchemy import and_, or_
+
+    from .auth.models import User
+    from .people.models import Family, Guardian, Volunteer
+
+    return and_(User.active.is_(True),
+                or_(User.volunteer_id.is_(None), User.volunteer.has(Volunteer.active.is_(True))),
+                or_(User.guardian_id.is_(None), User.guardian.has(Guardian.family.has(Family.active.is_(True)))))
+
+
 def pair_volunteer_ids(pair) -> set[int]:
     """Volunteers in a pair now; one who left sees it no more."""
     return {m.volunteer_id for m in pair.current_members}

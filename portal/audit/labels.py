@@ -69,6 +69,7 @@ ACTIONS = {
     "pair.resume": _l("Resumed a pair"),
     "pair.end": _l("Ended a pair"),
     "pair.reassign": _l("Replaced a pair's volunteer"),
+    "pair.leave": _l("A volunteer left a pair"),
     "pair.renew": _l("Carried a pair into the next term"),
     "partner.save": _l("Saved a partner"),
     "registration.cancel": _l("Cancelled a family's registration"),

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, or_, select
 from ..audit.services import record
 from ..extensions import db
 from ..models_base import utcnow
+from ..permissions import may_sign_in
 from .models import LoginFailure, User, new_session_token
 
 
@@ -122,7 +123,7 @@ def authenticate(identifier: str, password: str, ip: str):
     if user is None:
         _burn_time(password)
     ok = user is not None and verify_password(user, password)
-    if not ok or not user.active:
+    if not ok or not may_sign_in(user):
         store.add(user_key, window)
         store.add(ip_key, window)
         raise AuthError()

@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db, login_manager
 from ..htmx import hx_redirect, is_htmx
 from ..people.models import Family, Guardian, Student
-from ..permissions import public, requires
+from ..permissions import public, requires, sign_in_condition
 from . import bp, services
 from .forms import LoginForm, PasswordForm, PreferencesForm, ReauthForm
 from .models import User
@@ -22,7 +22,7 @@ def _user_by_token():
     # Loaded with the user rather than one by one after: the school's name heads every page, and a parent's pages
     # start from the family and its children (selectin: staff, who have no guardian, pay nothing for it).
     # Built once: assembling the loader options cost more than running the statement, on every request.
-    return select(User).where(User.session_token == bindparam("token"), User.active.is_(True)).options(
+    return select(User).where(User.session_token == bindparam("token"), sign_in_condition()).options(
         joinedload(User.school),
         joinedload(User.guardian).joinedload(Guardian.family).joinedload(Family.children)
         .joinedload(Student.school_class))

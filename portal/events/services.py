@@ -25,6 +25,7 @@ from ..models_base import utcnow
 from ..parent_school.models import CourseSession
 from ..people.models import GRADE_NAMES, SchoolClass, Student, Volunteer
 from ..people.services import term_for
+from ..permissions import may_sign_in
 from ..registrations import services as seats
 from ..registrations.models import Registration
 from .models import EVENT_KINDS, PARTNER_KINDS, PRECISIONS, Event, EventHelper, Partner, event_classes, event_leads
@@ -414,6 +415,20 @@ def withdraw(helper: EventHelper, by, now: datetime | None = None) -> None:
     db.session.commit()
 
 
+def withdraw_volunteer(actor, volunteer_id: int, now: datetime) -> int:
+    """A deactivated volunteer comes off every event still to come (as 责任人, speaker or helper), so its places
+    show as open again. Returns how many."""
+    helpers = db.session.scalars(
+        select(EventHelper).join(Event).where(EventHelper.volunteer_id == volunteer_id,
+                                              EventHelper.status == "confirmed", Event.status == "planned",
+                                              or_(Event.precision.not_in(("time", "day")), Event.starts_at > now))).all()
+    for helper in helpers:
+        helper.status = "cancelled"
+        record(actor, "event.withdraw", helper.event, f"volunteer={volunteer_id} deactivated")
+    db.session.commit()
+    return len(helpers)
+
+
 # The calendar ----------------------------------------------------------------------------------------
 
 @dataclass
@@ -524,7 +539,7 @@ def user_by_feed_token(token: str) -> User | None:
     if not token or len(token) > 64 or not FEED_TOKEN.fullmatch(token):
         return None
     user = db.session.scalar(select(User).where(User.calendar_token == token))
-    return user if user is not None and user.active else None
+    return user if user is not None and may_sign_in(user) else None
 
 
 def feed_events(user, now: datetime) -> list[Event]:

@@ -234,6 +234,44 @@ def replace_volunteer(actor, pair: Pair, member: PairVolunteer, offer: Offer) ->
     return pair
 
 
+def volunteer_leaves(actor, volunteer_id: int, today: date) -> int:
+    """A deactivated volunteer leaves every running pair: one shared with other volunteers goes on with them, one
+    they held alone ends with the reason “volunteer’s reasons” (its needs go back on the menu for someone else).
+    Returns how many pairs they left."""
+    members = db.session.scalars(
+        select(PairVolunteer).join(Pair).where(PairVolunteer.volunteer_id == volunteer_id,
+                                               PairVolunteer.left_at.is_(None), Pair.status.in_(OPEN_STATUSES))).all()
+    left = 0
+    for member in members:
+        pair = member.pair
+        try:
+            if any(m.volunteer_id != volunteer_id for m in pair.current_members):
+                with saving(_("The pair could not be saved. Please try again.")):
+                    if _claim_pair(pair, OPEN_STATUSES, updated_at=utcnow()) and _release_places(member):
+                        record(actor, "pair.leave", pair, f"volunteer={volunteer_id} deactivated")
+            else:
+                end(actor, pair, "volunteer", _("The volunteer was deactivated."), False, today)
+        except DomainError:  # ended meanwhile by someone else: nothing left to do
+            continue
+        left += 1
+    return left
+
+
+def student_leaves(actor, student_id: int, today: date) -> int:
+    """The running pairs of a deactivated student end; their needs close with the reason. Returns how many."""
+    pairs = db.session.scalars(
+        select(Pair).where(Pair.status.in_(OPEN_STATUSES),
+                           Pair.pair_needs.any(PairNeed.need.has(Need.student_id == student_id)))).all()
+    ended = 0
+    for pair in pairs:
+        try:
+            end(actor, pair, "other", _("The student’s record was deactivated."), False, today)
+        except DomainError:
+            continue
+        ended += 1
+    return ended
+
+
 # --- term renewal -----------------------------------------------------------------------------
 
 def _following(school_id: int, term: Term) -> tuple[Term | None, str, date, date]:

@@ -249,30 +249,35 @@ def save_young_teacher(actor, teacher: YoungTeacher | None, data: dict) -> Young
     return teacher
 
 
-def set_active(actor, obj, active: bool):
-    """Deactivate instead of delete: records with history are kept."""
+def set_active(actor, obj, active: bool) -> int:
+    """Deactivate instead of delete: records with history are kept. Returns how many offers paused or waiting
+    needs closed with it (people/leaving.py ends the rest of what a person takes part in)."""
     if isinstance(obj, User) and not active:
         if obj.id == actor.id:
             raise DomainError(_("You cannot deactivate your own account."))
         obj.session_token = new_session_token()
     obj.active = active
     record(actor, f"{type(obj).__name__.lower()}.{'activate' if active else 'deactivate'}", obj)
-    if not active:
-        _leave_the_menus(actor, obj)
+    left = _leave_the_menus(actor, obj) if not active else 0
     db.session.commit()
+    return left
 
 
-def _leave_the_menus(actor, obj):
+def _leave_the_menus(actor, obj) -> int:
     """A deactivated volunteer's offers pause and a deactivated student's waiting needs close, so the
     menus, the board and the counts show only help that can still happen. Nothing is deleted."""
+    changed = 0
     if isinstance(obj, Volunteer):
         for offer in db.session.scalars(select(Offer).where(Offer.volunteer_id == obj.id, Offer.status == "active")):
             offer.status = "paused"
             record(actor, "offer.status", offer, "active→paused (volunteer deactivated)")
+            changed += 1
     elif isinstance(obj, Student):
         for need in db.session.scalars(select(Need).where(Need.student_id == obj.id, Need.status == "open")):
             need.status, need.close_reason, need.closed_at = "closed", "学生档案已停用", utcnow()
             record(actor, "need.status", need, "open→closed (student deactivated)")
+            changed += 1
+    return changed
 
 
 # ---- accounts ----------------------------------------------------------------------------

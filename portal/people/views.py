@@ -11,7 +11,7 @@ from ..htmx import render
 from ..listing import clean_query, int_arg, paginate
 from ..parent_school.services import attendance_of
 from ..permissions import assignable_roles, authorize, can, requires
-from . import bp, services
+from . import bp, leaving, services
 from .forms import (
     ClassForm,
     ConsentForm,
@@ -193,8 +193,13 @@ def set_active(kind, obj_id):
     if EmptyForm().validate_on_submit():
         active = request.form.get("active") == "1"
         try:
-            services.set_active(_me(), obj, active)
-            flash(_("Reactivated.") if active else _("Deactivated. The record and its history are kept."), "success")
+            if active:
+                services.set_active(_me(), obj, True)
+                flash(_("Reactivated."), "success")
+            else:
+                ended = leaving.deactivate(_me(), obj)
+                flash(_("Deactivated. The record and its history are kept.")
+                      + (_(" Also: %(what)s.", what="；".join(ended)) if ended else ""), "success")
         except DomainError as err:
             flash(err.message, "error")
     return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)

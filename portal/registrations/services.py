@@ -266,6 +266,23 @@ def cancel(reg: Registration, by, now: datetime | None = None, staff: bool = Fal
     return promoted
 
 
+def cancel_family(actor, family_id: int, now: datetime) -> int:
+    """A deactivated family's registrations for sessions and events still to come are cancelled by the office;
+    each seat goes to the first family waiting. Returns how many."""
+    regs = db.session.scalars(select(Registration).where(Registration.family_id == family_id,
+                                                         Registration.status.in_(ACTIVE),
+                                                         Registration.attended_at.is_(None))).all()
+    cancelled = 0
+    for reg in regs:
+        if reg.holder.starts_at > now:
+            try:
+                cancel(reg, actor, now, staff=True)
+            except DomainError:  # checked in meanwhile
+                continue
+            cancelled += 1
+    return cancelled
+
+
 def _attend(reg: Registration, by, session) -> None:
     if reg.status == "waitlisted":
         if not admissible(session, reg.class_id, at_door=True):
