@@ -219,7 +219,20 @@ class _UncompressedSerializer(URLSafeTimedSerializer):
         return base64_encode(super(URLSafeSerializerMixin, self).dump_payload(obj))  # the JSON, not the zlib try
 
 
+# The longest message a flash carries to the next page. It rides in the session cookie, which a browser drops past
+# 4 KB (and nginx's default proxy buffer answers 502): no message is meant to be that long, so a longer one can
+# only be quoting what a user sent.
+FLASH_LIMIT = 240
+
+
 class _SessionInterface(SecureCookieSessionInterface):
+    def save_session(self, app, session, response):
+        flashes = session.get("_flashes")
+        if flashes and any(len(message) > FLASH_LIMIT for _category, message in flashes):
+            session["_flashes"] = [(category, message if len(message) <= FLASH_LIMIT else message[:FLASH_LIMIT - 1] + "…")
+                                   for category, message in flashes]
+        super().save_session(app, session, response)
+
     def get_cookie_secure(self, app):
         return app.config["SESSION_COOKIE_SECURE"] or (has_request_context() and request.is_secure)
 

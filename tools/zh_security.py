@@ -3,6 +3,7 @@ ZH = {
     "The volunteer was deactivated.": "志愿者已停用",
     "The student’s record was deactivated.": "学生档案已停用",
     "A volunteer left a pair": "志愿者退出结对",
+    "Please choose a status from the list.": "请从列表中选择状态。",
     "%(n)d offers paused": "暂停了 %(n)d 条资源",
     "left %(n)d running pairs (a pair they held alone ended, its needs back on the menu)":
         "退出了 %(n)d 个进行中的结对（其独自负责的结对已结束，需求回到菜单）",

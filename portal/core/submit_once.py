@@ -21,7 +21,6 @@ import json
 import time
 from datetime import datetime, timedelta
 from functools import wraps
-from urllib.parse import urlsplit
 
 from flask import flash, redirect, request, session
 from flask_babel import gettext as _
@@ -33,6 +32,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 from ..htmx import hx_redirect
 from ..models_base import utcnow
+from .back import page_before
 
 WINDOW = timedelta(hours=2)
 # A twin waits this long for the first send's answer; a claim older than STALE with no answer was left by a worker
@@ -135,18 +135,12 @@ def _claim(user_id: int, print_: str) -> tuple[int | None, str | None]:
 def _answer_twin(location: str | None, message):
     if location is None:
         flash(_("The same form is still being saved. Please look again in a moment."), "error")
-        return _go(_page_before())
+        return _go(page_before("/"))  # the page the form was sent from: this address may take POSTs only
     flash(str(message) if message else _("This was saved already; it was not saved twice."), "warning")
     flash(_("To save a second copy on purpose, change any one field and save again."), "info")
     return _go(location)
 
 
-def _page_before() -> str:
-    """The page the form was sent from (this address may take POSTs only), or the home page."""
-    before = urlsplit(request.referrer or "")
-    if before.netloc == request.host and before.path.startswith("/"):
-        return before.path + (f"?{before.query}" if before.query else "")
-    return "/"
 
 
 def _go(location: str):

@@ -184,7 +184,8 @@ def review():
         flash(next(iter(form.errors.values()))[0], "error")
     if is_htmx():
         return _queue_page("hours/_review_response.html")
-    return redirect(url_for("hours.queue", **request.args.to_dict()))
+    # The list's filters as the list reads them, not the address as sent: a Location header never carries more.
+    return redirect(url_for("hours.queue", **services.QueueFilters.from_args(request.args, clean_query).args()))
 
 
 @bp.route("/<int:entry_id>", methods=["GET", "POST"])

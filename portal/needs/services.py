@@ -204,9 +204,11 @@ def note_tag_filter(actor, f: NeedFilters) -> None:
 
 
 def set_status(actor, need: Need, status: str, reason: str = "") -> Need:
+    if status not in NEED_STATUS:  # not one of ours: refused without quoting it back (a flash rides in the cookie)
+        raise DomainError(_("Please choose a status from the list."), "status")
     if status not in TRANSITIONS.get(need.status, ()):
         raise DomainError(_("A need that is “%(now)s” cannot become “%(then)s”.",
-                            now=NEED_STATUS[need.status], then=NEED_STATUS.get(status, status)), "status")
+                            now=NEED_STATUS[need.status], then=NEED_STATUS[status]), "status")
     reason = (reason or "").strip()
     if status == "closed" and not reason:
         raise DomainError(_("Please give the reason for closing."), "reason")

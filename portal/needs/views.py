@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from ..core.back import page_before
 from ..core.submit_once import submit_once
 from ..errors_domain import DomainError
 from ..extensions import db
@@ -252,8 +253,7 @@ def status(need_id):
             return _card(need, status_error=error, status_value=form.status.data, reason_value=form.reason.data)
         return _card(need, saved=True)
     flash(error or _("Status changed to “%(status)s”.", status=need.status_label), "error" if error else "success")
-    return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
-                    else url_for("needs.show", need_id=need.id))
+    return redirect(page_before(url_for("needs.show", need_id=need.id)))
 
 
 @bp.route("/board")

@@ -107,7 +107,9 @@ def cancel(registration_id):
                            names="、".join(p.family.name for p in promoted)) if promoted else ""), "success")
         else:
             flash(_("Your registration is cancelled."), "success")
-    return redirect(url_for("parent_school.session", session_id=reg.session_id, status=request.args.get("status")))
+    status = request.args.get("status")  # back to the roster as it was filtered; never an address the client made up
+    return redirect(url_for("parent_school.session", session_id=reg.session_id,
+                            status=status if status in services.ROSTER_FILTERS else None))
 
 
 @bp.route("/registrations/<int:registration_id>/feedback", methods=["POST"])

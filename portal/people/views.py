@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.models import ROLE_LABELS, User
+from ..core.back import page_before
 from ..core.submit_once import submit_once
 from ..errors_domain import DomainError
 from ..extensions import db
@@ -202,8 +203,7 @@ def set_active(kind, obj_id):
                       + (_(" Also: %(what)s.", what="；".join(ended)) if ended else ""), "success")
         except DomainError as err:
             flash(err.message, "error")
-    return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
-                    else url_for(_LIST_OF[kind]))
+    return redirect(page_before(url_for(_LIST_OF[kind])))
 
 
 # ---- families ----------------------------------------------------------------------------

@@ -254,6 +254,20 @@ def test_closing_needs_a_reason_and_reopening_works(login_as, world, cats):
     assert [a.detail for a in audits("need.status")] == ["open→closed 家长已自行安排辅导", "closed→open"]
 
 
+def test_an_unknown_status_is_refused_without_being_quoted_back(login_as, world, cats):
+    """A 100,000-character status came back quoted in the flash: a 134 KB Set-Cookie, past a browser's 4 KB and
+    nginx's proxy buffer (502). Refused in words, quoting nothing."""
+    need = factories.need(world.pupil, cats.study, world.users["teacher"])
+    c = login_as("teacher")
+    r = status_post(c, need, "x" * 100_000, htmx=False)
+    assert r.status_code == 302
+    assert max(len(v) for _k, v in r.headers.items()) < 4096
+    page = c.get(r.headers["Location"]).get_data(as_text=True)
+    assert zh("Please choose a status from the list.") in page and "xxxx" not in page
+    db.session.refresh(need)
+    assert need.status == "open"
+
+
 def test_matched_is_set_by_pairing_not_by_hand(login_as, world, cats):
     need = factories.need(world.pupil, cats.study, world.users["teacher"])
     c = login_as("coordinator")

@@ -5,6 +5,8 @@ Already covered elsewhere: replaying a session or remember cookie after logout, 
 throttle (tests/auth/test_login.py); the CSP of the login page and htmx without eval (tests/test_app.py)."""
 import re
 
+from flask import flash, session
+
 from tests import factories
 from tests.conftest import Client, crashing_app
 from tests.security import site
@@ -76,3 +78,28 @@ def test_every_page_and_download_sends_the_security_headers(app, demo):
 def test_the_error_page_of_a_crash_sends_the_security_headers(db_url):
     r = crashing_app(db_url).test_client().get("/_boom")
     assert r.status_code == 500 and _header_problems(r, False) == []
+
+
+def test_a_message_quoting_what_was_sent_never_makes_the_cookie_too_long(app):
+    """Whatever a message quotes, the cookie that carries it to the next page stays under a browser's 4 KB."""
+    with app.test_request_context("/"):
+        flash("“" + "长" * 100_000 + "” 不是可选的状态。", "error")
+        response = app.response_class()
+        app.session_interface.save_session(app, session, response)
+    cookie = response.headers["Set-Cookie"]
+    assert len(cookie) < 4096
+    value = cookie.split(";")[0].split("=", 1)[1]
+    ((category, message),) = app.session_interface.get_signing_serializer(app).loads(value)["_flashes"]
+    assert category == "error" and message.startswith("“长长") and message.endswith("…") and len(message) == 240
+
+
+def test_back_to_the_page_before_never_copies_a_long_referer_into_the_location(world, login_as):
+    c = login_as("coordinator")
+    token = c.csrf("/people/students")
+    long_back = "http://localhost/people/students?q=" + "x" * 10_000
+    r = c.http.post(f"/people/student/{world.pupil.id}/active", data={"active": "0", "csrf_token": token},
+                    headers={"Referer": long_back})
+    assert r.status_code == 302 and r.headers["Location"] == "/people/students"
+    r = c.http.post(f"/people/student/{world.pupil.id}/active", data={"active": "1", "csrf_token": token},
+                    headers={"Referer": "http://localhost/people/students?show=inactive"})
+    assert r.headers["Location"] == "/people/students?show=inactive"
