@@ -5,6 +5,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, redirect, request, session, url_for
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, func, or_, select
 
 from ..audit.services import record
@@ -31,6 +32,10 @@ def _dummy_hash() -> str:
 
 class AuthError(Exception):
     pass
+
+
+# An address with many failed logins gets one attempt in this many seconds.
+ADDRESS_PACE = 60
 
 
 class Throttled(AuthError):
@@ -71,9 +76,18 @@ class DatabaseThrottle:
             select(func.count()).select_from(LoginFailure).where(LoginFailure.key == key, LoginFailure.at > since)
         )
 
-    def add(self, key: str, window: int) -> None:
+    def hit(self, key: str, window: int) -> int:
+        """Count one more and return the count with it, as one step: the row is written and committed before it
+        is counted, so of many attempts at once each sees those before it."""
         db.session.add(LoginFailure(key=key))
-        db.session.execute(delete(LoginFailure).where(LoginFailure.at < utcnow() - timedelta(seconds=window)))
+        longest = max(window, current_app.config["LOGIN_WINDOW_SECONDS"])
+        db.session.execute(delete(LoginFailure).where(LoginFailure.at < utcnow() - timedelta(seconds=longest)))
+        db.session.commit()
+        return self.failures(key, window)
+
+    def take_back(self, key: str) -> None:
+        newest = db.session.scalar(select(func.max(LoginFailure.id)).where(LoginFailure.key == key))
+        db.session.execute(delete(LoginFailure).where(LoginFailure.id == newest))
         db.session.commit()
 
     def clear(self, key: str) -> None:
@@ -90,12 +104,15 @@ class RedisThrottle:
     def failures(self, key: str, window: int) -> int:
         return int(self.redis.get(f"login-fail:{key}") or 0)
 
-    def add(self, key: str, window: int) -> None:
+    def hit(self, key: str, window: int) -> int:
         name = f"login-fail:{key}"
         pipe = self.redis.pipeline()
         pipe.incr(name)
         pipe.expire(name, window, nx=True)
-        pipe.execute()
+        return pipe.execute()[0]
+
+    def take_back(self, key: str) -> None:
+        self.redis.decr(f"login-fail:{key}")
 
     def clear(self, key: str) -> None:
         self.redis.delete(f"login-fail:{key}")
@@ -106,34 +123,65 @@ def throttle():
     return RedisThrottle(url) if url else DatabaseThrottle()
 
 
-def _keys(identifier: str, ip: str) -> list[str]:
-    # Per account, and per address so one machine cannot sweep many accounts.
-    return [f"user:{identifier.strip().lower()}", f"ip:{ip}"]
+def authenticate(identifier: str, password: str, ip: str, known: frozenset[int] = frozenset()):
+    """Return the user or raise AuthError / Throttled.
 
-
-def authenticate(identifier: str, password: str, ip: str):
-    """Return the user or raise AuthError / Throttled. Throttled before any password check."""
+    Failures are counted per account, whichever of its names (username, mobile) was typed, and the attempt is
+    counted before its password is checked: of thirty sent at once, only the first LOGIN_MAX_FAILURES are checked.
+    A right password takes its count back and clears the account's. An address with many failures (someone
+    trying names) is slowed to one attempt a minute rather than locked out, and a browser this account has logged
+    in from before is not slowed at all: one person behind a school's shared address cannot
+    lock its staff out. `known` holds the accounts the browser has logged in to (`known_accounts`)."""
     cfg = current_app.config
     limit, window = cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_WINDOW_SECONDS"]
     store = throttle()
-    user_key, ip_key = _keys(identifier, ip)
-    if store.failures(user_key, window) >= limit or store.failures(ip_key, window) >= limit * 4:
-        raise Throttled(max(1, window // 60))
     user = find_login(identifier)
+    account = f"user:{user.id}" if user is not None else f"name:{identifier.strip().lower()}"
+    address = f"ip:{ip}"
+    if store.hit(account, window) > limit:
+        store.take_back(account)  # a refused attempt does not push the end of the wait further away
+        raise Throttled(max(1, window // 60))
+    if (user is None or user.id not in known) and store.failures(address, window) >= limit * 4:
+        if store.hit(f"slow:{ip}", ADDRESS_PACE) > 1:
+            store.take_back(account)
+            raise Throttled(max(1, ADDRESS_PACE // 60))
     if user is None:
         _burn_time(password)
-    ok = user is not None and verify_password(user, password)
-    if not ok or not may_sign_in(user):
-        store.add(user_key, window)
-        store.add(ip_key, window)
+    if user is None or not verify_password(user, password) or not may_sign_in(user):
+        store.hit(address, window)
         raise AuthError()
-    store.clear(user_key)
+    store.clear(account)
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     record(user, "auth.login")
     db.session.commit()
     return user
+
+
+# A signed cookie naming the accounts (at most five) that logged in from this browser: attempts for them are not
+# slowed when their school's shared address is. It proves nothing but a past login from this browser.
+KNOWN_COOKIE = "known"
+KNOWN_DAYS = 365
+
+
+def _known_signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="known-accounts")
+
+
+def known_accounts() -> frozenset[int]:
+    """The accounts this browser has logged in to."""
+    try:
+        ids = _known_signer().loads(request.cookies.get(KNOWN_COOKIE, ""))
+    except BadSignature:
+        return frozenset()
+    return frozenset(i for i in ids if isinstance(i, int)) if isinstance(ids, list) else frozenset()
+
+
+def remember_account(response, user) -> None:
+    ids = [user.id, *sorted(known_accounts() - {user.id})][:5]
+    response.set_cookie(KNOWN_COOKIE, _known_signer().dumps(ids), max_age=KNOWN_DAYS * 86400, httponly=True,
+                        samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
 
 
 def end_session(user) -> None:
@@ -175,5 +223,5 @@ def ask_password_again(about: str = "people"):
 
 def confirm_password(user, password: str, ip: str) -> None:
     """Re-check the password of a logged-in user, throttled like a login."""
-    authenticate(user.username, password, ip)
+    authenticate(user.username, password, ip, known=frozenset({user.id}))
     mark_fresh()

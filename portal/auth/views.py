@@ -58,7 +58,8 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.username.data, form.password.data, request.remote_addr or "")
+            user = services.authenticate(form.username.data, form.password.data, request.remote_addr or "",
+                                         known=services.known_accounts())
         except services.Throttled as exc:
             form.password.errors.append(
                 _("Too many failed attempts. Please wait %(minutes)d minutes and try again.", minutes=exc.minutes))
@@ -69,7 +70,9 @@ def login():
             session.pop("csrf_token", None)
             login_user(user, remember=form.remember.data and user.role in REMEMBERED_ROLES)
             services.mark_fresh()
-            return redirect(_safe_next(request.args.get("next")))
+            response = redirect(_safe_next(request.args.get("next")))
+            services.remember_account(response, user)
+            return response
     return render_template("auth/login.html", form=form)
 
 

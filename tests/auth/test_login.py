@@ -1,5 +1,6 @@
 """Logging in and out: CSRF, throttling, cookie replay, deactivation, htmx session expiry."""
 import re
+import time
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
@@ -8,11 +9,13 @@ import redis as redis_lib
 from flask.sessions import SecureCookieSessionInterface
 
 from portal import create_app
+from portal.auth import services as auth_services
 from portal.auth.models import LoginFailure, User
 from portal.auth.services import change_password
 from portal.extensions import db
 from tests import factories
 from tests.conftest import Client, make_config, require
+from tests.helpers import post_at_once
 
 
 @pytest.fixture
@@ -102,7 +105,7 @@ def test_cookies_are_secure_over_https(app, world):
                                "csrf_token": token, "remember": "y"},
                base_url="https://localhost", headers={"Referer": "https://localhost/login"})
     assert r.status_code == 302
-    assert {h.split("=")[0] for h in r.headers.getlist("Set-Cookie")} == {"session", "remember_token"}
+    assert {h.split("=")[0] for h in r.headers.getlist("Set-Cookie")} == {"session", "remember_token", "known"}
     assert all("Secure" in h for h in r.headers.getlist("Set-Cookie"))
 
 
@@ -160,6 +163,48 @@ def test_success_clears_the_per_account_counter(app, world):
     assert c2.login("coordinator").status_code == 302
 
 
+def test_an_account_gets_its_guesses_once_whichever_of_its_names_is_typed(app, world):
+    """Counted per typed name, the username and the mobile gave one account ten guesses instead of five."""
+    c = Client(app)
+    limit = app.config["LOGIN_MAX_FAILURES"]
+    for i in range(limit):
+        c.login("coordinator" if i % 2 else world.users["coordinator"].mobile, "nope")
+    assert "登录失败次数过多" in c.login("coordinator").get_data(as_text=True)
+    assert "登录失败次数过多" in c.login(world.users["coordinator"].mobile).get_data(as_text=True)
+
+
+def test_thirty_wrong_passwords_at_once_get_only_the_allowed_checks(app, world, monkeypatch):
+    """The count was read before a failure was recorded: of 30 sent at once, 6 were checked against the hash."""
+    checked = []
+    real = auth_services.verify_password
+    monkeypatch.setattr(auth_services, "verify_password", lambda user, pw: checked.append(1) or real(user, pw))
+    clients = [Client(app) for _ in range(30)]
+    forms = [{"username": "coordinator", "password": f"guess-{i}", "csrf_token": c.csrf()} for i, c in enumerate(clients)]
+    answers = post_at_once(clients, "/login", forms)
+    assert all(r.status_code == 200 for r in answers)
+    assert len(checked) <= app.config["LOGIN_MAX_FAILURES"]
+    assert sum("登录失败次数过多" in r.get_data(as_text=True) for r in answers) >= 30 - app.config["LOGIN_MAX_FAILURES"]
+
+
+def test_names_tried_from_a_shared_address_slow_it_down_without_locking_its_staff_out(app, world, monkeypatch):
+    """22 failures for made-up names from a school's one address locked every account out from it for 15 minutes."""
+    monkeypatch.setattr(auth_services, "ADDRESS_PACE", 1)
+    desk = Client(app)
+    assert desk.login("teacher").status_code == 302  # this browser has logged in as the teacher before
+    desk.logout()
+    prober = Client(app)
+    for i in range(22):
+        prober.login(f"nobody-{i}", "nope")
+
+    assert desk.login("teacher").status_code == 302  # a browser the account knows is not slowed
+    time.sleep(1.1)  # the prober's last try took the address's turn
+    assert Client(app).login("coordinator").status_code == 302  # the address's one attempt for now
+    newcomer = Client(app)
+    assert "登录失败次数过多" in newcomer.login("admin").get_data(as_text=True)  # slowed, not locked
+    time.sleep(1.1)
+    assert newcomer.login("admin").status_code == 302
+
+
 def test_failed_logins_are_throttled_in_redis_when_configured(app, world):
     url = "redis://127.0.0.1:6379/15"
     try:
@@ -176,8 +221,9 @@ def test_failed_logins_are_throttled_in_redis_when_configured(app, world):
         c.login("coordinator", "nope")
     assert "登录失败次数过多" in c.login("coordinator").get_data(as_text=True)
     assert db.session.query(LoginFailure).count() == 0
-    assert int(r.get("login-fail:user:coordinator")) == redis_app.config["LOGIN_MAX_FAILURES"]
-    assert 0 < r.ttl("login-fail:user:coordinator") <= redis_app.config["LOGIN_WINDOW_SECONDS"]
+    account = f"login-fail:user:{world.users['coordinator'].id}"
+    assert int(r.get(account)) == redis_app.config["LOGIN_MAX_FAILURES"]
+    assert 0 < r.ttl(account) <= redis_app.config["LOGIN_WINDOW_SECONDS"]
     r.flushdb()
 
 
