@@ -67,6 +67,8 @@ class Config:
 
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
     LOGIN_WINDOW_SECONDS = int(os.environ.get("LOGIN_WINDOW_SECONDS", "900"))
+    # A password the office gives out (opening a login) works this many days, until its first use sets one's own.
+    TEMPORARY_PASSWORD_DAYS = int(os.environ.get("TEMPORARY_PASSWORD_DAYS", "14"))
     # Exports of personal data ask for the password again after this long.
     FRESH_LOGIN_SECONDS = int(os.environ.get("FRESH_LOGIN_SECONDS", "900"))
     PAGE_SIZE = 25

@@ -22,4 +22,15 @@ ZH = {
     "Deactivate this student’s record? Their waiting needs close and their running pairs end. The record and its "
     "history are kept and can be reactivated.":
         "停用这名学生的档案？其待对接的需求将关闭，进行中的结对将结束。档案和历史记录都保留，可以重新启用。",
+    "This password from the school has expired unused. Please ask the school to open your login again.":
+        "学校给的这个临时密码已过期未用，请联系学校重新开通账号。",
+    "Please choose a password of your own, not the one the school gave you.": "请设置您自己的密码，不要沿用学校给的临时密码。",
+    "Your password is set. From now on, log in with it.": "密码已设置好，以后请用这个新密码登录。",
+    "Set your own password": "设置您自己的密码",
+    "You logged in with the password the school gave you. Please choose one that only you know; from now on you log "
+    "in with it.": "您用的是学校给的临时密码。请设置一个只有您自己知道的新密码，以后就用它登录。",
+    "Save my password": "保存我的密码",
+    "Give these details to %(name)s. The password is shown only once. It works for %(days)d days, and at the first "
+    "login they choose their own.": "请把以下信息交给%(name)s。密码只显示这一次，%(days)d 天内有效，首次登录时需设置自己的新密码。",
+    "Set their own password in place of the school's": "设置了自己的密码（替换学校给的临时密码）",
 }

@@ -6,6 +6,7 @@ ACTIONS = {
     "auth.login": _l("Logged in"),
     "auth.logout": _l("Logged out"),
     "auth.password_changed": _l("Changed the password"),
+    "auth.password_set": _l("Set their own password in place of the school's"),
     "calendar.feed_token": _l("Made a new calendar address"),
     "class.save": _l("Saved a class"),
     "consent.record": _l("Recorded a guardian's consent"),

@@ -22,13 +22,23 @@ class PreferencesForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=options([("zh_CN", "简体中文"), ("en", "English")]))
 
 
+def _new_password():
+    """The new password, twice; made here for each form so that each lists it after its own fields."""
+    return (PasswordField(_l("New password"), validators=[
+                DataRequired(_l("Please enter a new password.")),
+                Length(min=8, max=200, message=_l("The new password must have at least 8 characters."))]),
+            PasswordField(_l("Repeat the new password"),
+                          validators=[EqualTo("new", _l("The two passwords are not the same."))]))
+
+
 class PasswordForm(FlaskForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(_l("Please enter your current password."))])
-    new = PasswordField(_l("New password"), validators=[
-        DataRequired(_l("Please enter a new password.")),
-        Length(min=8, max=200, message=_l("The new password must have at least 8 characters."))])
-    confirm = PasswordField(_l("Repeat the new password"),
-                            validators=[EqualTo("new", _l("The two passwords are not the same."))])
+    new, confirm = _new_password()
+
+
+class OwnPasswordForm(FlaskForm):
+    """The first login with a password the office gave out: the user's own, twice."""
+    new, confirm = _new_password()
 
 
 class ReauthForm(FlaskForm):

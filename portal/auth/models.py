@@ -41,6 +41,9 @@ class User(SchoolScoped, Timestamped, db.Model):
     volunteer_id: Mapped[int | None] = mapped_column(db.ForeignKey("volunteer.id"), unique=True)
     guardian_id: Mapped[int | None] = mapped_column(db.ForeignKey("guardian.id"), unique=True)
     last_login_at: Mapped[datetime | None]
+    # Set while the password is one the office gave out (opening the login, or a reset): it works until then, and
+    # the first login with it must set the user's own.
+    temporary_password_until: Mapped[datetime | None]
     # The secret in the user's private calendar feed URL; a new one makes the old URL stop working.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 

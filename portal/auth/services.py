@@ -38,6 +38,10 @@ class AuthError(Exception):
 ADDRESS_PACE = 60
 
 
+class PasswordExpired(AuthError):
+    """The right password, but one the office gave out and nobody used in time."""
+
+
 class Throttled(AuthError):
     def __init__(self, minutes: int):
         super().__init__(minutes)
@@ -151,6 +155,8 @@ def authenticate(identifier: str, password: str, ip: str, known: frozenset[int] 
         store.hit(address, window)
         raise AuthError()
     store.clear(account)
+    if user.temporary_password_until is not None and utcnow() > user.temporary_password_until:
+        raise PasswordExpired()
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
@@ -188,6 +194,28 @@ def end_session(user) -> None:
     """Invalidate every cookie issued to this user so far."""
     user.session_token = new_session_token()
     record(user, "auth.logout")
+    db.session.commit()
+
+
+def give_temporary_password(user, password: str) -> None:
+    """A password the office gives out: it works TEMPORARY_PASSWORD_DAYS, and its first use sets one's own."""
+    user.password_hash = hash_password(password)
+    user.temporary_password_until = utcnow() + timedelta(days=current_app.config["TEMPORARY_PASSWORD_DAYS"])
+    user.session_token = new_session_token()
+
+
+def must_set_password(user) -> bool:
+    return user.temporary_password_until is not None
+
+
+def set_own_password(user, new: str) -> None:
+    """The first login with a password the office gave out: the user's own replaces it."""
+    if verify_password(user, new):
+        raise AuthError()
+    user.password_hash = hash_password(new)
+    user.temporary_password_until = None
+    user.session_token = new_session_token()
+    record(user, "auth.password_set", user)
     db.session.commit()
 
 

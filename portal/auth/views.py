@@ -11,7 +11,7 @@ from ..htmx import hx_redirect, is_htmx
 from ..people.models import Family, Guardian, Student
 from ..permissions import public, requires, sign_in_condition
 from . import bp, services
-from .forms import LoginForm, PasswordForm, PreferencesForm, ReauthForm
+from .forms import LoginForm, OwnPasswordForm, PasswordForm, PreferencesForm, ReauthForm
 from .models import User
 
 # People on their own phones, who would otherwise type a password every evening; staff share office computers.
@@ -63,6 +63,9 @@ def login():
         except services.Throttled as exc:
             form.password.errors.append(
                 _("Too many failed attempts. Please wait %(minutes)d minutes and try again.", minutes=exc.minutes))
+        except services.PasswordExpired:
+            form.password.errors.append(
+                _("This password from the school has expired unused. Please ask the school to open your login again."))
         except services.AuthError:
             form.password.errors.append(_("Wrong username or password, or the account is disabled."))
         else:
@@ -70,7 +73,8 @@ def login():
             session.pop("csrf_token", None)
             login_user(user, remember=form.remember.data and user.role in REMEMBERED_ROLES)
             services.mark_fresh()
-            response = redirect(_safe_next(request.args.get("next")))
+            response = redirect(url_for("auth.own_password") if services.must_set_password(user)
+                                else _safe_next(request.args.get("next")))
             services.remember_account(response, user)
             return response
     return render_template("auth/login.html", form=form)
@@ -83,6 +87,40 @@ def logout():
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
+
+
+# What a user with a password from the office may open before setting their own.
+_BEFORE_OWN_PASSWORD = {"auth.own_password", "auth.logout", "static", "home.favicon", "home.healthz"}
+
+
+@bp.before_app_request
+def _own_password_first():
+    """A password the office gave out opens one page only: the one that sets the user's own."""
+    if (current_user.is_authenticated and services.must_set_password(current_user)
+            and request.endpoint not in _BEFORE_OWN_PASSWORD):
+        target = url_for("auth.own_password")
+        return hx_redirect(target) if is_htmx() else redirect(target)
+    return None
+
+
+@bp.route("/my-password", methods=["GET", "POST"])
+@requires("account.edit")
+def own_password():
+    """The first login with a password the office gave out: set one's own, then go on."""
+    user = current_user._get_current_object()
+    if not services.must_set_password(user):
+        return redirect(url_for("home.index"))
+    form = OwnPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.set_own_password(user, form.new.data)
+        except services.AuthError:
+            form.new.errors.append(_("Please choose a password of your own, not the one the school gave you."))
+        else:
+            login_user(user, remember=user.role in REMEMBERED_ROLES)
+            flash(_("Your password is set. From now on, log in with it."), "success")
+            return redirect(url_for("home.index"))
+    return render_template("auth/own_password.html", form=form)
 
 
 @bp.route("/settings", methods=["GET", "POST"])

@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit.services import record
 from ..auth.models import User, new_session_token
-from ..auth.services import hash_password
+from ..auth.services import give_temporary_password, hash_password
 from ..errors_domain import DomainError, saving
 from ..extensions import db
 from ..models_base import utcnow
@@ -289,9 +289,10 @@ def save_user(actor, user: User | None, data: dict, classes: list[SchoolClass]) 
     user.mobile = data["mobile"] or None
     user.role = data["role"]
     if data.get("password"):
-        user.password_hash = hash_password(data["password"])
-        if not creating:
-            user.session_token = new_session_token()
+        if user is actor:
+            user.password_hash, user.session_token = hash_password(data["password"]), new_session_token()
+        else:  # one the office typed: the user sets their own at the first login
+            give_temporary_password(user, data["password"])
     user.classes = [c for c in classes if c.school_id == actor.school_id] if user.role == "teacher" else []
     with saving(_("This username or mobile number is already used by another account."), "username"):
         db.session.add(user)
@@ -314,8 +315,8 @@ def open_account(actor, person) -> tuple[User, str]:
     if not mobile:
         raise DomainError(_("A mobile number is needed first: it becomes the username."))
     password = f"{secrets.randbelow(10**8):08d}"
-    user = User(school_id=person.school_id, username=mobile, mobile=mobile, display_name=person.name,
-                role=role, password_hash=hash_password(password), **link)
+    user = User(school_id=person.school_id, username=mobile, mobile=mobile, display_name=person.name, role=role, **link)
+    give_temporary_password(user, password)
     with saving(_("This username or mobile number is already used by another account.")):
         db.session.add(user)
         db.session.flush()
