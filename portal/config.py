@@ -67,6 +67,10 @@ class Config:
 
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
     LOGIN_WINDOW_SECONDS = int(os.environ.get("LOGIN_WINDOW_SECONDS", "900"))
+    # How long a write waits for another to finish before the user is told to try again in a moment: a seat's row
+    # lock on PostgreSQL (lock_timeout), the database's write lock on SQLite (busy timeout). A seat is tried twice,
+    # well within gunicorn's 30 s worker timeout.
+    LOCK_WAIT_SECONDS = float(os.environ.get("LOCK_WAIT_SECONDS", "8"))
     # A password the office gives out (opening a login) works this many days, until its first use sets one's own.
     TEMPORARY_PASSWORD_DAYS = int(os.environ.get("TEMPORARY_PASSWORD_DAYS", "14"))
     # Exports of personal data ask for the password again after this long.

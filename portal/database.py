@@ -1,4 +1,4 @@
-"""Connection set-up: SQLite gets WAL and a busy timeout on every connection; on PostgreSQL a connection that
+"""Connection set-up: SQLite gets WAL and a bounded busy timeout on every connection; on PostgreSQL a connection that
 sat idle is tried before use, and a request that only read ends its transaction with COMMIT, so psycopg keeps
 its prepared statements."""
 import time
@@ -12,7 +12,7 @@ def configure(app):
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
-            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "connect", _sqlite_pragmas(int(app.config["LOCK_WAIT_SECONDS"] * 1000)))
         elif engine.dialect.name == "postgresql":
             event.listen(engine, "checkin", _note_idle)
             event.listen(engine, "checkout", _ping_if_idle(engine.dialect))
@@ -71,12 +71,19 @@ def _end_read_only(exc):
         session.rollback()
 
 
-def _sqlite_pragmas(dbapi_conn, _record):
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=30000")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.close()
+def _sqlite_pragmas(busy_ms: int):
+    def connect(dbapi_conn, _record):
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+    return connect
+
+
+def busy(err: exc.OperationalError) -> bool:
+    """A write that waited its bounded time (LOCK_WAIT_SECONDS) for another request's lock and gave up."""
+    return getattr(err.orig, "sqlstate", None) == "55P03" or "database is locked" in str(err.orig)
 
 
 def ping() -> str:

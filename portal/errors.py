@@ -5,6 +5,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
+from .database import busy
 from .extensions import db, login_manager
 from .htmx import is_htmx
 
@@ -62,12 +63,16 @@ def init_app(app):
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
     def database_unreachable(exc):
-        if not unreachable(exc):
+        if isinstance(exc, OperationalError) and busy(exc):  # waited its bounded time behind other writes
+            db.session.rollback()
+            message = _("Many people are doing this at the same moment. Please try again in a minute.")
+        elif not unreachable(exc):
             raise exc  # a real error: the 500 page, logged with its traceback
-        db.session.rollback()
-        _as_visitor()
-        app.logger.error("Database unreachable: %s", exc.orig)
-        message = _("The system cannot reach its database just now. Please try again in a few minutes.")
+        else:
+            db.session.rollback()
+            _as_visitor()
+            app.logger.error("Database unreachable: %s", exc.orig)
+            message = _("The system cannot reach its database just now. Please try again in a few minutes.")
         if is_htmx():  # htmx swaps no 5xx answer: app.js shows this text in the flash region
             html = render_template("errors/_message.html", message=message)
         else:

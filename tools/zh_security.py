@@ -33,4 +33,5 @@ ZH = {
     "Give these details to %(name)s. The password is shown only once. It works for %(days)d days, and at the first "
     "login they choose their own.": "请把以下信息交给%(name)s。密码只显示这一次，%(days)d 天内有效，首次登录时需设置自己的新密码。",
     "Set their own password in place of the school's": "设置了自己的密码（替换学校给的临时密码）",
+    "Many people are doing this at the same moment. Please try again in a minute.": "人数较多，请稍后再试（约一分钟后）。",
 }
