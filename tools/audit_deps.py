@@ -2,20 +2,20 @@
 
 pip-audit cannot run on this network: PyPI's per-version JSON answers 404 and OSV is out of reach.
 PyPI's project JSON is reachable and carries the same records pip-audit reads, but only for the
-newest release. So an installed version that is the newest is audited for real, and one that is
-older cannot be audited here: it fails once a newer release has been out for GRACE_DAYS, so that
-pins are upgraded (and thereby audited) rather than left unchecked.
+newest release. So an installed version that is the newest is audited for real: a known vulnerability
+fails the build. One that is older cannot be audited here: that is printed as a warning with the date
+the first newer release came out, so that the pin is upgraded (and thereby audited), but a build is
+never refused because a date passed.
 """
 import json
 import sys
 import urllib.request
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from importlib.metadata import distributions
 
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-GRACE_DAYS = 30
 SKIP = {"pip", "setuptools", "wheel"}
 # Packages whose newest release cannot be installed here, so that neither way audits them; each says why.
 UNAUDITABLE = {
@@ -37,28 +37,31 @@ def first_newer(data, installed):
     return datetime.fromisoformat(min(times).replace("Z", "+00:00")) if times else None
 
 
-def audit(name, installed, data, now):
-    """Problems with one installed package, as lines for the report; empty when it passes."""
-    latest = data["info"]["version"]
-    if Version(installed) == Version(latest):
-        return [
-            f"{name} {installed}: {v['id']} {' '.join(v.get('aliases') or [])} "
-            f"fixed in {', '.join(v.get('fixed_in') or ['?'])}: {v.get('link', '')}"
-            for v in data.get("vulnerabilities", [])
-            if not v.get("withdrawn")
-        ]
+def audit(name, installed, data):
+    """Known vulnerabilities of the installed release, as lines for the report; empty when it passes (or is not
+    the newest, which `behind` reports)."""
+    if Version(installed) != Version(data["info"]["version"]):
+        return []
+    return [
+        f"{name} {installed}: {v['id']} {' '.join(v.get('aliases') or [])} "
+        f"fixed in {', '.join(v.get('fixed_in') or ['?'])}: {v.get('link', '')}"
+        for v in data.get("vulnerabilities", [])
+        if not v.get("withdrawn")
+    ]
+
+
+def behind(name, installed, data):
+    """A warning when newer final releases exist (so the installed one cannot be audited here), else None."""
+    if Version(installed) == Version(data["info"]["version"]):
+        return None
     out = first_newer(data, installed)
     if out is None:
-        return []
-    if now - out < timedelta(days=GRACE_DAYS):
-        print(f"note: {name} {installed} is behind {latest}; upgrade before {out + timedelta(days=GRACE_DAYS):%Y-%m-%d}")
-        return []
-    return [f"{name} {installed}: newer releases since {out:%Y-%m-%d} (now {latest}); "
-            "an older release cannot be audited on this network, upgrade the pin"]
+        return None
+    return (f"warning: {name} {installed} is behind {data['info']['version']} since {out:%Y-%m-%d}; "
+            "an older release cannot be audited on this network: upgrade the pin")
 
 
 def main():
-    now = datetime.now(UTC)
     installed = {canonicalize_name(d.metadata["Name"]): d.version for d in distributions()}
     problems, audited = [], 0
     for name, version in sorted(installed.items()):
@@ -72,7 +75,10 @@ def main():
         except OSError as error:
             problems.append(f"{name} {version}: PyPI did not answer ({error})")
             continue
-        problems += audit(name, version, data, now)
+        problems += audit(name, version, data)
+        warning = behind(name, version, data)
+        if warning:
+            print(warning)
         audited += 1
     print(f"audited {audited} packages against PyPI's vulnerability records: {len(problems)} problems", *problems, sep="\n")
     return 1 if problems else 0
