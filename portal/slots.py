@@ -30,17 +30,6 @@ SLOT_CHOICES = [(slot_bit(d, p), slot_label(d, p)) for d in range(len(WEEKDAYS))
 MODE_CHOICES = [(1 << i, m) for i, m in enumerate(MODES)]
 
 
-def to_mask(values) -> int:
-    mask = 0
-    for v in values or ():
-        mask |= int(v)
-    return mask
-
-
-def bits(mask: int, choices) -> list[int]:
-    return [bit for bit, _ in choices if mask & bit]
-
-
 def slots_text(mask: int) -> str:
     """'周三晚上、周六上午' — or a day name when the whole day is free."""
     if not mask:

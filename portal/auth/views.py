@@ -6,6 +6,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import joinedload
 
+from ..core.users import acting_user
 from ..extensions import db, login_manager
 from ..htmx import hx_redirect, is_htmx
 from ..people.models import Family, Guardian, Student
@@ -83,7 +84,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @requires("home.view")
 def logout():
-    services.end_session(current_user._get_current_object())
+    services.end_session(acting_user())
     logout_user()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
@@ -107,7 +108,7 @@ def _own_password_first():
 @requires("account.edit")
 def own_password():
     """The first login with a password the office gave out: set one's own, then go on."""
-    user = current_user._get_current_object()
+    user = acting_user()
     if not services.must_set_password(user):
         return redirect(url_for("home.index"))
     form = OwnPasswordForm()
@@ -126,7 +127,7 @@ def own_password():
 @bp.route("/settings", methods=["GET", "POST"])
 @requires("account.edit")
 def settings():
-    user = current_user._get_current_object()
+    user = acting_user()
     prefs = PreferencesForm(obj=user, prefix="prefs")
     pw = PasswordForm(prefix="pw")
     if request.method == "POST":
@@ -151,7 +152,7 @@ def settings():
 @requires("account.edit")
 def text_size():
     """The 大字模式 switch every page carries: turn large text on or off and stay on the same page."""
-    user = current_user._get_current_object()
+    user = acting_user()
     services.update_preferences(user, user.locale, not user.large_text)
     return redirect(_safe_next(request.form.get("next")))
 
@@ -163,7 +164,7 @@ def reauth():
     form = ReauthForm()
     if form.validate_on_submit():
         try:
-            services.confirm_password(current_user._get_current_object(), form.password.data, request.remote_addr or "")
+            services.confirm_password(acting_user(), form.password.data, request.remote_addr or "")
         except services.Throttled as exc:
             form.password.errors.append(
                 _("Too many failed attempts. Please wait %(minutes)d minutes and try again.", minutes=exc.minutes))

@@ -3,9 +3,9 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from ..auth.services import is_fresh
+from ..core.users import acting_user
 from ..errors_domain import DomainError
 from ..htmx import render
 from ..ical import Entry, calendar
@@ -19,10 +19,6 @@ from . import services, transfer
 from .models import EVENT_KINDS, Event
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
-
-
-def _me():
-    return current_user._get_current_object()
 
 
 # The 行事历 --------------------------------------------------------------------------------------------
@@ -39,7 +35,7 @@ def _calendar_args():
 
 
 def _calendar_context():
-    me = _me()
+    me = acting_user()
     today, p, kind, month = _calendar_args()
     viewer = None if can(me, "events.manage") else me
     events = services.calendar_events(me.school_id, p, kind, month, viewer)
@@ -100,7 +96,7 @@ def upload():
     if form.validate_on_submit():
         f = form.file.data
         try:
-            batch = imports.stage(_me(), "events", f.filename or "", f.read(imports.MAX_BYTES + 1))
+            batch = imports.stage(acting_user(), "events", f.filename or "", f.read(imports.MAX_BYTES + 1))
         except DomainError as err:
             form.file.errors = [*form.file.errors, err.message]
         else:
@@ -110,7 +106,7 @@ def upload():
 
 
 def _batch(batch_id):
-    batch = imports.find_batch(_me(), "events", batch_id)
+    batch = imports.find_batch(acting_user(), "events", batch_id)
     if batch is None:
         abort(404)
     return batch
@@ -133,7 +129,7 @@ def confirm(batch_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        n = imports.apply(_me(), batch)
+        n = imports.apply(acting_user(), batch)
     except DomainError as err:
         flash(err.message, "error")
         return redirect(url_for("calendar.preview", batch_id=batch.id))
@@ -146,7 +142,7 @@ def confirm(batch_id):
 @bp.route("/feed", methods=["GET", "POST"])
 @requires("calendar.feed")
 def feed():
-    me = _me()
+    me = acting_user()
     form = ConfirmForm()
     if request.method == "POST":
         if not form.validate_on_submit():

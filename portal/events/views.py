@@ -3,10 +3,10 @@ from datetime import datetime
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import select
 
 from ..core.submit_once import submit_once
+from ..core.users import acting_user
 from ..errors_domain import DomainError
 from ..extensions import db
 from ..forms_common import options, show_error
@@ -27,10 +27,6 @@ from .models import EVENT_KINDS, Event, EventHelper, EventPhoto, Partner
 bp = Blueprint("events", __name__, url_prefix="/events")
 
 
-def _me():
-    return current_user._get_current_object()
-
-
 def _event(event_id, action="events.view") -> Event:
     return authorize(action, db.session.get(Event, event_id))
 
@@ -47,7 +43,7 @@ def _register_form(event, family):
 @bp.route("/")
 @requires("events.view")
 def index():
-    me, now = _me(), seats.local_now()
+    me, now = acting_user(), seats.local_now()
     f = services.EventFilters.from_args(request.args)
     events = services.event_list(me, f, now)
     context = {"events": events, "f": f, "kinds": [(k, k) for k in EVENT_KINDS], "now": now,
@@ -67,7 +63,7 @@ def index():
 @bp.route("/<int:event_id>")
 @requires("events.view")
 def show(event_id):
-    me, now = _me(), seats.local_now()
+    me, now = acting_user(), seats.local_now()
     event = _event(event_id)
     context = {"e": event, "now": now, "when_text": services.when_text, "responsible": services.responsible_text,
                "open_places": services.open_places, "status_form": StatusForm(), "sign_up_form": SignUpForm()}
@@ -102,7 +98,7 @@ def _fill_choices(form, school_id):
 @requires("events.manage")
 @submit_once("event_id")
 def edit(event_id):
-    me = _me()
+    me = acting_user()
     event = _event(event_id, "events.manage") if event_id else None
     form = EventForm(obj=event) if event and request.method == "GET" else EventForm()
     if event and request.method == "GET":
@@ -141,7 +137,7 @@ def set_status(event_id):
         flash(next(iter(form.errors.values()), [_("The form is out of date. Please try again.")])[0], "error")
     else:
         try:
-            services.set_status(_me(), event, form.status.data, form.reason.data or "")
+            services.set_status(acting_user(), event, form.status.data, form.reason.data or "")
         except DomainError as err:
             flash(err.message, "error")
         else:
@@ -154,7 +150,7 @@ def set_status(event_id):
 @bp.route("/<int:event_id>/register", methods=["POST"])
 @requires("events.register")
 def register(event_id):
-    me = _me()
+    me = acting_user()
     event = _event(event_id, "events.register")
     family = me.family
     if family is None or not event.with_registration:
@@ -168,7 +164,7 @@ def register(event_id):
 @bp.route("/registrations/<int:registration_id>/cancel", methods=["POST"])
 @requires("events.view")
 def cancel_registration(registration_id):
-    me = _me()
+    me = acting_user()
     staff = can(me, "events.manage")
     reg = authorize("events.manage" if staff else "events.register", db.session.get(Registration, registration_id))
     if reg.event_id is None:
@@ -193,7 +189,7 @@ def cancel_registration(registration_id):
 @bp.route("/<int:event_id>/sign-up", methods=["POST"])
 @requires("events.sign_up")
 def sign_up(event_id):
-    me = _me()
+    me = acting_user()
     event = _event(event_id, "events.sign_up")
     volunteer = db.session.get(Volunteer, me.volunteer_id or 0)
     form = SignUpForm()
@@ -214,7 +210,7 @@ def sign_up(event_id):
 @bp.route("/helpers/<int:helper_id>/withdraw", methods=["POST"])
 @requires("events.view")
 def withdraw(helper_id):
-    me = _me()
+    me = acting_user()
     helper = db.session.get(EventHelper, helper_id)
     staff = can(me, "events.manage")
     if helper is None or helper.school_id != me.school_id or not (staff or helper.volunteer_id == me.volunteer_id):
@@ -250,7 +246,7 @@ def report(event_id):
     form = SummaryForm(obj=event) if request.method == "GET" else SummaryForm()
     if form.validate_on_submit():
         try:
-            services.save_summary(_me(), event, form.summary.data, form.participants.data)
+            services.save_summary(acting_user(), event, form.summary.data, form.participants.data)
         except DomainError as err:
             show_error(form, err)
         else:
@@ -270,7 +266,7 @@ def helpers_attendance(event_id):
                                    (request.form.get(f"hours-{h.id}") or "").strip()[:10]) for h in helpers]
     today = seats.local_now().date()
     try:
-        made = services.record_helpers(_me(), event, claims, min(event.starts_at.date(), today), today)
+        made = services.record_helpers(acting_user(), event, claims, min(event.starts_at.date(), today), today)
     except DomainError as err:
         flash(err.message if not err.field else _("%(name)s: %(message)s", name=next(
             (h.volunteer.name for h in helpers if err.field == f"hours-{h.id}"), ""), message=err.message), "error")
@@ -287,7 +283,7 @@ def families_attendance(event_id):
         abort(400)
     ids = {i for i in (to_id(v) for v in request.form.getlist("came")) if i}
     try:
-        services.family_attendance(_me(), event, ids)
+        services.family_attendance(acting_user(), event, ids)
     except DomainError as err:
         flash(err.message, "error")
     else:
@@ -307,7 +303,7 @@ def add_photo(event_id):
     try:
         if upload is None or not upload.filename:
             raise DomainError(_("Please choose a photo."))
-        photo_store.add(_me(), event, upload.filename, upload.read(photo_store.max_bytes() + 1))
+        photo_store.add(acting_user(), event, upload.filename, upload.read(photo_store.max_bytes() + 1))
     except DomainError as err:
         flash(err.message, "error")
     else:
@@ -343,7 +339,7 @@ def delete_photo(photo_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     event_id = p.event_id
-    photo_store.delete(_me(), p)
+    photo_store.delete(acting_user(), p)
     flash(_("Photo removed."), "success")
     return redirect(url_for("events.report", event_id=event_id))
 
@@ -355,7 +351,7 @@ def delete_photo(photo_id):
 @requires("events.manage")
 @submit_once("partner_id")
 def partners(partner_id):
-    me = _me()
+    me = acting_user()
     partner = authorize("events.manage", db.session.get(Partner, partner_id)) if partner_id else None
     form = PartnerForm(obj=partner) if partner and request.method == "GET" else PartnerForm()
     if form.validate_on_submit():

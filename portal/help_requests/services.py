@@ -31,10 +31,6 @@ def open_count_query(user):
     return select(func.count()).select_from(_scope(user).where(HelpRequest.status == "new").subquery())
 
 
-def open_count(user) -> int:
-    return db.session.scalar(open_count_query(user)) or 0
-
-
 def submit(actor, data: dict, submit_token: str) -> tuple[HelpRequest, bool]:
     family = actor.family
     earlier = earlier_submit(HelpRequest, submit_token)

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..core.submit_once import submit_once
+from ..core.users import acting_user
 from ..errors_domain import DomainError
 from ..extensions import db
 from ..forms_common import options, show_error
@@ -17,15 +18,11 @@ from .forms import AnswerForm, HelpForm
 from .models import HELP_STATUS, HelpRequest
 
 
-def _me():
-    return current_user._get_current_object()
-
-
 @bp.route("/")
 @requires("help.view")
 def index():
     status = request.args.get("status", "new" if can(current_user, "help.manage") else "")
-    pagination = paginate(services.help_list(_me(), status), page_arg(request.args),
+    pagination = paginate(services.help_list(acting_user(), status), page_arg(request.args),
                           current_app.config["PAGE_SIZE"])
     return render("help/index.html", "help/_results.html", pagination=pagination, status=status, statuses=HELP_STATUS)
 
@@ -34,7 +31,7 @@ def index():
 @requires("help.submit")
 @submit_once(message=_l("This request was already sent; it was not sent twice."))
 def new():
-    me = _me()
+    me = acting_user()
     family = me.family
     if family is None:
         flash(_("Your account is not linked to a family yet. Ask the committee office."), "error")
@@ -67,7 +64,7 @@ def show(help_id):
     form = AnswerForm() if can(current_user, "help.manage") else None
     if form is not None and form.validate_on_submit():
         try:
-            services.answer(_me(), req, form.reply.data)
+            services.answer(acting_user(), req, form.reply.data)
         except DomainError as err:
             if err.field:
                 form.reply.errors = list(form.reply.errors) + [err.message]

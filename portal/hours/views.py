@@ -5,11 +5,11 @@ from decimal import Decimal
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth.services import ask_password_again, is_fresh
 from ..core.submit_once import submit_once
+from ..core.users import acting_user
 from ..errors_domain import DomainError
 from ..extensions import db
 from ..forms_common import options, show_error
@@ -25,14 +25,10 @@ from .forms import LevelsForm, LogForm, RecordForm, ReverseForm, ReviewForm
 from .models import ACTIVITIES, HourEntry, ServiceRecord
 
 
-def _me():
-    return current_user._get_current_object()
-
-
 @bp.route("/")
 @requires("hours.view")
 def index():
-    me = _me()
+    me = acting_user()
     if me.role == "volunteer":
         if me.volunteer is None:
             abort(404)
@@ -64,7 +60,7 @@ def _volunteer_page(volunteer, record_form=None):
                           page_arg(request.args), current_app.config["PAGE_SIZE"])
     if is_htmx() and request.args.get("page"):
         return render_template("hours/_history.html", pagination=pagination, volunteer=volunteer)
-    if record_form is None and _me().role != "volunteer":
+    if record_form is None and acting_user().role != "volunteer":
         record_form = RecordForm(period_from=today.replace(month=1, day=1), period_to=today)
     return render_template("hours/volunteer.html", volunteer=volunteer, summary=services.summary(volunteer, today),
                            pagination=pagination, records=services.records_of(volunteer), record_form=record_form)
@@ -74,7 +70,7 @@ def _volunteer_page(volunteer, record_form=None):
 @requires("hours.log")
 @submit_once(message=_l("These hours were already logged; they were not saved twice."))
 def new():
-    me = _me()
+    me = acting_user()
     today = local_today()
     form = LogForm()
     if me.role == "volunteer":
@@ -152,7 +148,7 @@ def queue():
 
 
 def _queue_page(template=None):
-    me = _me()
+    me = acting_user()
     f = services.QueueFilters.from_args(request.args, clean_query)
     pagination = paginate(services.queue(me, f), page_arg(request.args), current_app.config["PAGE_SIZE"])
     context = {"pagination": pagination, "f": f, "activities": ACTIVITIES, "kinds": VOLUNTEER_KINDS,
@@ -171,7 +167,7 @@ def review():
     if form.validate_on_submit():
         ids = sorted({i for i in form.ids.data or [] if i})
         try:
-            changed = services.review(_me(), ids, action, form.reason.data)
+            changed = services.review(acting_user(), ids, action, form.reason.data)
         except DomainError as err:
             flash(err.message, "error")
         else:
@@ -192,7 +188,7 @@ def review():
 @requires("hours.view")
 def entry(entry_id):
     item = authorize("hours.view", db.session.get(HourEntry, entry_id))
-    me = _me()
+    me = acting_user()
     correctable = item.status == "approved" and not item.is_reversal and item.reversal is None
     may_correct = can(me, "hours.manage")
     if request.method == "POST" and not may_correct:
@@ -225,7 +221,7 @@ def _year_arg(today):
 @bp.route("/recognition", methods=["GET", "POST"])
 @requires("hours.manage")
 def recognition():
-    me = _me()
+    me = acting_user()
     today = local_today()
     year = _year_arg(today)
     current = services.levels(me.school_id)
@@ -265,7 +261,8 @@ def recognition_xlsx():
     if not is_fresh():
         return ask_password_again()
     year = _year_arg(local_today())
-    return xlsx_response(exports.recognition_workbook(_me(), year), f"志愿者表彰名单-{year}.xlsx", f"recognition-{year}.xlsx")
+    return xlsx_response(exports.recognition_workbook(acting_user(), year), f"志愿者表彰名单-{year}.xlsx",
+                         f"recognition-{year}.xlsx")
 
 
 @bp.route("/export.xlsx")
@@ -274,7 +271,7 @@ def ledger_xlsx():
     """The ledger of a period for the district; volunteers' names and phones, so after a fresh password."""
     if not is_fresh():
         return ask_password_again()
-    me = _me()
+    me = acting_user()
     today = local_today()
     period = services.period_from_arg(request.args.get("period"), me.school_id, today)
     return xlsx_response(exports.ledger_workbook(me, period), f"志愿服务时长台账-{period.label}.xlsx",
@@ -289,7 +286,7 @@ def issue_record(volunteer_id):
     form = RecordForm()
     if form.validate_on_submit():
         try:
-            rec = services.issue_record(_me(), vol, form.period_from.data, form.period_to.data, local_today())
+            rec = services.issue_record(acting_user(), vol, form.period_from.data, form.period_to.data, local_today())
         except DomainError as err:
             show_error(form, err)
         else:

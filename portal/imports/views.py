@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.services import ask_password_again, is_fresh
+from ..core.users import acting_user
 from ..errors_domain import DomainError
 from ..listing import clean_query
 from ..needs.services import NeedFilters
@@ -19,10 +20,6 @@ bp = Blueprint("imports", __name__)
 FILTERS = {"needs": NeedFilters, "offers": OfferFilters}
 
 
-def _me():
-    return current_user._get_current_object()
-
-
 def _titles(kind):
     return {"needs": _("Import needs from Excel"), "offers": _("Import offers from Excel")}[kind]
 
@@ -35,7 +32,7 @@ def export(kind):
     if not is_fresh():
         return ask_password_again("children" if kind == "needs" else "people")
     f = FILTERS[kind].from_args(request.args, clean_query)
-    data, _count = services.export_workbook(_me(), kind, f)
+    data, _count = services.export_workbook(acting_user(), kind, f)
     day = local_today()
     return services.xlsx_response(data, services.export_filename(kind, day), f"{kind}-{day.isoformat()}.xlsx")
 
@@ -54,7 +51,7 @@ def upload(kind):
     if form.validate_on_submit():
         upload_file = form.file.data
         try:
-            batch = services.stage(_me(), kind, upload_file.filename or "",
+            batch = services.stage(acting_user(), kind, upload_file.filename or "",
                                    upload_file.read(services.MAX_BYTES + 1))
         except DomainError as err:
             form.file.errors = [*form.file.errors, err.message]
@@ -74,7 +71,7 @@ def import_urls(kind, batch_id=None) -> dict:
 
 
 def _batch(kind, batch_id):
-    batch = services.find_batch(_me(), kind, batch_id)
+    batch = services.find_batch(acting_user(), kind, batch_id)
     if batch is None:
         abort(404)
     return batch
@@ -98,7 +95,7 @@ def confirm(kind, batch_id):
     if not form.validate_on_submit():
         abort(400)
     try:
-        n = services.apply(_me(), batch)
+        n = services.apply(acting_user(), batch)
     except DomainError as err:
         flash(err.message, "error")
         return redirect(url_for("imports.preview", kind=kind, batch_id=batch.id))

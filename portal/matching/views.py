@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..core.submit_once import submit_once
+from ..core.users import acting_user
 from ..errors_domain import DomainError
 from ..extensions import db
 from ..htmx import is_htmx, render
@@ -25,10 +26,6 @@ from .models import MatchPlan, Proposal
 from .reasons import reasons_text
 
 
-def _me():
-    return current_user._get_current_object()
-
-
 @bp.app_template_filter("reasons")
 def _reasons(reasons):
     return reasons_text(reasons)
@@ -39,7 +36,7 @@ def _reasons(reasons):
 def index():
     f = NeedFilters.from_args(request.args, clean_query)
     f.status, f.sort = "open", request.args.get("sort") if request.args.get("sort") in ("new", "waiting") else "urgency"
-    pagination = paginate(need_cards(_me(), f), page_arg(request.args), current_app.config["PAGE_SIZE"])
+    pagination = paginate(need_cards(acting_user(), f), page_arg(request.args), current_app.config["PAGE_SIZE"])
     return render("matching/index.html", "matching/_needs.html", pagination=pagination, f=f, page_only=lambda: {
         "categories": [(c.id, c.name) for c in people.categories_of(current_user.school_id, active_only=False)],
         "plan": services.latest_plan(current_user.school_id)})
@@ -64,7 +61,7 @@ def _pair_from_ticks(form, model, nothing_ticked, sides):
         return None
     needs, offers = sides(ticked)
     try:
-        pair, created = pairs.create_pair(_me(), needs, offers, local_today(), form.submit_token.data)
+        pair, created = pairs.create_pair(acting_user(), needs, offers, local_today(), form.submit_token.data)
     except DomainError as err:
         flash(err.message, "error")
         return None
@@ -104,7 +101,7 @@ def offer(offer_id):
 @bp.route("/plans", methods=["POST"])
 @requires("matching.use")
 def make_plan():
-    plan = services.make_plan(_me())
+    plan = services.make_plan(acting_user())
     return redirect(url_for("matching.plan", plan_id=plan.id))
 
 
@@ -141,7 +138,7 @@ def _decided(proposal):
 @requires("matching.use")
 def accept(proposal_id):
     proposal = _proposal(proposal_id)
-    services.accept(_me(), proposal, local_today())
+    services.accept(acting_user(), proposal, local_today())
     return _decided(proposal)
 
 
@@ -149,7 +146,7 @@ def accept(proposal_id):
 @requires("matching.use")
 def reject(proposal_id):
     proposal = _proposal(proposal_id)
-    services.reject(_me(), proposal)
+    services.reject(acting_user(), proposal)
     return _decided(proposal)
 
 
@@ -157,7 +154,7 @@ def reject(proposal_id):
 @requires("matching.use")
 def accept_all(plan_id):
     plan = _plan(plan_id)
-    made, failed = services.accept_all(_me(), plan, local_today())
+    made, failed = services.accept_all(acting_user(), plan, local_today())
     flash(_("%(made)d pairs made.", made=made) + (
         " " + _("%(failed)d could not be made; see the rows marked.", failed=failed) if failed else ""),
         "success" if not failed else "warning")

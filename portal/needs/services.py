@@ -136,10 +136,6 @@ def open_count_query(user):
     return select(func.count()).select_from(_scope(user).where(Need.status == "open").subquery())
 
 
-def open_count(user) -> int:
-    return db.session.scalar(open_count_query(user)) or 0
-
-
 def _check_refs(actor, data: dict):
     """Every referenced row must belong to the actor's school and be theirs to use."""
     usable_category(actor, data["category_id"])

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from ..core.back import page_before
 from ..core.submit_once import submit_once
+from ..core.users import acting_user
 from ..errors_domain import DomainError
 from ..extensions import db
 from ..forms_common import options, show_error
@@ -24,12 +25,8 @@ from .forms import NeedForm, StatusForm
 from .models import NEED_STATUS, Need
 
 
-def _me():
-    return current_user._get_current_object()
-
-
 def _classes():
-    me = _me()
+    me = acting_user()
     return me.classes if me.role == "teacher" else people.classes_of(me.school_id)
 
 
@@ -62,10 +59,10 @@ def index():
         f.status = "active"
     if f.has_tags:
         if can(current_user, "students.sensitive"):
-            services.note_tag_filter(_me(), f)
+            services.note_tag_filter(acting_user(), f)
         else:
             f.has_tags = False
-    pagination = paginate(services.need_cards(_me(), f), page_arg(request.args),
+    pagination = paginate(services.need_cards(acting_user(), f), page_arg(request.args),
                           current_app.config["PAGE_SIZE"])
     return render("needs/index.html", "needs/_results.html", pagination=pagination, f=f,
                   page_only=list_context)
@@ -76,7 +73,7 @@ def _student_choices(place: str):
     if class_id is None:
         return []
     # student_list keeps a class teacher to their own classes.
-    students = db.session.scalars(people.student_list(_me(), class_id=class_id)).all()
+    students = db.session.scalars(people.student_list(acting_user(), class_id=class_id)).all()
     return [(s.id, f"{s.name}（{s.student_no}）") for s in students]
 
 
@@ -91,7 +88,7 @@ def student_options():
 
 
 def _prepare(form: NeedForm, need: Need | None):
-    me = _me()
+    me = acting_user()
     classes = _classes()
     form.place.choices = options([("", _("Choose a class"))] + [(f"c{c.id}", c.label) for c in classes])
     if not form.place.data and len(classes) == 1:
@@ -130,7 +127,7 @@ def _help_request(help_id):
 @requires("needs.raise")
 @submit_once(message=_l("This need was already saved; it was not saved twice."))
 def new():
-    me = _me()
+    me = acting_user()
     term = people.current_term(me.school_id, local_today())
     help_req = _help_request(to_id(request.values.get("help_id")))
     form = NeedForm()
@@ -170,7 +167,7 @@ def show(need_id):
                            pairs=pairs_of_need(need, with_members=True))
     if sensitive:
         # Recorded once the page is built (a failure still shows nothing): the commit expires what it read.
-        people.view_sensitive(_me(), student)
+        people.view_sensitive(acting_user(), student)
     return page
 
 
@@ -221,7 +218,7 @@ def edit(need_id):
     _prepare(form, need)
     if form.validate_on_submit():
         try:
-            need, _created = services.save_need(_me(), need, form.values(),
+            need, _created = services.save_need(acting_user(), need, form.values(),
                                                 db.session.get(type(need.term), form.term_id.data))
         except DomainError as err:
             show_error(form, err)
@@ -243,7 +240,7 @@ def status(need_id):
     error = None
     if form.validate_on_submit():
         try:
-            services.set_status(_me(), need, form.status.data, form.reason.data)
+            services.set_status(acting_user(), need, form.status.data, form.reason.data)
         except DomainError as err:
             error = err.message
     else:

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..core.submit_once import submit_once
+from ..core.users import acting_user
 from ..errors_domain import DomainError
 from ..extensions import db
 from ..forms_common import options, show_error
@@ -21,10 +22,6 @@ from .forms import OfferForm
 from .models import OFFER_STATUS, Offer
 
 
-def _me():
-    return current_user._get_current_object()
-
-
 def _sort_labels():
     return {"new": _("Newest first"), "free": _("Most free places first"), "name": _("By volunteer name")}
 
@@ -33,7 +30,7 @@ def _sort_labels():
 @requires("offers.view")
 def index():
     f = services.OfferFilters.from_args(request.args, clean_query)
-    pagination = paginate(services.offer_cards(_me(), f), page_arg(request.args),
+    pagination = paginate(services.offer_cards(acting_user(), f), page_arg(request.args),
                           current_app.config["PAGE_SIZE"])
     return render("offers/index.html", "offers/_results.html", pagination=pagination, f=f, page_only=lambda: {
         "categories": [(c.id, c.name) for c in people.categories_of(current_user.school_id, active_only=False)],
@@ -41,7 +38,7 @@ def index():
 
 
 def _prepare(form: OfferForm, offer: Offer | None):
-    me = _me()
+    me = acting_user()
     form.category_id.choices = options([(0, _("Choose one"))] + [(c.id, c.name) for c in people.categories_of(me.school_id)])
     if offer is not None and not offer.category.active:
         form.category_id.choices += options([(offer.category.id, offer.category.name)])
@@ -63,7 +60,7 @@ def _volunteer(form):
 @requires("offers.edit")
 @submit_once(message=_l("This offer was already saved; it was not saved twice."))
 def new():
-    me = _me()
+    me = acting_user()
     if me.role == "volunteer" and me.volunteer is None:
         flash(_("Your account is not linked to a volunteer record yet. Ask the committee office."), "error")
         return redirect(url_for("offers.index"))
@@ -122,7 +119,7 @@ def edit(offer_id):
     if form.validate_on_submit():
         volunteer = _volunteer(form) if form.volunteer_id is not None else offer.volunteer
         try:
-            offer, _created = services.save_offer(_me(), offer, volunteer, form.values())
+            offer, _created = services.save_offer(acting_user(), offer, volunteer, form.values())
         except DomainError as err:
             show_error(form, err)
         else:
@@ -141,7 +138,7 @@ def status(offer_id):
     offer = authorize("offers.edit", db.session.get(Offer, offer_id))
     if EmptyForm().validate_on_submit():
         try:
-            services.set_status(_me(), offer, request.form.get("status", ""))
+            services.set_status(acting_user(), offer, request.form.get("status", ""))
         except DomainError as err:
             flash(err.message, "error")
     if is_htmx():

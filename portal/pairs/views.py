@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..core.submit_once import submit_once
+from ..core.users import acting_user
 from ..errors_domain import DomainError
 from ..extensions import db
 from ..forms_common import options, show_error
@@ -20,10 +21,6 @@ from .forms import EndForm, ReassignForm, RenewForm, VisitForm
 from .models import PAIR_KINDS, PAIR_STATUS, Pair, PairVolunteer
 
 
-def _me():
-    return current_user._get_current_object()
-
-
 @bp.app_context_processor
 def _pair_helpers():
     return {"follow_state": lambda pair: services.follow_state(pair, local_today()), "due_on": services.due_on,
@@ -34,7 +31,7 @@ def _pair_helpers():
 @requires("pairs.view")
 def index():
     f = services.PairFilters.from_args(request.args, clean_query)
-    pagination = paginate(services.pair_cards(_me(), f, local_today()), page_arg(request.args),
+    pagination = paginate(services.pair_cards(acting_user(), f, local_today()), page_arg(request.args),
                           current_app.config["PAGE_SIZE"])
     return render("pairs/index.html", "pairs/_results.html", pagination=pagination, f=f, page_only=lambda: {
         "kinds": PAIR_KINDS, "statuses": PAIR_STATUS,
@@ -49,7 +46,7 @@ def _pair(pair_id, action="pairs.view", options=()):
 @requires("pairs.view")
 def show(pair_id):
     pair = _pair(pair_id)
-    me = _me()
+    me = acting_user()
     end_form = EndForm() if can(me, "pairs.manage") and pair.status != "ended" else None
     return render_template("pairs/show.html", pair=pair, visits=services.visits_for(me, pair), end_form=end_form,
                            my_pair=me.volunteer_id in {m.volunteer_id for m in pair.current_members})
@@ -60,7 +57,7 @@ def show(pair_id):
 def move(pair_id, action):
     pair = _pair(pair_id, "pairs.confirm" if action == "confirm" else "pairs.manage")
     try:
-        services.move(_me(), pair, action)
+        services.move(acting_user(), pair, action)
     except DomainError as err:
         flash(err.message, "error")
     else:
@@ -75,13 +72,13 @@ def end(pair_id):
     form = EndForm()
     if form.validate_on_submit():
         try:
-            services.end(_me(), pair, form.reason.data, form.note.data, form.no_rematch.data, local_today())
+            services.end(acting_user(), pair, form.reason.data, form.note.data, form.no_rematch.data, local_today())
         except DomainError as err:
             show_error(form, err)
         else:
             flash(_("The pair has ended. Free places went back to the volunteers’ offers."), "success")
             return redirect(url_for("pairs.show", pair_id=pair.id))
-    return render_template("pairs/show.html", pair=pair, visits=services.visits_for(_me(), pair), end_form=form,
+    return render_template("pairs/show.html", pair=pair, visits=services.visits_for(acting_user(), pair), end_form=form,
                            my_pair=False, end_open=True)
 
 
@@ -102,7 +99,7 @@ def reassign(pair_id, member_id):
         try:
             if offer is None:
                 raise DomainError(_("Please choose the new volunteer."), "offer_id")
-            services.replace_volunteer(_me(), pair, member, offer)
+            services.replace_volunteer(acting_user(), pair, member, offer)
         except DomainError as err:
             show_error(form, err)
         else:
@@ -125,7 +122,7 @@ def _candidates(pair):
 @submit_once(message=_l("This visit was already recorded; it was not saved twice."))
 def new_visit(pair_id):
     pair = _pair(pair_id, "visits.record")
-    me = _me()
+    me = acting_user()
     form = VisitForm()
     members = pair.current_members
     if me.role == "volunteer":
@@ -158,7 +155,7 @@ def new_visit(pair_id):
 @requires("pairs.manage")
 @submit_once()
 def renew():
-    me = _me()
+    me = acting_user()
     term = people.current_term(me.school_id, local_today())
     chosen_term = db.session.get(type(term), to_id(request.values.get("term_id")) or 0)
     if chosen_term is not None and chosen_term.school_id == me.school_id:

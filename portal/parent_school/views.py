@@ -2,12 +2,12 @@ from datetime import datetime, timedelta
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..auth.services import ask_password_again, is_fresh
 from ..core.submit_once import submit_once
+from ..core.users import acting_user
 from ..errors_domain import DomainError
 from ..extensions import db
 from ..forms_common import options, show_error
@@ -24,10 +24,6 @@ from .forms import CheckInForm, CourseForm, FeedbackForm, RegisterForm, SessionF
 from .models import Course, CourseSession
 
 
-def _me():
-    return current_user._get_current_object()
-
-
 def _session(session_id, action="parent_school.view", options=()) -> CourseSession:
     return authorize(action, db.session.get(CourseSession, session_id, options=options))
 
@@ -42,7 +38,7 @@ def _registration(registration_id, action) -> Registration:
 @bp.route("/")
 @requires("parent_school.view")
 def index():
-    me = _me()
+    me = acting_user()
     now = seats.local_now()
     if me.role == "parent":
         return _family_page(me, now)
@@ -76,7 +72,7 @@ def _family_page(me, now):
 @requires("parent_school.register")
 def register(session_id):
     s = _session(session_id, "parent_school.register", options=(joinedload(CourseSession.course),))
-    me = _me()
+    me = acting_user()
     family = me.family
     if family is None:
         abort(404)
@@ -91,7 +87,7 @@ def register(session_id):
 @bp.route("/registrations/<int:registration_id>/cancel", methods=["POST"])
 @requires("parent_school.view")
 def cancel(registration_id):
-    me = _me()
+    me = acting_user()
     staff = can(me, "parent_school.manage")
     reg = _registration(registration_id, "parent_school.manage" if staff else "parent_school.register")
     if not StatusForm().validate_on_submit():
@@ -119,7 +115,7 @@ def feedback(registration_id):
     form = FeedbackForm()
     if form.validate_on_submit():
         try:
-            services.save_feedback(reg, form.rating.data, form.comment.data, _me())
+            services.save_feedback(reg, form.rating.data, form.comment.data, acting_user())
         except DomainError as err:
             flash(err.message, "error")
         else:
@@ -145,7 +141,7 @@ def ics(registration_id):
 @bp.route("/courses/<int:course_id>/certificate")
 @requires("parent_school.view")
 def certificate(course_id):
-    me = _me()
+    me = acting_user()
     course = authorize("parent_school.view", db.session.get(Course, course_id))
     if me.role == "parent":
         family = me.family
@@ -169,7 +165,7 @@ def certificate(course_id):
 @bp.route("/sessions/<int:session_id>")
 @requires("parent_school.view")
 def session(session_id):
-    me = _me()
+    me = acting_user()
     s = _session(session_id, options=services.session_page_options(me.role != "parent"))
     now = seats.local_now()
     if me.role == "parent":
@@ -204,7 +200,7 @@ def set_status(session_id):
     form = StatusForm()
     if form.validate_on_submit() and form.status.data in ("open", "closed", "cancelled", "done"):
         try:
-            services.set_status(s, form.status.data, _me(), form.reason.data or "")
+            services.set_status(s, form.status.data, acting_user(), form.reason.data or "")
         except DomainError as err:
             flash(err.message, "error")
         else:
@@ -222,7 +218,7 @@ def attendance_xlsx(session_id):
     s = _session(session_id, "parent_school.manage")
     if not is_fresh():
         return ask_password_again("children")
-    return xlsx_response(exports.attendance_workbook(_me(), s), f"家长学校签到表-{s.starts_at:%Y%m%d}.xlsx",
+    return xlsx_response(exports.attendance_workbook(acting_user(), s), f"家长学校签到表-{s.starts_at:%Y%m%d}.xlsx",
                          f"attendance-{s.id}.xlsx")
 
 
@@ -231,7 +227,7 @@ def attendance_xlsx(session_id):
 def sign_in_sheet(session_id):
     s = _session(session_id, "parent_school.manage")
     return render_template("parent_school/sign_in_sheet.html", s=s, rows=services.roster(s, "confirmed"),
-                           school=_me().school)
+                           school=acting_user().school)
 
 
 # Check-in at the door
@@ -265,7 +261,7 @@ def check_in(session_id):
     form = CheckInForm()
     if form.validate_on_submit():
         try:
-            reg, created = seats.check_in(s, form.code.data, _me())
+            reg, created = seats.check_in(s, form.code.data, acting_user())
         except DomainError as err:
             show_error(form, err)
         else:
@@ -281,7 +277,7 @@ def check_in_registration(registration_id):
     if not StatusForm().validate_on_submit():
         abort(400)
     try:
-        reg, created = seats.check_in_registration(reg, _me())
+        reg, created = seats.check_in_registration(reg, acting_user())
     except DomainError as err:
         flash(err.message, "error")
         return redirect(url_for("parent_school.door", session_id=reg.session_id))
@@ -294,7 +290,7 @@ def undo_check_in(registration_id):
     reg = _registration(registration_id, "parent_school.check_in")
     if not StatusForm().validate_on_submit():
         abort(400)
-    seats.undo_check_in(reg, _me())
+    seats.undo_check_in(reg, acting_user())
     flash(_("Check-in of %(family)s undone.", family=reg.family.name), "success")
     return redirect(url_for("parent_school.session", session_id=reg.session_id, status="attended"))
 
@@ -309,7 +305,7 @@ def walk_in(session_id):
         flash(_("Please choose the child from the list."), "error")
         return redirect(url_for("parent_school.door", session_id=s.id))
     try:
-        reg, created = seats.walk_in(s, student, _me())
+        reg, created = seats.walk_in(s, student, acting_user())
     except DomainError as err:
         flash(err.message, "error")
         return redirect(url_for("parent_school.door", session_id=s.id))
@@ -345,7 +341,7 @@ def _course_form(form: CourseForm, school_id: int):
 @requires("parent_school.manage")
 @submit_once("course_id")
 def course_form(course_id=None):
-    me = _me()
+    me = acting_user()
     course = authorize("parent_school.manage", db.session.get(Course, course_id)) if course_id else None
     form = CourseForm(obj=course)
     _course_form(form, me.school_id)
@@ -425,7 +421,7 @@ def session_form(course_id=None, session_id=None):
                     "ends_at": datetime.combine(form.day.data, form.end.data),
                     "deadline": datetime.combine(form.deadline_day.data, form.deadline_time.data)}
             try:
-                s, promoted = services.save_session(s, c, data, quotas, _me())
+                s, promoted = services.save_session(s, c, data, quotas, acting_user())
             except DomainError as err:
                 if err.field == "quotas":
                     quota_errors.append(err.message)
@@ -454,7 +450,7 @@ def _field_error(err: DomainError) -> DomainError:
 @bp.route("/courses/<int:course_id>/coverage")
 @requires("parent_school.coverage")
 def coverage(course_id):
-    me = _me()
+    me = acting_user()
     c = authorize("parent_school.coverage", db.session.get(Course, course_id))
     rows = services.coverage(c, teacher_class_ids(me) if me.role == "teacher" else None)
     return render_template("parent_school/coverage.html", c=c, rows=rows)
@@ -463,7 +459,7 @@ def coverage(course_id):
 @bp.route("/courses/<int:course_id>/coverage.xlsx")
 @requires("parent_school.coverage")
 def coverage_xlsx(course_id):
-    me = _me()
+    me = acting_user()
     c = authorize("parent_school.coverage", db.session.get(Course, course_id))
     if not is_fresh():
         return ask_password_again("children")

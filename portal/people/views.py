@@ -5,6 +5,7 @@ from flask_login import current_user
 from ..auth.models import ROLE_LABELS, User
 from ..core.back import page_before
 from ..core.submit_once import submit_once
+from ..core.users import acting_user
 from ..errors_domain import DomainError
 from ..extensions import db
 from ..forms_common import options, show_error
@@ -27,10 +28,6 @@ from .forms import (
     YoungTeacherForm,
 )
 from .models import GRADE_NAMES, VOLUNTEER_KINDS, Family, Guardian, SchoolClass, Student, Volunteer, YoungTeacher
-
-
-def _me():
-    return current_user._get_current_object()
 
 
 def _page():
@@ -62,7 +59,7 @@ def class_form(class_id):
     form = ClassForm(obj=klass)
     if form.validate_on_submit():
         try:
-            services.save_class(_me(), klass, form.grade.data, form.name.data)
+            services.save_class(acting_user(), klass, form.grade.data, form.name.data)
         except DomainError as err:
             show_error(form, err)
         else:
@@ -80,7 +77,7 @@ def students():
     q = clean_query(request.args.get("q"))
     class_id = int_arg(request.args, "class_id")
     show = request.args.get("show", "active")
-    me = _me()
+    me = acting_user()
     classes = me.classes if me.role == "teacher" else services.classes_of(me.school_id)
     return _list(_("Students"), "people/_student_rows.html", services.student_list(me, q, class_id, show),
                  q=q, class_id=class_id, show=show, classes=classes,
@@ -102,7 +99,7 @@ def student_form(student_id):
     form.class_id.choices = options(_class_choices())
     if form.validate_on_submit():
         try:
-            student = services.save_student(_me(), student, form.data)
+            student = services.save_student(acting_user(), student, form.data)
         except DomainError as err:
             show_error(form, err)
         else:
@@ -125,7 +122,7 @@ def student(student_id):
                            consent_form=ConsentForm(), tags_form=tags_form, action_form=EmptyForm())
     if sensitive:
         # Recorded once the page is built (a failure still shows nothing): the commit expires what it read.
-        services.view_sensitive(_me(), student)
+        services.view_sensitive(acting_user(), student)
     return page
 
 
@@ -136,7 +133,7 @@ def student_consent(student_id):
     form = ConsentForm()
     if form.validate_on_submit():
         try:
-            services.record_consent(_me(), student, {k: form.data[k] for k in ("guardian_name", "method", "given_on")})
+            services.record_consent(acting_user(), student, {k: form.data[k] for k in ("guardian_name", "method", "given_on")})
             flash(_("Consent recorded."), "success")
         except DomainError as err:
             flash(err.message, "error")
@@ -153,7 +150,7 @@ def student_consent_withdraw(student_id):
     student = authorize("students.sensitive", db.session.get(Student, student_id))
     if EmptyForm().validate_on_submit():
         try:
-            services.withdraw_consent(_me(), student)
+            services.withdraw_consent(acting_user(), student)
             flash(_("Consent withdrawn. The support tags and family notes were deleted."), "success")
         except DomainError as err:
             flash(err.message, "error")
@@ -168,7 +165,7 @@ def student_tags(student_id):
     form.tags.choices = options([(t.id, t.name) for t in services.support_tags_of(student.school_id)])
     if form.validate_on_submit():
         try:
-            services.set_support_tags(_me(), student, form.tags.data)
+            services.set_support_tags(acting_user(), student, form.tags.data)
             flash(_("Support tags saved."), "success")
         except DomainError as err:
             flash(err.message, "error")
@@ -195,10 +192,10 @@ def set_active(kind, obj_id):
         active = request.form.get("active") == "1"
         try:
             if active:
-                services.set_active(_me(), obj, True)
+                services.set_active(acting_user(), obj, True)
                 flash(_("Reactivated."), "success")
             else:
-                ended = leaving.deactivate(_me(), obj)
+                ended = leaving.deactivate(acting_user(), obj)
                 flash(_("Deactivated. The record and its history are kept.")
                       + (_(" Also: %(what)s.", what="；".join(ended)) if ended else ""), "success")
         except DomainError as err:
@@ -225,7 +222,7 @@ def family_form(family_id):
     form = FamilyForm(obj=family)
     if form.validate_on_submit():
         try:
-            family = services.save_family(_me(), family, form.data)
+            family = services.save_family(acting_user(), family, form.data)
         except DomainError as err:
             show_error(form, err)
         else:
@@ -246,11 +243,11 @@ def family(family_id):
     if request.method == "POST":
         try:
             if "g-name" in request.form and guardian_form.validate_on_submit():
-                services.add_guardian(_me(), family, {k: guardian_form.data[k] for k in ("name", "relation", "mobile")})
+                services.add_guardian(acting_user(), family, {k: guardian_form.data[k] for k in ("name", "relation", "mobile")})
                 flash(_("Guardian added."), "success")
                 return redirect(url_for("people.family", family_id=family.id))
             if "c-student_no" in request.form and child_form.validate_on_submit():
-                services.link_child(_me(), family, child_form.student_no.data)
+                services.link_child(acting_user(), family, child_form.student_no.data)
                 flash(_("Child linked to this family."), "success")
                 return redirect(url_for("people.family", family_id=family.id))
         except DomainError as err:
@@ -277,7 +274,7 @@ def _open_account(person, back):
     if not EmptyForm().validate_on_submit():
         return redirect(back)
     try:
-        user, password = services.open_account(_me(), person)
+        user, password = services.open_account(acting_user(), person)
     except DomainError as err:
         flash(err.message, "error")
         return redirect(back)
@@ -306,7 +303,7 @@ def volunteer_form(volunteer_id):
     form = VolunteerForm(obj=volunteer)
     if form.validate_on_submit():
         try:
-            services.save_volunteer(_me(), volunteer, form.data)
+            services.save_volunteer(acting_user(), volunteer, form.data)
         except DomainError as err:
             show_error(form, err)
         else:
@@ -336,7 +333,7 @@ def users():
 def user_form(user_id):
     user = authorize("users.manage", db.session.get(User, user_id)) if user_id else None
     form = UserForm(obj=user, classes=[c.id for c in user.classes] if user else [])
-    roles = assignable_roles(_me())
+    roles = assignable_roles(acting_user())
     if user and user.role in ("volunteer", "parent"):
         roles = (user.role,)  # linked to a person; open a new account from that person instead
     else:
@@ -350,7 +347,7 @@ def user_form(user_id):
         else:
             chosen = [c for c in classes if c.id in set(form.classes.data)]
             try:
-                services.save_user(_me(), user, form.data, chosen)
+                services.save_user(acting_user(), user, form.data, chosen)
             except DomainError as err:
                 show_error(form, err)
             else:
@@ -380,7 +377,7 @@ def young_teacher_form(teacher_id):
     form = YoungTeacherForm(obj=teacher)
     if form.validate_on_submit():
         try:
-            services.save_young_teacher(_me(), teacher, form.data)
+            services.save_young_teacher(acting_user(), teacher, form.data)
         except DomainError as err:
             show_error(form, err)
         else:

@@ -1,10 +1,10 @@
 from datetime import date
 
 from flask import abort, render_template, request
-from flask_login import current_user
 
 from ..audit.services import record
 from ..auth.services import ask_password_again, is_fresh
+from ..core.users import acting_user
 from ..extensions import db
 from ..hours.services import year_period
 from ..htmx import render
@@ -18,12 +18,8 @@ from . import bp, charts, exports, services
 PERSONAL = {"coverage", "hours"}
 
 
-def _me():
-    return current_user._get_current_object()
-
-
 def _dashboard():
-    me = _me()
+    me = acting_user()
     now = local_now()
     period, choices = services.period_from_arg(request.args.get("period"), me.school_id, now.date())
     return services.dashboard(me.school_id, period, now), choices
@@ -48,7 +44,7 @@ def index():
 @requires("reports.coverage")
 def coverage():
     """Per class, and the students with a support tag who had no running pair: sensitive, so audited."""
-    me = _me()
+    me = acting_user()
     now = local_now()
     period, choices = services.period_from_arg(request.args.get("period"), me.school_id, now.date())
     cov = services.coverage(me.school_id, period, with_names=True)
@@ -65,7 +61,7 @@ def export(key):
         abort(404)
     if key in PERSONAL and not is_fresh():
         return ask_password_again("children" if key == "coverage" else "people")
-    me = _me()
+    me = acting_user()
     now = local_now()
     period, _choices = services.period_from_arg(request.args.get("period"), me.school_id, now.date())
     d = services.dashboard(me.school_id, period, now)
@@ -82,7 +78,7 @@ def annual():
     """年度工作台账 of a calendar year; volunteers' names, so after a fresh password."""
     if not is_fresh():
         return ask_password_again()
-    me = _me()
+    me = acting_user()
     now = local_now()
     year = _year_arg(now.date())
     d = services.dashboard(me.school_id, year_period(year), now)
