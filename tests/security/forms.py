@@ -10,7 +10,6 @@ from werkzeug.exceptions import HTTPException
 
 from portal.extensions import db
 from tests.security import site
-from tests.site_map import ROLES
 
 
 @dataclass
@@ -192,7 +191,7 @@ def inventory(as_role) -> dict[str, dict[str, Target]]:
     """endpoint -> role -> the shortest page with its form. Worked out once per run: the demo school gets the same
     ids in every test (tests/security/conftest.py), so the pages stay where they were."""
     if not _inventory:
-        for role in ROLES:
+        for role in site.ROLES:
             client, sizes = as_role(role), {}
             for url in site.pages(role):
                 html = client.get(url).get_data(as_text=True)

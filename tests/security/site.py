@@ -1,9 +1,15 @@
-"""The demo school made complete enough that every form appears somewhere, and the pages that show them."""
+"""The demo school made complete enough that every form appears somewhere, and the pages that show them.
+
+Besides the site map's roles, a "newcomer": a teacher whose login the office has just opened, so the only page
+that opens for them is the one that sets their own password (and its form)."""
 from datetime import timedelta
 
 from flask import current_app, url_for
 from sqlalchemy import select
 
+from portal.auth.models import User
+from portal.auth.services import give_temporary_password
+from portal.demo import DEMO_PASSWORD
 from portal.events import photos
 from portal.events.models import Event, EventHelper
 from portal.extensions import db
@@ -20,6 +26,8 @@ from portal.registrations.models import Registration
 from tests import site_map
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
+NEWCOMER = "newcomer"
+ROLES = (*site_map.ROLES, NEWCOMER)
 
 
 def complete_demo():
@@ -47,6 +55,9 @@ def complete_demo():
     db.session.commit()
     photos.add(coord, held, "合影.jpg", JPEG)
     make_plan(coord)
+    newcomer = User(school_id=sid, username=NEWCOMER, display_name="新来的老师", role="teacher")
+    give_temporary_password(newcomer, DEMO_PASSWORD)
+    db.session.add(newcomer)
     db.session.commit()
 
 
@@ -106,6 +117,9 @@ def _extra_pages(user) -> list[str]:
 
 def pages(role) -> list[str]:
     """Every page the role opens: the site map's, then the extra ones; downloads left out."""
+    if role == NEWCOMER:
+        with current_app.test_request_context():
+            return [url_for("auth.own_password")]
     mapped = [p.url for p in site_map.pages(role) if p.is_html]
     return mapped + [u for u in extra_pages(role) if u not in mapped]
 
