@@ -14,6 +14,7 @@ def configure(app):
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas(int(app.config["LOCK_WAIT_SECONDS"] * 1000)))
         elif engine.dialect.name == "postgresql":
+            event.listen(engine, "connect", _pg_lock_timeout(int(app.config["LOCK_WAIT_SECONDS"] * 2000)))
             event.listen(engine, "checkin", _note_idle)
             event.listen(engine, "checkout", _ping_if_idle(engine.dialect))
             event.listen(engine, "before_cursor_execute", _note_writes)
@@ -78,6 +79,17 @@ def _sqlite_pragmas(busy_ms: int):
         cur.execute(f"PRAGMA busy_timeout={busy_ms}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
+    return connect
+
+
+def _pg_lock_timeout(ms: int):
+    """Every statement waits at most this long for a lock another transaction holds; set once per connection, so
+    a registration storm's statements cost no extra round trip. Twice LOCK_WAIT_SECONDS: SQLite waits that long
+    and tries once more, and a PostgreSQL transaction whose wait timed out cannot try again."""
+    def connect(dbapi_conn, _record):
+        with dbapi_conn.cursor() as cur:
+            cur.execute(f"SET lock_timeout = {ms}")
+        dbapi_conn.commit()
     return connect
 
 

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -50,28 +50,22 @@ def of(holder):
 def lock(holder, arrival: bool = False):
     """Take the holder's row for this transaction and read it afresh in the same statement (UPDATE … RETURNING:
     the lock is held until commit, so every statement under it delays the next family); `arrival` also draws a
-    queue number. A storm can queue past any worker timeout, so the wait is bounded (LOCK_WAIT_SECONDS) and tried
-    twice; then the family is told to try again in a moment, with nothing saved."""
+    queue number. A storm can queue past any worker timeout, so the wait is bounded (database.py: LOCK_WAIT_SECONDS,
+    tried twice), and then the family is told to try again in a minute, with nothing saved."""
     model = type(holder)
     stmt = (update(model).where(model.id == holder.id)
             .values(queue_no=model.queue_no + (1 if arrival else 0)).returning(model))
-    for _attempt in range(2):
+    options = {"synchronize_session": False, "populate_existing": True}
+    # SQLite's failed write leaves the transaction as it was, so it is tried again here; on PostgreSQL a lock wait
+    # that times out ends the transaction, and its connection's one wait is already twice as long.
+    for _attempt in range(2 if db.engine.dialect.name == "sqlite" else 1):
         try:
-            return _take(stmt)
+            return db.session.scalars(stmt, execution_options=options).one()
         except OperationalError as err:
             if not busy(err):
                 raise
     db.session.rollback()
     raise DomainError(_("Many people are doing this at the same moment. Please try again in a minute."))
-
-
-def _take(stmt):
-    options = {"synchronize_session": False, "populate_existing": True}
-    if db.engine.dialect.name != "postgresql":  # SQLite waits its busy timeout; a failed write leaves the rest
-        return db.session.scalars(stmt, execution_options=options).one()
-    with db.session.begin_nested():  # a lock wait that times out ends the savepoint, not the transaction
-        db.session.execute(text(f"SET LOCAL lock_timeout = {int(current_app.config['LOCK_WAIT_SECONDS'] * 1000)}"))
-        return db.session.scalars(stmt, execution_options=options).one()
 
 
 def _family_registration(holder, family_id: int) -> Registration | None:
