@@ -1,75 +1,15 @@
 """CareBridge (关爱桥): the 关工委 portal."""
-from functools import lru_cache
 from pathlib import Path
-from weakref import WeakKeyDictionary
 
-from babel import Locale
-from flask import Flask, g, has_request_context, request, session
-from flask_babel import Domain, get_translations
-from flask_login import current_user
-from jinja2 import pass_context
-from markupsafe import Markup
+from flask import Flask, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import INSTANCE_DIR, Config
-from .extensions import babel, csrf, db, login_manager, migrate
+from .core import display, i18n, security
+from .extensions import csrf, db, login_manager, migrate
 from .forms_common import WTFormsMessages
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@lru_cache(maxsize=8)
-def _locale(name: str) -> Locale:
-    # Flask-Babel parses a name on every request, and Babel's parse scans all its ~800 locales (0.3 ms).
-    return Locale.parse(name)
-
-
-class _RequestDomain(Domain):
-    """Flask-Babel's domain with the request's catalog found once: Flask-Babel looks it up afresh for every string
-    (a dozen context lookups, ~10 µs), and a list page translates several hundred, in templates and lazy labels."""
-
-    def get_translations(self):
-        if not has_request_context():
-            return super().get_translations()
-        catalog = g.get("catalog")
-        if catalog is None:
-            catalog = g.catalog = super().get_translations()
-        return catalog
-
-
-def _catalog():
-    catalog = g.get("catalog")
-    return get_translations() if catalog is None else catalog
-
-
-_TEXTS = WeakKeyDictionary()  # catalog -> {(msgid, autoescape): text}: a text without variables never changes
-
-
-@pass_context
-def _template_gettext(context, msgid, **variables):
-    """Jinja's newstyle gettext (escaped, always %-formatted), with a text without variables kept per catalog:
-    a list page's cards ask for the same few labels hundreds of times."""
-    autoescape = context.eval_ctx.autoescape
-    if variables:
-        text = _catalog().ugettext(msgid)
-        return (Markup(text) if autoescape else text) % variables
-    texts = g.get("texts")
-    if texts is None:
-        texts = g.texts = _TEXTS.setdefault(_catalog(), {})
-    try:
-        return texts[msgid, autoescape]
-    except KeyError:
-        text = _catalog().ugettext(msgid)
-        text = texts[msgid, autoescape] = (Markup(text) if autoescape else text) % {}
-        return text
-
-
-def select_locale():
-    if not has_request_context():  # CLI and background work speak the default language
-        return _locale("zh_CN")
-    if current_user.is_authenticated and current_user.locale:
-        return _locale(current_user.locale)
-    return _locale(session.get("locale") or "zh_CN")
 
 
 def create_app(config=None):
@@ -97,21 +37,8 @@ def create_app(config=None):
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
-    babel.init_app(
-        app,
-        locale_selector=select_locale,
-        default_translation_directories=str(ROOT / "translations"),
-    )
-    babel.domain_instance = _RequestDomain()
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: _catalog().ugettext(s), ngettext=lambda s, p, n: _catalog().ungettext(s, p, n),
-        pgettext=lambda c, s: _catalog().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _catalog().unpgettext(c, s, p, n), newstyle=True)
-    # Jinja requires a gettext above; templates call this faster one (same results) for gettext and _.
-    app.jinja_env.globals.update(gettext=_template_gettext, _=_template_gettext)
-    from . import web
-
-    web.secure_cookies_over_https(app)
+    i18n.init_app(app)
+    security.secure_cookies_over_https(app)
     login_manager.init_app(app)
 
     from . import database
@@ -132,16 +59,18 @@ def create_app(config=None):
     from .pairs.views import bp as pairs_bp
     from .parent_school.views import bp as parent_school_bp
     from .people.views import bp as people_bp
-    from .reports import bp as reports_bp
+    from .reports.views import bp as reports_bp
 
     for bp in (auth_bp, home_bp, people_bp, needs_bp, offers_bp, help_bp, imports_bp, matching_bp, pairs_bp,
                hours_bp, parent_school_bp, events_bp, calendar_bp, reports_bp, audit_bp):
         app.register_blueprint(bp)
 
-    from . import cli, errors, permissions
+    from . import cli, errors, navigation, permissions
 
     permissions.init_app(app)
-    web.init_app(app)
+    security.init_app(app)
+    display.init_app(app)
+    navigation.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from .web import SHANGHAI
+from .core.clock import SHANGHAI
 
 
 @dataclass

@@ -8,11 +8,12 @@ from functools import wraps
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
+from .auth.models import STAFF
+from .events import access as events
 from .htmx import hx_redirect, is_htmx
 
 PUBLIC = "public"
 
-STAFF = {"admin", "coordinator"}
 EVERYONE = {"admin", "coordinator", "teacher", "volunteer", "parent"}
 
 # action -> roles that may perform it
@@ -87,7 +88,6 @@ def visible(user, obj) -> bool:
     if getattr(obj, "school_id", None) != user.school_id:
         return False
     from .events.models import Event
-    from .events.services import may_see
     from .help_requests.models import HelpRequest
     from .hours.models import HourEntry, ServiceRecord
     from .needs.models import Need
@@ -122,7 +122,7 @@ def visible(user, obj) -> bool:
     if isinstance(obj, Registration) and user.role not in STAFF:
         return False
     if isinstance(obj, Event):
-        return may_see(user, obj)
+        return events.may_see(user, obj)
     if isinstance(obj, HelpRequest) and user.role == "parent":
         return user.guardian is not None and obj.family_id == user.guardian.family_id
     return True

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.pool import NullPool
 
-from portal import create_app, web
+from portal import create_app
 from portal.config import TestConfig, _normalise_db_url
+from portal.core import clock
 from portal.extensions import db
 from tests import factories
 
@@ -25,7 +26,7 @@ def stopped_at_day_end(wall):
 # Test modules take the school's date when they are imported (TODAY = local_today()), before the tests run. A
 # run that crosses midnight in Shanghai (16:00 UTC) would see the portal's day move under them, and a date that
 # was tomorrow become today; so for the run, the portal's clock stops at the day's last instant instead.
-web._wall = stopped_at_day_end(web._wall)
+clock._wall = stopped_at_day_end(clock._wall)
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from portal.web import cn_date
+from portal.core.display import cn_date
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,7 +42,7 @@ def test_chinese_date_format(app):
 
 
 def test_home_shows_today_in_shanghai_time(app, login_as):
-    from portal.web import local_today
+    from portal.core.clock import local_today
 
     html = login_as("teacher").get("/").get_data(as_text=True)
     with app.test_request_context():

@@ -424,8 +424,8 @@ def ledger(world):
     leads, and another school's; and another school's volunteer and event."""
     from datetime import datetime
 
+    from portal.core.clock import SHANGHAI
     from portal.hours.services import issue_record
-    from portal.web import SHANGHAI
 
     today = datetime.now(SHANGHAI).date()
     coord, teacher = world.users["coordinator"], world.users["teacher"]

@@ -146,8 +146,8 @@ def _pairs_with_visits(world, coord, category, offer, other_offer) -> list[int]:
     """The volunteer's pair with the tagged pupil, with a visit; and a group pair of another volunteer."""
     from datetime import datetime
 
+    from portal.core.clock import SHANGHAI
     from portal.pairs.services import add_visit, create_pair
-    from portal.web import SHANGHAI
 
     today = datetime.now(SHANGHAI).date()
     mine, _ = create_pair(coord, [factories.need(world.pupil, category, coord, detail="需要有人陪伴谈心")], [offer], today)
@@ -167,10 +167,10 @@ def _hours(world, coord, teacher, other_vol) -> dict:
 
     from sqlalchemy import select
 
+    from portal.core.clock import SHANGHAI
     from portal.extensions import db
     from portal.hours.models import HourEntry
     from portal.hours.services import issue_record, reverse
-    from portal.web import SHANGHAI
 
     today = datetime.now(SHANGHAI).date()
     claim = db.session.scalar(select(HourEntry).where(HourEntry.volunteer_id == world.volunteer.id))

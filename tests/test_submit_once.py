@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from portal.core.clock import local_today
 from portal.core.submit_once import FormSubmission
 from portal.extensions import db
 from portal.help_requests.models import HelpRequest
@@ -18,7 +19,6 @@ from portal.pairs.models import Visit
 from portal.pairs.services import create_pair
 from portal.people.models import Student, Volunteer
 from portal.slots import slot_bit
-from portal.web import local_today
 from tests import factories
 from tests.factories import zh
 from tests.helpers import count, menu_categories, post_at_once

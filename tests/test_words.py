@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from portal.audit.labels import ACTIONS
 from portal.audit.models import AuditEntry
+from portal.core.clock import local_today
+from portal.core.display import cn_day
 from portal.extensions import db
-from portal.web import cn_day, local_today
 from tests import factories
 from tests.factories import zh, zh_in
 from tests.helpers import menu_categories

@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from portal import web as clock  # noqa: E402
+from portal.core import clock  # noqa: E402
+from portal.core.display import cn_datetime  # noqa: E402
 from portal.demo import DEMO_PASSWORD, seed  # noqa: E402
 from portal.extensions import db  # noqa: E402
-from portal.web import cn_datetime  # noqa: E402
 from tests.conftest import Client, make_config  # noqa: E402
 from tests.security import site  # noqa: E402
 

@@ -13,6 +13,7 @@ from ..models_base import SchoolScoped, Timestamped, utcnow
 from ..people.models import teacher_classes
 
 ROLES = ("admin", "coordinator", "teacher", "volunteer", "parent")
+STAFF = frozenset({"admin", "coordinator"})  # the committee office: every record of the school
 ROLE_LABELS = {
     "admin": _l("Administrator"),
     "coordinator": _l("Coordinator"),

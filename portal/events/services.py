@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
@@ -23,12 +23,13 @@ from ..hours.models import HourEntry
 from ..listing import clean_query, to_id
 from ..models_base import utcnow
 from ..parent_school.models import CourseSession
-from ..people.models import GRADE_NAMES, SchoolClass, Student, Volunteer
+from ..people.models import GRADE_NAMES, SchoolClass, Volunteer
 from ..people.services import term_for
 from ..permissions import may_sign_in
 from ..registrations import services as seats
 from ..registrations.models import Registration
-from .models import EVENT_KINDS, PARTNER_KINDS, PRECISIONS, Event, EventHelper, Partner, event_classes, event_leads
+from . import access
+from .models import EVENT_KINDS, PARTNER_KINDS, PRECISIONS, Event, EventHelper, Partner
 
 STAFF_ROLES = ("admin", "coordinator", "teacher")
 MAX_TITLE = 100  # Event.title is String(100); PostgreSQL refuses a longer one with an error, not a constraint
@@ -233,61 +234,6 @@ def _loaded(stmt):
                         selectinload(Event.helpers).selectinload(EventHelper.volunteer))
 
 
-def _family_children(user) -> list[Student]:
-    family = user.family
-    return [s for s in family.children if s.active] if family else []
-
-
-def _for_students(grades: set[int], class_ids: set[int]):
-    """Events whose students' audience takes in these grades or classes, or the whole school."""
-    whole_school = and_(Event.audience_grades == "",
-                        Event.id.not_in(select(event_classes.c.event_id)))
-    padded = literal(",") + Event.audience_grades + literal(",")
-    return or_(whole_school, *[padded.contains(f",{g},") for g in sorted(grades)],
-               Event.id.in_(select(event_classes.c.event_id).where(event_classes.c.class_id.in_(class_ids or {0}))))
-
-
-def _is_for_students(event: Event, grades: set[int], class_ids: set[int]) -> bool:
-    if not event.grades and not event.classes:
-        return True
-    return bool(grades & set(event.grades)) or bool(class_ids & {c.id for c in event.classes})
-
-
-def visible_condition(user):
-    """Which events a user is shown in lists; a detail page is also reached through visible()."""
-    if user.role in ("admin", "coordinator"):
-        return None
-    if user.role == "teacher":
-        led = select(event_leads.c.event_id).where(event_leads.c.user_id == user.id)
-        return or_(Event.id.in_(led), _for_students({c.grade for c in user.classes}, {c.id for c in user.classes}))
-    if user.role == "volunteer":
-        mine = select(EventHelper.event_id).where(EventHelper.volunteer_id == (user.volunteer_id or 0))
-        return or_(Event.for_volunteers.is_(True), Event.helpers_needed > 0, Event.speakers_needed > 0, Event.id.in_(mine))
-    children = _family_children(user)
-    mine = select(Registration.event_id).where(Registration.family_id == (user.family.id if user.family else 0),
-                                               Registration.event_id.is_not(None))
-    return or_(and_(Event.for_parents.is_(True),
-                    _for_students({c.school_class.grade for c in children}, {c.class_id for c in children})),
-               Event.id.in_(mine))
-
-
-def may_see(user, event: Event) -> bool:
-    if user.role in ("admin", "coordinator"):
-        return True
-    if user.role == "teacher":
-        return user in event.leads or _is_for_students(event, {c.grade for c in user.classes},
-                                                         {c.id for c in user.classes})
-    if user.role == "volunteer":
-        return (event.for_volunteers or event.helpers_needed > 0 or event.speakers_needed > 0
-                or any(h.volunteer_id == user.volunteer_id for h in event.helpers))
-    family = user.family
-    if family is not None and any(r.family_id == family.id for r in event.registrations):
-        return True
-    children = _family_children(user)
-    return event.for_parents and _is_for_students(event, {c.school_class.grade for c in children},
-                                                  {c.class_id for c in children})
-
-
 @dataclass
 class EventFilters:
     which: str = "upcoming"  # upcoming, past, all
@@ -304,7 +250,7 @@ class EventFilters:
 
 def event_list(user, f: EventFilters, now: datetime, limit: int = 200) -> list[Event]:
     stmt = select(Event).where(Event.school_id == user.school_id)
-    cond = visible_condition(user)
+    cond = access.condition(user)
     if cond is not None:
         stmt = stmt.where(cond)
     today = datetime.combine(now.date(), datetime.min.time())
@@ -483,7 +429,7 @@ def calendar_events(school_id: int, p: Period, kind: str = "", month: int | None
     if kind:
         stmt = stmt.where(Event.kind == kind)
     if user is not None:
-        cond = visible_condition(user)
+        cond = access.condition(user)
         if cond is not None:
             stmt = stmt.where(cond)
     events = db.session.scalars(_loaded(stmt.order_by(Event.starts_at, Event.id))).all()
@@ -547,14 +493,9 @@ def feed_events(user, now: datetime) -> list[Event]:
     school's for coordinators."""
     stmt = select(Event).where(Event.school_id == user.school_id, Event.precision.in_(("time", "day")),
                                Event.starts_at >= now - timedelta(days=60))
-    if user.role == "teacher":
-        stmt = stmt.where(Event.id.in_(select(event_leads.c.event_id).where(event_leads.c.user_id == user.id)))
-    elif user.role == "volunteer":
-        stmt = stmt.where(Event.id.in_(select(EventHelper.event_id).where(
-            EventHelper.volunteer_id == (user.volunteer_id or 0), EventHelper.status == "confirmed")))
-    elif user.role == "parent":
-        stmt = stmt.where(Event.id.in_(select(Registration.event_id).where(
-            Registration.family_id == (user.family.id if user.family else 0), Registration.status.in_(seats.ACTIVE))))
+    own = access.feed_condition(user)
+    if own is not None:
+        stmt = stmt.where(own)
     return db.session.scalars(_loaded(stmt.order_by(Event.starts_at))).all()
 
 

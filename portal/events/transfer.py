@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from ..auth.models import User
+from ..core.clock import local_today
 from ..extensions import db
 from ..imports.services import (
     WRAP,
@@ -26,7 +27,6 @@ from ..imports.services import (
     write_sheet,
 )
 from ..people.models import Volunteer
-from ..web import local_today
 from .models import EVENT_KINDS, Event, EventHelper, Partner
 from .services import STAFF_ROLES, responsible_text, when_text
 

@@ -2,6 +2,7 @@ from flask import current_app, jsonify, render_template, send_from_directory
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from ..core.clock import local_today
 from ..database import ping
 from ..events.services import committed, needing_help, when_text
 from ..extensions import db
@@ -11,7 +12,6 @@ from ..pairs.services import due_count, follow_ups, pairs_of_volunteer
 from ..people.models import Family, SchoolClass, Student, Volunteer
 from ..permissions import public, requires
 from ..registrations.services import local_now
-from ..web import local_today
 from . import bp, services
 from .services import HOME_LIST
 

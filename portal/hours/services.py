@@ -70,7 +70,7 @@ def check_day(volunteer_id: int, day: date, hours: Decimal, field: str = "hours"
                        .values(updated_at=Volunteer.updated_at).execution_options(synchronize_session=False))
     already = Decimal(day_total(volunteer_id, day)) - less
     if already + hours > MAX_HOURS_PER_DAY:
-        from ..web import cn_day
+        from ..core.display import cn_day
 
         raise DomainError(_("%(day)s already has %(had)s hours; %(more)s more would pass the limit of %(max)s hours "
                             "a day.", day=cn_day(day), had=_h(already), more=_h(hours), max=_h(MAX_HOURS_PER_DAY)),
@@ -78,7 +78,7 @@ def check_day(volunteer_id: int, day: date, hours: Decimal, field: str = "hours"
 
 
 def _h(value: Decimal) -> str:
-    from ..web import hours_text
+    from ..core.display import hours_text
     return hours_text(Decimal(value))
 
 

@@ -8,6 +8,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..auth.services import ask_password_again, is_fresh
+from ..core.clock import local_today
+from ..core.display import cn_day, hours_text
 from ..core.submit_once import submit_once
 from ..core.users import acting_user
 from ..errors_domain import DomainError
@@ -19,7 +21,6 @@ from ..listing import clean_query, int_arg, page_arg, paginate
 from ..menus_forms import issue_token, renew_bad_token
 from ..people.models import VOLUNTEER_KINDS, Volunteer
 from ..permissions import authorize, can, requires, visible
-from ..web import cn_day, hours_text, local_today
 from . import bp, exports, services
 from .forms import LevelsForm, LogForm, RecordForm, ReverseForm, ReviewForm
 from .models import ACTIVITIES, HourEntry, ServiceRecord

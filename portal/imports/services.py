@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
+from ..core.clock import SHANGHAI, local_today
 from ..errors_domain import DomainError
 from ..extensions import db
 from ..menus_common import URGENCY_ZH
@@ -37,7 +38,6 @@ from ..offers.services import offer_list
 from ..people.models import Category, Student, Term, Volunteer, YoungTeacher
 from ..people.services import categories_of, current_term
 from ..slots import MODES, modes_text, parse_modes, parse_slots, slots_text
-from ..web import SHANGHAI, local_today
 from .models import ImportBatch
 
 KINDS = ("needs", "offers")

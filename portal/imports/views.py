@@ -5,13 +5,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.services import ask_password_again, is_fresh
+from ..core.clock import local_today
 from ..core.users import acting_user
 from ..errors_domain import DomainError
 from ..listing import clean_query
 from ..needs.services import NeedFilters
 from ..offers.services import OfferFilters
 from ..permissions import requires
-from ..web import local_today
 from . import services
 from .forms import ConfirmForm, UploadForm
 

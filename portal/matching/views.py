@@ -5,6 +5,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ..core.clock import local_today
 from ..core.submit_once import submit_once
 from ..core.users import acting_user
 from ..errors_domain import DomainError
@@ -13,14 +14,13 @@ from ..htmx import is_htmx, render
 from ..listing import clean_query, page_arg, paginate
 from ..menus_forms import issue_token, renew_bad_token
 from ..needs.models import Need
-from ..needs.services import NeedFilters, need_cards
+from ..needs.services import NeedFilters, need_cards, open_count
 from ..needs.services import page_options as need_page_options
 from ..offers.models import Offer
 from ..pairs import services as pairs
 from ..pairs.forms import CreateForm
 from ..people import services as people
 from ..permissions import authorize, requires
-from ..web import local_today, nav_count
 from . import bp, services
 from .models import MatchPlan, Proposal
 from .reasons import reasons_text
@@ -130,7 +130,7 @@ def _proposal(proposal_id):
 def _decided(proposal):
     if is_htmx():
         return render_template("matching/_proposal_response.html", p=proposal,
-                               open_count=nav_count("needs", current_user))
+                               open_count=open_count(current_user))
     return redirect(url_for("matching.plan", plan_id=proposal.plan_id))
 
 

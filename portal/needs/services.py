@@ -136,6 +136,11 @@ def open_count_query(user):
     return select(func.count()).select_from(_scope(user).where(Need.status == "open").subquery())
 
 
+def open_count(user) -> int:
+    """The menu badge's number, sent again out of band when a card changes it."""
+    return db.session.scalar(open_count_query(user)) or 0
+
+
 def _check_refs(actor, data: dict):
     """Every referenced row must belong to the actor's school and be theirs to use."""
     usable_category(actor, data["category_id"])

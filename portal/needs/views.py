@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..core.back import page_before
+from ..core.clock import local_today
 from ..core.submit_once import submit_once
 from ..core.users import acting_user
 from ..errors_domain import DomainError
@@ -19,7 +20,6 @@ from ..people import services as people
 from ..people.models import GRADE_NAMES, Student
 from ..permissions import authorize, can, requires
 from ..slots import SLOT_CHOICES
-from ..web import local_today, nav_count
 from . import bp, services
 from .forms import NeedForm, StatusForm
 from .models import NEED_STATUS, Need
@@ -190,7 +190,7 @@ def _status_form(need):
 
 def _card(need, **extra):
     """One need's card; after a change, with the navigation count refreshed out of band."""
-    return render_template("needs/_card_response.html", need=need, open_count=nav_count("needs", current_user),
+    return render_template("needs/_card_response.html", need=need, open_count=services.open_count(current_user),
                            **extra)
 
 

@@ -84,6 +84,11 @@ def active_count_query(user):
     return select(func.count()).select_from(_scope(user).where(Offer.status == "active").subquery())
 
 
+def active_count(user) -> int:
+    """The menu badge's number, sent again out of band when a card changes it."""
+    return db.session.scalar(active_count_query(user)) or 0
+
+
 def save_offer(actor, offer: Offer | None, volunteer: Volunteer | None, data: dict,
                submit_token: str | None = None) -> tuple[Offer, bool]:
     """Create or update an offer; a volunteer only for themself, staff on anyone's behalf."""

@@ -16,7 +16,6 @@ from ..people.forms import EmptyForm
 from ..people.models import Volunteer
 from ..permissions import authorize, can, requires
 from ..slots import MODE_CHOICES, SLOT_CHOICES
-from ..web import nav_count
 from . import bp, services
 from .forms import OfferForm
 from .models import OFFER_STATUS, Offer
@@ -92,7 +91,7 @@ def _helpers():
 
 
 def _card(offer, **extra):
-    return render_template("offers/_card_response.html", offer=offer, active_count=nav_count("offers", current_user),
+    return render_template("offers/_card_response.html", offer=offer, active_count=services.active_count(current_user),
                            **extra)
 
 

@@ -361,7 +361,7 @@ def add_visit(actor, pair: Pair, volunteer_id: int, data: dict, today: date,
     if day > today:
         raise DomainError(_("The date cannot be in the future."), "visited_on")
     if day < pair.started_on:
-        from ..web import cn_day
+        from ..core.display import cn_day
 
         raise DomainError(_("The date cannot be before the pair started (%(day)s).", day=cn_day(pair.started_on)),
                           "visited_on")

@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from ..core.clock import local_today
 from ..core.submit_once import submit_once
 from ..core.users import acting_user
 from ..errors_domain import DomainError
@@ -15,7 +16,6 @@ from ..menus_forms import issue_token, renew_bad_token
 from ..offers.models import Offer
 from ..people import services as people
 from ..permissions import authorize, can, requires
-from ..web import local_today
 from . import bp, services
 from .forms import EndForm, ReassignForm, RenewForm, VisitForm
 from .models import PAIR_KINDS, PAIR_STATUS, Pair, PairVolunteer

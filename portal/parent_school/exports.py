@@ -7,10 +7,10 @@ import segno
 from openpyxl import Workbook
 
 from ..audit.services import record
+from ..core.clock import SHANGHAI
 from ..extensions import db
 from ..ical import Entry, calendar
 from ..imports.services import workbook_bytes, write_sheet
-from ..web import SHANGHAI
 from . import services
 
 ATTENDANCE = [("序号", 6), ("家庭", 14), ("学生", 10), ("班级", 12), ("家长", 20), ("报名状态", 10), ("签到时间", 18),

@@ -9,10 +9,10 @@ none of them imports it.
 """
 from flask_babel import gettext as _
 
+from ..core.clock import local_now
 from ..events import services as events
 from ..pairs import services as pairs
 from ..registrations import services as seats
-from ..web import local_now
 from . import services
 from .models import Family, Student, Volunteer
 

@@ -15,6 +15,8 @@ REGISTRATION_STATUS = {"confirmed": _l("Registered"), "waitlisted": _l("On the w
                        "cancelled": _l("Cancelled")}
 
 
+ACTIVE = ("confirmed", "waitlisted")  # a registration that holds a seat or a place in the queue
+
 class Registration(SchoolScoped, Timestamped, db.Model):
     __table_args__ = (
         # One registration per family per session; a family that cancels and comes back reuses its row.

@@ -22,18 +22,18 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..audit.services import record
+from ..core.clock import local_now
+from ..core.display import cn_when
 from ..database import busy
 from ..errors_domain import DomainError
 from ..extensions import db
 from ..models_base import utcnow
 from ..parent_school.models import SeatQuota
-from ..web import cn_when, local_now
-from .models import Registration
+from .models import ACTIVE, Registration
 
 # No 0/O, 1/I/L: a code read aloud or typed on a phone is not mistaken.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 6
-ACTIVE = ("confirmed", "waitlisted")
 
 
 def normalise_code(text: str) -> str:

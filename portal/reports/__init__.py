@@ -3,5 +3,3 @@ and the 年度工作台账 for the district."""
 from flask import Blueprint
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
-
-from . import views  # noqa: E402,F401

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 from flask_babel import gettext as _
 
-from ..web import hours_text
+from ..core.display import hours_text
 from .services import Dashboard
 
 

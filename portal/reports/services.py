@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..core.clock import SHANGHAI
 from ..events.models import EVENT_KINDS, Event
 from ..extensions import db
 from ..hours import services as hours
@@ -35,7 +36,6 @@ from ..parent_school.models import Course, CourseSession, Feedback
 from ..people.models import GRADE_NAMES, VOLUNTEER_KINDS, Category, SchoolClass, Student, SupportTag, Volunteer, student_tags
 from ..people.services import current_term, terms_of
 from ..registrations.models import Registration
-from ..web import SHANGHAI
 
 ZERO = Decimal(0)
 TOP_VOLUNTEERS = 10

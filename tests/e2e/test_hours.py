@@ -14,9 +14,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from portal.core.clock import SHANGHAI
 from portal.extensions import db
 from portal.hours.models import HourEntry, ServiceRecord
-from portal.web import SHANGHAI
 from tests import factories
 from tests.e2e.conftest import DESKTOP, PHONE, SCREENSHOTS, fits_phone, go, heights, start, tap
 

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from portal.auth.models import User
+from portal.core.clock import SHANGHAI
 from portal.extensions import db
 from portal.hours.models import HourEntry
 from portal.matching import services as matching
@@ -20,7 +21,6 @@ from portal.needs.models import Need
 from portal.pairs.models import Pair, Visit
 from portal.people.models import DEFAULT_SUPPORT_TAGS, Category, Student, Term, student_tags
 from portal.slots import slot_bit
-from portal.web import SHANGHAI
 from tests import factories
 from tests.e2e.conftest import DESKTOP, PHONE, fits_phone, go, heights, nav_count, start, tap
 

@@ -14,11 +14,11 @@ from sqlalchemy import select
 
 from portal.audit.models import AuditEntry
 from portal.auth.models import User
+from portal.core.display import hours_text
 from portal.demo import DEMO_PASSWORD
 from portal.extensions import db
 from portal.registrations.services import local_now
 from portal.reports import services
-from portal.web import hours_text
 from tests.e2e.conftest import DESKTOP, PHONE, fits_phone, go, start
 from tests.factories import zh
 

@@ -12,13 +12,13 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
 from portal.auth.models import User
+from portal.core.clock import SHANGHAI, local_today
 from portal.events.models import EVENT_KINDS, Event, EventHelper, Partner
 from portal.extensions import db
 from portal.imports.models import ImportBatch
 from portal.imports.services import XLSX_MIMETYPE
 from portal.registrations import services as seats
 from portal.registrations.models import Registration
-from portal.web import SHANGHAI, local_today
 from tests import factories
 from tests.conftest import Client
 from tests.events.common import event_for

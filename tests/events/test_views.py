@@ -751,7 +751,7 @@ def test_helpers_attendance_and_hours_become_pending_entries_in_one_step(app, wo
     assert (helpers[mine.id].attended, helpers[theirs.id].attended, helpers[away.id].attended) == (True, True, False)
     assert helpers[mine.id].hour_entry_id is not None and helpers[away.id].hour_entry_id is None
     # The page now shows the logged hours; saving again makes no second entry.
-    from portal.web import hours_text
+    from portal.core.display import hours_text
 
     text = main_text(html)
     assert zh("%(h)s h logged", h=hours_text(Decimal("1.5"))) in text

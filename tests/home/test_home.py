@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from portal.core.clock import SHANGHAI, local_today
 from portal.events import services as events
 from portal.extensions import db
 from portal.hours.models import RecognitionLevel
@@ -17,7 +18,6 @@ from portal.pairs.services import create_pair, end
 from portal.parent_school.services import set_status
 from portal.people.models import Term
 from portal.registrations import services as seats
-from portal.web import SHANGHAI, local_today
 from tests import factories
 from tests.events.common import event_for
 from tests.factories import zh

@@ -2,7 +2,7 @@
 import re
 from datetime import timedelta
 
-from portal import web
+from portal.core import clock
 from portal.extensions import db
 from portal.pairs.services import ATTENTION_DAYS, create_pair
 from tests import factories
@@ -49,7 +49,7 @@ def test_each_reader_counts_their_own(app, world, login_as):
 def test_a_pair_becomes_due_on_the_day_without_a_restart(world, login_as, monkeypatch):
     cats = menu_categories(world)
     coord = world.users["coordinator"]
-    today = web.local_today()
+    today = clock.local_today()
     need = factories.need(world.pupil, cats.study, coord)
     pair, _ = create_pair(coord, [need], [factories.offer(world.volunteer, cats.study, coord)], today)
     pair.status, pair.last_visit_on = "active", today - timedelta(days=ATTENTION_DAYS - 1)
@@ -57,6 +57,6 @@ def test_a_pair_becomes_due_on_the_day_without_a_restart(world, login_as, monkey
     c = login_as("coordinator")
     assert _counts(c)["pairs"] == 0
 
-    wall = web._wall
-    monkeypatch.setattr(web, "_wall", lambda: wall() + timedelta(days=1))
+    wall = clock._wall
+    monkeypatch.setattr(clock, "_wall", lambda: wall() + timedelta(days=1))
     assert _counts(c)["pairs"] == 1

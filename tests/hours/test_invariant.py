@@ -15,12 +15,12 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
 
+from portal.core.clock import local_today
 from portal.errors_domain import DomainError
 from portal.extensions import db
 from portal.hours import services
 from portal.hours.models import MAX_HOURS_PER_DAY, HourEntry
 from portal.people.models import Volunteer
-from portal.web import local_today
 from tests import factories
 from tests.conftest import empty_all_tables
 

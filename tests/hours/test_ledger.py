@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.audit.models import AuditEntry
+from portal.core.clock import local_today
 from portal.errors_domain import DomainError
 from portal.extensions import db
 from portal.hours import services
@@ -16,7 +17,6 @@ from portal.hours.models import HourEntry, RecognitionLevel, ServiceRecord
 from portal.pairs import services as pair_services
 from portal.pairs.models import Visit
 from portal.people.models import VOLUNTEER_KINDS, Term
-from portal.web import local_today
 from tests import factories
 from tests.factories import zh
 from tests.helpers import audits, count, menu_categories

@@ -15,12 +15,13 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from portal import web
+from portal.core import clock
+from portal.core.clock import local_today
+from portal.core.display import cn_day
 from portal.extensions import db
 from portal.hours import exports
 from portal.hours.models import HourEntry, RecognitionLevel, ServiceRecord
 from portal.hours.services import summary
-from portal.web import cn_day, local_today
 from tests import factories
 from tests.conftest import Client
 from tests.factories import zh, zh_in
@@ -151,7 +152,7 @@ BAD_LOGS = [
 def test_the_day_is_the_schools_clock(world, login_as, monkeypatch):
     """Every "today" of the portal is read from one clock, the school's (Shanghai) wall time: at half past midnight
     on 5 March, service on 5 March can be logged and service on 6 March is still in the future."""
-    monkeypatch.setattr(web, "_wall", lambda: datetime(2027, 3, 5, 0, 30))
+    monkeypatch.setattr(clock, "_wall", lambda: datetime(2027, 3, 5, 0, 30))
     c = login_as("volunteer")
     assert _log(c, worked_on="2027-03-05").status_code == 302
     r = _log(c, worked_on="2027-03-06")

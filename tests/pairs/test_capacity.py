@@ -5,6 +5,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from portal.core.clock import local_today
 from portal.errors_domain import DomainError
 from portal.extensions import db
 from portal.hours.models import HourEntry
@@ -12,7 +13,6 @@ from portal.needs.models import Need
 from portal.offers.models import Offer
 from portal.pairs.models import Pair, PairNeed, PairVolunteer, Visit
 from portal.pairs.services import create_pair
-from portal.web import local_today
 from tests import factories
 from tests.factories import zh
 from tests.helpers import audits, coordinators, count, menu_categories, post_at_once

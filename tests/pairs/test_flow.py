@@ -4,12 +4,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from portal.core.clock import local_today
 from portal.extensions import db
 from portal.hours.models import HourEntry
 from portal.needs.models import Need
 from portal.offers.models import Offer
 from portal.pairs.models import Pair, Visit
-from portal.web import local_today
 from tests import factories
 from tests.factories import zh
 from tests.helpers import audits, count, menu_categories

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from portal.core.clock import local_today
 from portal.errors_domain import DomainError
 from portal.extensions import db
 from portal.hours.models import HourEntry
@@ -16,7 +17,6 @@ from portal.pairs.models import Pair, PairNeed, PairVolunteer, Visit
 from portal.pairs.services import create_pair
 from portal.people.models import Student, Term
 from portal.people.services import term_for
-from portal.web import local_today
 from tests import factories
 from tests.conftest import Client
 from tests.factories import zh

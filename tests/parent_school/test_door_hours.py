@@ -2,16 +2,16 @@
 shown five days early counts for nothing, and the door page says when it opens."""
 from datetime import timedelta
 
-from portal import web
+from portal.core import clock
+from portal.core.display import cn_when
 from portal.registrations import services as seats
-from portal.web import cn_when
 from tests import factories
 from tests.factories import zh
 from tests.parent_school.test_views import PS, course, flash_text, reg_of, register
 
 
 def _at(monkeypatch, when):
-    monkeypatch.setattr(web, "_wall", lambda: when)
+    monkeypatch.setattr(clock, "_wall", lambda: when)
 
 
 def _door(c, s) -> str:

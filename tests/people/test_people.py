@@ -4,9 +4,9 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from portal import web
 from portal.audit.models import AuditEntry
 from portal.auth.models import User
+from portal.core import clock
 from portal.extensions import db
 from portal.people.models import Family, Student, Volunteer
 from tests import factories
@@ -184,7 +184,7 @@ def test_year_limits_follow_the_calendar_not_the_day_the_worker_started(login_as
     """A worker started in 2026 still running in 2031: a volunteer born in 2013 is 18 that year, and the form
     offers the new limits; before, they stayed those of the day the module was imported."""
     c = login_as("coordinator")
-    monkeypatch.setattr(web, "_wall", lambda: datetime(2031, 1, 2, 9, 0))
+    monkeypatch.setattr(clock, "_wall", lambda: datetime(2031, 1, 2, 9, 0))
     page = c.get("/people/volunteers/new").get_data(as_text=True)
     [year_input] = [tag for tag in re.findall(r"<input[^>]*>", page) if 'name="birth_year"' in tag]
     assert 'max="2013"' in year_input

@@ -4,7 +4,8 @@ import re
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
-from portal.web import cn_date, local_today
+from portal.core.clock import local_today
+from portal.core.display import cn_date
 from tests import factories
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
