@@ -33,10 +33,10 @@ $(VENV)/.bench-installed: $(BIN)/activate requirements.txt requirements-bench.tx
 bench: $(VENV)/.bench-installed translations
 	$(BIN)/python bench/run.py
 
-# After adding or changing interface strings: extract, then translate the new entries in messages.po.
+# After adding or changing interface strings: extract them into messages.po (flask translate update), translate
+# the new entries there, then `make translations`.
 messages: $(BIN)/activate
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
-	$(BIN)/pybabel update --no-fuzzy-matching -i translations/messages.pot -d translations
+	$(BIN)/flask translate update
 
 lint: $(BIN)/activate
 	$(BIN)/ruff check .

@@ -1,11 +1,15 @@
-"""flask create-admin, seed-demo, backup."""
+"""flask create-admin, seed-demo, backup, translate update / translate compile."""
+import contextlib
 import os
 import sqlite3
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
 import click
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
@@ -17,6 +21,7 @@ def init_app(app):
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
     app.cli.add_command(backup)
+    app.cli.add_command(translate)
 
 
 @click.command("create-admin")
@@ -89,3 +94,56 @@ def backup(path):
         if result.returncode:
             raise click.ClickException(f"pg_dump 失败：{result.stderr.strip()}")
     click.echo(f"备份已写入 {path}")
+
+
+# The interface's Chinese lives in translations/<lang>/LC_MESSAGES/messages.po alone (microblog's model): add a
+# string in the code, `flask translate update` (make messages), translate its new entry in the .po,
+# `flask translate compile` (make translations).
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "translations"
+# Besides Babel's defaults (_, gettext, ngettext, pgettext, npgettext …): the lazy forms the code imports.
+KEYWORDS = ("_l", "lazy_gettext", "lazy_pgettext:1c,2")
+
+
+def _pybabel(*args: str) -> None:
+    if CommandLineInterface().run(["pybabel", "-q", *args]):
+        raise click.ClickException(f"pybabel {args[0]} failed")
+
+
+def extract_messages(pot: Path) -> None:
+    """Every message of the code and templates, as `pybabel extract` finds them, into the template catalogue POT."""
+    keywords = [arg for k in KEYWORDS for arg in ("-k", k)]
+    with contextlib.chdir(ROOT):  # from the project folder, so that the locations read portal/… and templates/…
+        _pybabel("extract", "-F", "babel.cfg", *keywords, "--no-wrap", "-o", str(pot.resolve()), ".")
+
+
+def catalog_paths() -> list[Path]:
+    return sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"))
+
+
+@click.group()
+def translate():
+    """Translation commands: the .po of each language is the one source of its words."""
+
+
+@translate.command("update")
+def translate_update():
+    """Extract the messages afresh and merge them into every .po: new ones come in empty, unused ones go."""
+    with tempfile.TemporaryDirectory() as tmp:
+        pot = Path(tmp) / "messages.pot"
+        extract_messages(pot)
+        # No fuzzy guesses (a guess looks translated and is wrong), no obsolete #~ entries (git keeps the history).
+        _pybabel("update", "--no-fuzzy-matching", "--ignore-obsolete", "--no-wrap", "-i", str(pot),
+                 "-d", str(TRANSLATIONS))
+    for path in catalog_paths():
+        with path.open("rb") as f:
+            todo = [m for m in read_po(f) if m.id and not all(m.string if isinstance(m.string, tuple) else [m.string])]
+        click.echo(f"{path.relative_to(ROOT)}: {len(todo)} to translate")
+        for m in todo:
+            click.echo(f"  {m.context + ' | ' if m.context else ''}{m.id if isinstance(m.id, str) else m.id[0]}")
+
+
+@translate.command("compile")
+def translate_compile():
+    """Compile every .po into the .mo the portal reads."""
+    _pybabel("compile", "-d", str(TRANSLATIONS))
