@@ -1,27 +1,54 @@
-"""Every interface string has a Chinese translation; dates read the Chinese way."""
-import subprocess
+"""Every interface string has its Chinese in messages.po, the one source of it; dates read the Chinese way."""
 from datetime import date
 from pathlib import Path
 
+import pytest
 from babel.messages.pofile import read_po
 
 from portal.core.display import cn_date
 
 ROOT = Path(__file__).resolve().parent.parent
+PO = ROOT / "translations/zh_Hans_CN/LC_MESSAGES/messages.po"
 
 
-def test_every_message_id_is_translated_to_chinese(tmp_path):
-    pot = tmp_path / "messages.pot"
-    subprocess.run([str(ROOT / ".venv/bin/pybabel") if (ROOT / ".venv/bin/pybabel").exists() else "pybabel",
-                    "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), "."],
-                   cwd=ROOT, check=True, capture_output=True)
-    with pot.open("rb") as f:
-        ids = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
-    with (ROOT / "translations/zh_Hans_CN/LC_MESSAGES/messages.po").open("rb") as f:
-        catalog = read_po(f)
-    translated = {(m.id if isinstance(m.id, str) else m.id[0]) for m in catalog
-                  if m.id and m.string and "fuzzy" not in m.flags}
-    assert sorted(ids - translated) == []
+def _key(message):
+    """(context, msgid): a message with a context is another message than the same id without (pgettext)."""
+    return message.context, message.id if isinstance(message.id, str) else message.id[0]
+
+
+def _read(path):
+    with path.open("rb") as f:
+        return read_po(f)
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory):
+    """The messages of the code and templates, extracted afresh as `make messages` does."""
+    from portal.cli import extract_messages
+
+    pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
+    extract_messages(pot)
+    return {_key(m): m for m in _read(pot) if m.id}
+
+
+def test_every_message_in_the_code_has_its_chinese_in_the_po(extracted):
+    catalog = {_key(m): m for m in _read(PO) if m.id}
+
+    def translated(m):
+        if m is None or m.fuzzy:
+            return False
+        return all(m.string) if isinstance(m.string, tuple) else bool(m.string)  # every plural form
+
+    missing = [" | ".join(filter(None, key)) for key in extracted if not translated(catalog.get(key))]
+    assert missing == [], "run `make messages`, then write the Chinese of these entries in messages.po"
+
+
+def test_the_po_holds_no_fuzzy_and_no_unused_entries(extracted):
+    catalog = _read(PO)
+    fuzzy = [" | ".join(filter(None, _key(m))) for m in catalog if m.id and m.fuzzy]
+    unused = [" | ".join(filter(None, _key(m))) for m in catalog if m.id and _key(m) not in extracted]
+    obsolete = [" | ".join(filter(None, _key(m))) for m in catalog.obsolete.values()]
+    assert (fuzzy, unused, obsolete) == ([], [], []), "`make messages` drops unused entries; check a fuzzy one"
 
 
 def test_translations_keep_every_placeholder():
