@@ -1,6 +1,7 @@
 """What each audit action and record type is called on the audit log page. The log keeps the code (stable, for
 searching and exports); people read these words. An action without a label shows its code."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 ACTIONS = {
     "auth.login": _l("Logged in"),
@@ -40,7 +41,7 @@ ACTIONS = {
     "help.answer": _l("Answered a help request"),
     "help.to_need": _l("Turned a help request into a need"),
     "hours.on_behalf": _l("Entered hours for a volunteer"),
-    "hours.approve": _l("Approved hours"),
+    "hours.approve": lazy_pgettext("audit action", "Approved hours"),  # the act; the hours totals column is a noun
     "hours.reject": _l("Sent hours back"),
     "hours.reverse": _l("Corrected approved hours"),
     "hours.levels": _l("Set the recognition levels"),

@@ -1,6 +1,7 @@
 from datetime import time
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -72,7 +73,7 @@ class EventForm(FlaskForm):
 
 class PartnerForm(FlaskForm):
     name = StringField(_l("Name"), validators=[Clean(), DataRequired(_l("Please give the name.")), Length(max=60)])
-    kind = SelectField(_l("Kind"), choices=options([(k, k) for k in PARTNER_KINDS]), validate_choice=False)
+    kind = SelectField(lazy_pgettext("partner", "Kind"), choices=options([(k, k) for k in PARTNER_KINDS]), validate_choice=False)
     contact = StringField(_l("Contact person"), validators=[Clean(), Optional(), Length(max=40)])
     phone = StringField(_l("Phone"), validators=[Clean(), Optional(), Length(max=20)])
     active = BooleanField(_l("In use"), default=True)
