@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from ..menus_common import URGENCY
 from ..permissions import can
-from ..slots import modes_text, slots_text
+from ..slots import WEEKDAY_LABELS, modes_text, slots_text
 from .clock import SHANGHAI, local_today
 
 WEEKDAYS_ZH = "一二三四五六日"
@@ -62,6 +62,7 @@ def init_app(app):
     app.jinja_env.filters.update(cn_date=cn_date, cn_day=cn_day, hours=hours_text, cn_datetime=cn_datetime,
                                  cn_when=cn_when, cn_wall_date=cn_wall_date, slots_text=slots_text,
                                  modes_text=modes_text)
+    app.jinja_env.globals["weekday_labels"] = WEEKDAY_LABELS
     app.jinja_env.globals["urgency_label"] = URGENCY.get
 
     @app.context_processor

@@ -37,7 +37,7 @@ from ..offers.models import MAX_CAPACITY, Offer
 from ..offers.services import offer_list
 from ..people.models import Category, Student, Term, Volunteer, YoungTeacher
 from ..people.services import categories_of, current_term
-from ..slots import MODES, modes_text, parse_modes, parse_slots, slots_text
+from ..slots import MODES, modes_text_zh, parse_modes, parse_slots, slots_text_zh
 from .models import ImportBatch
 
 KINDS = ("needs", "offers")
@@ -154,7 +154,7 @@ def _need_row(n: Need) -> list:
     return [
         n.id, s.student_no if s else "", s.name if s else (t.name if t else ""),
         s.school_class.label if s else YOUNG_TEACHER_PLACE,
-        n.category.name, n.detail, n.skills, URGENCY_ZH.get(n.urgency, ""), slots_text(n.slots), modes_text(n.modes),
+        n.category.name, n.detail, n.skills, URGENCY_ZH.get(n.urgency, ""), slots_text_zh(n.slots), modes_text_zh(n.modes),
         n.term.name, NEED_STATUS_ZH.get(n.status, n.status), n.close_reason,
         n.created_by.display_name if n.created_by else "", local_date(n.created_at),
     ]
@@ -170,8 +170,8 @@ OFFER_EXPORT = [("编号", 8), ("志愿者", 10), ("手机号", 14), ("五老类
 
 def _offer_row(o: Offer) -> list:
     v = o.volunteer
-    return [o.id, v.name, v.phone, v.kind, o.category.name, o.skills, o.detail, slots_text(o.slots),
-            modes_text(o.modes), o.capacity, o.used, OFFER_STATUS_ZH.get(o.status, o.status), "是" if o.on_behalf else "否"]
+    return [o.id, v.name, v.phone, v.kind, o.category.name, o.skills, o.detail, slots_text_zh(o.slots),
+            modes_text_zh(o.modes), o.capacity, o.used, OFFER_STATUS_ZH.get(o.status, o.status), "是" if o.on_behalf else "否"]
 
 
 def export_workbook(actor, kind: str, filters) -> tuple[bytes, int]:

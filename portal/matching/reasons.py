@@ -2,9 +2,22 @@
 from flask_babel import gettext as _
 
 from ..menus_common import URGENCY
+from ..slots import modes_text, slots_text
+
+
+def _in_words(params: dict) -> dict:
+    """Slots and modes come as masks, put in the reader's words here. A plan staged before they did keeps the
+    Chinese text it was stored with."""
+    out = dict(params)
+    if isinstance(out.get("slots"), int):
+        out["slots"] = slots_text(out["slots"])
+    if isinstance(out.get("modes"), int):
+        out["modes"] = modes_text(out["modes"])
+    return out
 
 
 def reason_text(code: str, params: dict) -> str:
+    params = _in_words(params)
     if code == "category":
         return _("Same category")
     if code == "related":

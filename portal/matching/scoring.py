@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..slots import ALL_MODES, MODES, slots_text
+from ..slots import ALL_MODES
 
 # Points each fact adds to a need–offer score. Tuned so that, in a plan, an urgent or priority need
 # wins a contested place over an ordinary one with a slightly better fit.
@@ -82,7 +82,7 @@ class Match:
     need_id: int
     offer_id: int
     score: int
-    reasons: list = field(default_factory=list)  # [code, params]
+    reasons: list = field(default_factory=list)  # [code, params]; slots and modes as masks, in words when shown
 
 
 def shared_skills(a: frozenset[str], b: frozenset[str]) -> list[str]:
@@ -127,11 +127,11 @@ def score(need: NeedInfo, offer: OfferInfo, history: History = History()) -> Mat
         reasons.append(["any_time", {}])
     elif common:
         points += WEIGHTS["slot"] * min(common.bit_count(), MAX_SLOTS)
-        reasons.append(["slots", {"slots": slots_text(common)}])
+        reasons.append(["slots", {"slots": common}])
     else:
         reasons.append(["remote", {}])
     points += WEIGHTS["mode"]
-    reasons.append(["mode", {"modes": "、".join(m for i, m in enumerate(MODES) if modes & (1 << i))}])
+    reasons.append(["mode", {"modes": modes}])
     if need.urgency > 1:
         points += WEIGHTS["urgency"] * (need.urgency - 1)
         reasons.append(["urgent", {"level": need.urgency}])
@@ -182,9 +182,9 @@ def differences(need: NeedInfo, offer: OfferInfo, history: History = History()) 
         out.append(["full", {"capacity": offer.capacity}])
     modes = (need.modes or ALL_MODES) & (offer.modes or ALL_MODES)
     if not modes:
-        out.append(["other_modes", {"modes": "、".join(m for i, m in enumerate(MODES) if offer.modes & (1 << i))}])
+        out.append(["other_modes", {"modes": offer.modes}])
     elif need.slots and offer.slots and not need.slots & offer.slots and not modes & REMOTE_MODES:
-        out.append(["other_time", {"slots": slots_text(offer.slots)}])
+        out.append(["other_time", {"slots": offer.slots}])
     return out
 
 

@@ -141,6 +141,22 @@ def test_export_of_offers_with_filters(login_as, world, menus):
     assert len(audits("offers.export")) == 3
 
 
+def test_an_english_reader_exports_the_same_chinese_times_and_ways(login_as, world, menus):
+    """A sheet is a Chinese document the import reads back: its times and ways do not follow the reader's language."""
+    coord = world.users["coordinator"]
+    coord.locale = "en"
+    db.session.commit()
+    slots, modes = parse_slots("周三晚上、周六全天"), parse_modes("面对面、线上")
+    factories.need(world.pupil, menus.study, coord, slots=slots, modes=modes)
+    factories.offer(world.volunteer, menus.study, coord, slots=0, modes=modes)
+    c = login_as("coordinator")
+    assert "Wed evening, Sat all day" in c.get("/needs/").get_data(as_text=True)
+    need_row = sheet(c.get("/needs/export.xlsx").data)[1]
+    offer_row = sheet(c.get("/offers/export.xlsx").data)[1]
+    assert need_row[8:10] == ["周三晚上、周六全天", "面对面、线上"] and offer_row[7:9] == ["时间不限", "面对面、线上"]
+    assert (parse_slots(need_row[8]), parse_modes(need_row[9])) == (slots, modes)
+
+
 def test_export_needs_a_freshly_typed_password(login_as, world, menus):
     c = login_as("coordinator")
     with c.http.session_transaction() as sess:

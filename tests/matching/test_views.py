@@ -48,3 +48,27 @@ def test_a_plan_lists_the_needs_it_leaves_out_with_why(world, login_as):
     cards = dict(re.findall(r'href="/matching/needs/(\d+)">.*?<ul class="reasons"[^>]*>(.*?)</ul>', left, re.S))
     assert zh("The offers that suit it went to needs they fit better") in cards[str(lost.id)]
     assert zh("No offer in this category or with a kindred skill") in cards[str(alone.id)]
+
+
+def test_reasons_name_the_times_and_ways_in_the_readers_language(world, login_as):
+    """The scorer keeps slots and ways as masks; the page words them for its reader."""
+    cats = menu_categories(world)
+    coord = world.users["coordinator"]
+    need = factories.need(world.pupil, cats.study, coord, skills="数学", slots=WED_PM, modes=IN_PERSON)
+    factories.offer(world.volunteer, cats.study, coord, skills="数学", slots=WED_PM | TUE_PM, modes=IN_PERSON)
+    c = login_as("coordinator")
+
+    page = c.get(f"/matching/needs/{need.id}").get_data(as_text=True)
+    assert zh("Common time: %(slots)s", slots="周三下午") in page and zh("How: %(modes)s", modes="面对面") in page
+    coord.locale = "en"
+    db.session.commit()
+    page = c.get(f"/matching/needs/{need.id}").get_data(as_text=True)
+    assert "Common time: Wed afternoon" in page and "How: In person" in page
+
+
+def test_a_plan_staged_with_words_keeps_them():
+    """Plans staged before the reasons kept masks hold the Chinese text itself: it is shown as stored."""
+    from portal.matching.reasons import reasons_text
+
+    assert reasons_text([["slots", {"slots": "周三下午"}], ["other_modes", {"modes": "线上"}]]) == [
+        zh("Common time: %(slots)s", slots="周三下午"), zh("Meets only: %(modes)s", modes="线上")]
