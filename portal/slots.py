@@ -10,7 +10,7 @@ from flask import has_app_context
 from flask_babel import LazyString, get_translations, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 
-from . import _catalog
+from .core.i18n import request_catalog
 
 # The Chinese words as spreadsheets write and read them (slots_text_zh, parse_slots): a sheet is a Chinese document,
 # its format is no translation, and a translator's change to the .po must never break reading it back.
@@ -51,7 +51,7 @@ _WORDS = WeakKeyDictionary()  # catalog -> _Words
 
 
 def _words() -> _Words:
-    catalog = _catalog() if has_app_context() else get_translations()  # _catalog: the request's, found once
+    catalog = request_catalog() if has_app_context() else get_translations()  # the request's, found once
     words = _WORDS.get(catalog)
     if words is None:
         words = _WORDS[catalog] = _Words()

@@ -37,7 +37,7 @@ class RequestDomain(Domain):
         return catalog
 
 
-def _catalog():
+def request_catalog():
     catalog = g.get("catalog")
     return get_translations() if catalog is None else catalog
 
@@ -51,15 +51,15 @@ def template_gettext(context, msgid, **variables):
     a list page's cards ask for the same few labels hundreds of times."""
     autoescape = context.eval_ctx.autoescape
     if variables:
-        text = _catalog().ugettext(msgid)
+        text = request_catalog().ugettext(msgid)
         return (Markup(text) if autoescape else text) % variables
     texts = g.get("texts")
     if texts is None:
-        texts = g.texts = _TEXTS.setdefault(_catalog(), {})
+        texts = g.texts = _TEXTS.setdefault(request_catalog(), {})
     try:
         return texts[msgid, autoescape]
     except KeyError:
-        text = _catalog().ugettext(msgid)
+        text = request_catalog().ugettext(msgid)
         text = texts[msgid, autoescape] = (Markup(text) if autoescape else text) % {}
         return text
 
@@ -76,8 +76,8 @@ def init_app(app):
     babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(TRANSLATIONS))
     babel.domain_instance = RequestDomain()
     app.jinja_env.install_gettext_callables(
-        gettext=lambda s: _catalog().ugettext(s), ngettext=lambda s, p, n: _catalog().ungettext(s, p, n),
-        pgettext=lambda c, s: _catalog().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _catalog().unpgettext(c, s, p, n), newstyle=True)
+        gettext=lambda s: request_catalog().ugettext(s), ngettext=lambda s, p, n: request_catalog().ungettext(s, p, n),
+        pgettext=lambda c, s: request_catalog().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_catalog().unpgettext(c, s, p, n), newstyle=True)
     # Jinja requires a gettext above; templates call this faster one (same results) for gettext and _.
     app.jinja_env.globals.update(gettext=template_gettext, _=template_gettext)
