@@ -22,8 +22,10 @@ run: $(BIN)/activate translations
 	$(BIN)/flask seed-demo --if-empty
 	$(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
+# The whole suite, on one worker per core side by side (pytest-xdist); TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
 test: $(BIN)/activate translations
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The portal under load as deployed (gunicorn), on SQLite and PostgreSQL: bench/results/<date>.{json,md}.
 $(VENV)/.bench-installed: $(BIN)/activate requirements.txt requirements-bench.txt

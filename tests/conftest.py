@@ -48,6 +48,13 @@ def test_database_url(tmp_path_factory) -> str:
     name = make_url(url).database or ""
     if "test" not in name:
         pytest.exit(f"Refusing to run tests against database {name!r}: its name must contain 'test'.", returncode=2)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:  # tests run side by side (make test: pytest -n): each worker empties a database of its own
+        own = make_url(url).set(database=f"{name}_{worker}")
+        with _pg_admin(own) as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{own.database}"'))
+        url = own.render_as_string(hide_password=False)
     return url
 
 
@@ -126,9 +133,11 @@ def empty_all_tables():
 
 @pytest.fixture(autouse=True)
 def _ctx(request, app):
-    """Each test starts with empty tables and an app context."""
+    """Each test starts with empty tables and an app context; a test of a class whose data is built once for all its
+    tests (tests/test_permissions.py) starts on that data."""
     with app.app_context():
-        empty_all_tables()
+        if "class_data" not in request.fixturenames:
+            empty_all_tables()
         yield
         db.session.remove()
 
@@ -206,6 +215,10 @@ def client(app):
 
 @pytest.fixture
 def world():
+    return make_world()
+
+
+def make_world():
     """A school with two classes, a tagged student in each, and one user per role; plus another school."""
     s = factories.school("滨湖实验小学")
     own, other = factories.school_class(s, 3, "2班"), factories.school_class(s, 4, "1班")

@@ -23,6 +23,15 @@ VIEWPORTS = {375: 812, 1280: 800}  # width -> height: a small phone and a laptop
 BLOCKING_IMPACTS = ("serious", "critical")
 
 
+def pytest_collection_modifyitems(config, items):
+    """Every test of this folder is a browser journey, marked so whether or not its module says it: CI runs them
+    once (on SQLite), and a test left unmarked would otherwise run twice or, worse, be taken for a database test."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
+
+
 class _QuietHandler(WSGIRequestHandler):
     def log_request(self, *args, **kwargs):  # keep the access log out of the test output; errors still print
         pass
