@@ -7,10 +7,19 @@ from functools import wraps
 
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
+from sqlalchemy import and_, false, select
 
 from .auth.models import STAFF
 from .events import access as events
+from .events.models import Event, EventHelper, event_leads
+from .help_requests.models import HelpRequest
+from .hours.models import HourEntry, ServiceRecord
 from .htmx import hx_redirect, is_htmx
+from .needs.models import Need
+from .offers.models import Offer
+from .pairs.models import Pair, PairNeed, PairVolunteer, Visit
+from .people.models import Student
+from .registrations.models import Registration
 
 PUBLIC = "public"
 
@@ -58,6 +67,7 @@ RULES = {
     "events.sign_up": {"volunteer"},
     "events.register": {"parent"},
     "events.photos": STAFF | {"teacher"},
+    "events.lead": STAFF | {"teacher"},  # may be named an event's 责任人
     "calendar.view": STAFF | {"teacher", "volunteer"},
     "calendar.transfer": STAFF,
     "calendar.feed": EVERYONE,
@@ -87,15 +97,6 @@ def visible(user, obj) -> bool:
     """Whether the record exists at all for this user (no: 404, not 403)."""
     if getattr(obj, "school_id", None) != user.school_id:
         return False
-    from .events.models import Event
-    from .help_requests.models import HelpRequest
-    from .hours.models import HourEntry, ServiceRecord
-    from .needs.models import Need
-    from .offers.models import Offer
-    from .pairs.models import Pair, Visit
-    from .people.models import Student
-    from .registrations.models import Registration
-
     if isinstance(obj, Student) and user.role == "teacher":
         return obj.class_id in teacher_class_ids(user)
     if isinstance(obj, Need) and user.role == "teacher":
@@ -123,9 +124,86 @@ def visible(user, obj) -> bool:
         return False
     if isinstance(obj, Event):
         return events.may_see(user, obj)
+    if isinstance(obj, EventHelper):  # a place on an event's list: the office's to manage, or the volunteer's own
+        return user.role in STAFF or (user.volunteer_id is not None and obj.volunteer_id == user.volunteer_id)
     if isinstance(obj, HelpRequest) and user.role == "parent":
         return user.guardian is not None and obj.family_id == user.guardian.family_id
     return True
+
+
+def scope(user, model, action: str | None = None):
+    """`visible()` as a query condition: which rows of `model` the user may list, of their school only. With an
+    action, the rows they may do it to: ("hours.verify") the hour entries waiting for them to verify."""
+    own_school = model.school_id == user.school_id
+    rule = _ROW_RULES[model, action](user)
+    return own_school if rule is None else and_(own_school, rule)
+
+
+def holders(action: str):
+    """A condition on User: the accounts whose role may do `action` (e.g. "events.lead": who may be named 责任人)."""
+    from .auth.models import User
+
+    return User.role.in_(RULES[action])
+
+
+def _students_of_classes(user):
+    return select(Student.id).where(Student.class_id.in_(teacher_class_ids(user) or {0}))
+
+
+def _needs(user):
+    return Need.student_id.in_(_students_of_classes(user)) if user.role == "teacher" else None
+
+
+def _offers(user):
+    return Offer.volunteer_id == (user.volunteer_id or 0) if user.role == "volunteer" else None
+
+
+def _help_requests(user):
+    return HelpRequest.family_id == (user.guardian.family_id if user.guardian else 0) if user.role == "parent" else None
+
+
+def _pairs(user):
+    if user.role == "teacher":
+        return Pair.id.in_(select(PairNeed.pair_id).join(Need, Need.id == PairNeed.need_id)
+                           .where(Need.student_id.in_(_students_of_classes(user))))
+    if user.role == "volunteer":
+        return Pair.id.in_(select(PairVolunteer.pair_id).where(
+            PairVolunteer.volunteer_id == (user.volunteer_id or 0), PairVolunteer.left_at.is_(None)))
+    return false() if user.role == "parent" else None
+
+
+def _visits(user):
+    """A volunteer reads the visits of the pair's volunteers now: after a reassignment, not the previous one's notes."""
+    if user.role != "volunteer":
+        return None
+    return Visit.volunteer_id.in_(select(PairVolunteer.volunteer_id).where(
+        PairVolunteer.pair_id == Visit.pair_id, PairVolunteer.left_at.is_(None)))
+
+
+def _students(user):
+    return Student.class_id.in_(teacher_class_ids(user) or {0}) if user.role == "teacher" else None
+
+
+def _hours_to_verify(user):
+    """Staff verify all of the school's entries; a teacher those of events they lead. Leads may be any accounts; only
+    a teacher among them verifies."""
+    if user.role in STAFF:
+        return None
+    if user.role == "teacher":
+        return HourEntry.event_id.in_(select(event_leads.c.event_id).where(event_leads.c.user_id == user.id))
+    return false()
+
+
+_ROW_RULES = {
+    (Need, None): _needs,
+    (Offer, None): _offers,
+    (HelpRequest, None): _help_requests,
+    (Pair, None): _pairs,
+    (Visit, None): _visits,
+    (Student, None): _students,
+    (Event, None): events.condition,
+    (HourEntry, "hours.verify"): _hours_to_verify,
+}
 
 
 def may_sign_in(user) -> bool:

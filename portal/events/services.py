@@ -25,13 +25,12 @@ from ..models_base import utcnow
 from ..parent_school.models import CourseSession
 from ..people.models import GRADE_NAMES, SchoolClass, Volunteer
 from ..people.services import term_for
-from ..permissions import may_sign_in
+from ..permissions import can, holders, may_sign_in, scope
 from ..registrations import services as seats
 from ..registrations.models import Registration
 from . import access
 from .models import EVENT_KINDS, PARTNER_KINDS, PRECISIONS, Event, EventHelper, Partner
 
-STAFF_ROLES = ("admin", "coordinator", "teacher")
 MAX_TITLE = 100  # Event.title is String(100); PostgreSQL refuses a longer one with an error, not a constraint
 HALF_NAMES = {1: "上半年", 7: "下半年"}
 FEED_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
@@ -70,7 +69,7 @@ def save_partner(actor, partner: Partner | None, data: dict) -> Partner:
 def lead_user_choices(school_id: int) -> list[User]:
     """Staff and teachers who may be named 责任人."""
     return db.session.scalars(select(User).where(User.school_id == school_id, User.active.is_(True),
-                                                 User.role.in_(STAFF_ROLES)).order_by(User.display_name)).all()
+                                                 holders("events.lead")).order_by(User.display_name)).all()
 
 
 def volunteer_choices(school_id: int) -> list[Volunteer]:
@@ -134,7 +133,7 @@ def save_event(actor, event: Event | None, data: dict) -> Event:
         if partner is None or partner.school_id != sid:
             raise DomainError(_("Please choose a partner from the list."), "partner_id")
     leads = _ids_of(User, sid, data.get("lead_ids"), "lead_ids", _("Please choose staff from the list."),
-                    (User.role.in_(STAFF_ROLES),))
+                    (holders("events.lead"),))
     lead_volunteers = _ids_of(Volunteer, sid, data.get("lead_volunteer_ids"), "lead_volunteer_ids",
                               _("Please choose volunteers from the list."))
     classes = _ids_of(SchoolClass, sid, data.get("class_ids"), "class_ids", _("Please choose classes from the list."))
@@ -249,10 +248,7 @@ class EventFilters:
 
 
 def event_list(user, f: EventFilters, now: datetime, limit: int = 200) -> list[Event]:
-    stmt = select(Event).where(Event.school_id == user.school_id)
-    cond = access.condition(user)
-    if cond is not None:
-        stmt = stmt.where(cond)
+    stmt = select(Event).where(scope(user, Event))
     today = datetime.combine(now.date(), datetime.min.time())
     if f.which == "upcoming":
         stmt = stmt.where(Event.starts_at >= today - timedelta(days=183), Event.status == "planned")
@@ -353,7 +349,7 @@ def withdraw(helper: EventHelper, by, now: datetime | None = None) -> None:
     now = now or seats.local_now()
     event = seats.lock(helper.event)
     db.session.refresh(helper)
-    if event.dated and now >= event.starts_at and by.role not in ("admin", "coordinator"):
+    if event.dated and now >= event.starts_at and not can(by, "events.manage"):
         db.session.rollback()
         raise DomainError(_("The event has started; please tell the committee office."))
     helper.status = "cancelled"
@@ -429,9 +425,7 @@ def calendar_events(school_id: int, p: Period, kind: str = "", month: int | None
     if kind:
         stmt = stmt.where(Event.kind == kind)
     if user is not None:
-        cond = access.condition(user)
-        if cond is not None:
-            stmt = stmt.where(cond)
+        stmt = stmt.where(scope(user, Event))
     events = db.session.scalars(_loaded(stmt.order_by(Event.starts_at, Event.id))).all()
     events = [e for e in events if period_end(e) > starts]
     if month:
@@ -501,7 +495,7 @@ def feed_events(user, now: datetime) -> list[Event]:
 
 def feed_sessions(user, now: datetime) -> list[Registration]:
     """A parent's parent-school registrations, for the same feed."""
-    if user.role != "parent" or user.family is None:
+    if user.family is None:  # only a parent's account has a family
         return []
     return db.session.scalars(select(Registration).join(CourseSession).where(
         Registration.family_id == user.family.id, Registration.status.in_(seats.ACTIVE),

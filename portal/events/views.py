@@ -211,10 +211,8 @@ def sign_up(event_id):
 @requires("events.view")
 def withdraw(helper_id):
     me = acting_user()
-    helper = db.session.get(EventHelper, helper_id)
+    helper = authorize("events.view", db.session.get(EventHelper, helper_id))
     staff = can(me, "events.manage")
-    if helper is None or helper.school_id != me.school_id or not (staff or helper.volunteer_id == me.volunteer_id):
-        abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:

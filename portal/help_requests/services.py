@@ -8,14 +8,12 @@ from ..extensions import db
 from ..menus_services import earlier_submit, save_once, usable_category
 from ..models_base import utcnow
 from ..people.models import Student
+from ..permissions import scope
 from .models import HELP_STATUS, HelpRequest
 
 
 def _scope(user):
-    stmt = select(HelpRequest).where(HelpRequest.school_id == user.school_id)
-    if user.role == "parent":
-        stmt = stmt.where(HelpRequest.family_id == (user.guardian.family_id if user.guardian else 0))
-    return stmt
+    return select(HelpRequest).where(scope(user, HelpRequest))
 
 
 def help_list(user, status=""):

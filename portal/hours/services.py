@@ -11,13 +11,13 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, false, func, literal, or_, select, update
+from sqlalchemy import and_, case, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..audit.services import record
 from ..errors_domain import DomainError, saving
-from ..events.models import Event, event_leads
+from ..events.models import Event
 from ..extensions import db
 from ..listing import int_arg
 from ..menus_services import save_once
@@ -25,7 +25,7 @@ from ..models_base import utcnow
 from ..needs.models import Need
 from ..pairs.models import Pair, PairNeed, PairVolunteer
 from ..people.models import VOLUNTEER_KINDS, Term, Volunteer
-from ..permissions import STAFF
+from ..permissions import can, scope
 from .models import ACTIVITIES, HOUR_STEP, MAX_HOURS_PER_DAY, HourEntry, RecognitionLevel, ServiceRecord
 
 MAX_NOTE = 500
@@ -164,22 +164,14 @@ def new_entry(actor, volunteer: Volunteer, data: dict, today: date, field: str =
 
 # --- review --------------------------------------------------------------------------------------
 
-def led_event_ids(user):
-    return select(event_leads.c.event_id).where(event_leads.c.user_id == user.id)
-
-
 def reviewable(actor):
-    """Conditions on HourEntry for the rows this user may verify: staff all of the school's, a teacher those
-    of events they are responsible for. Reversals are never pending (stored approved: the table's CHECK), so
-    callers asking for pending rows need no condition on reverses_id; queue() adds one for the other statuses."""
+    """Conditions on HourEntry for the rows this user may verify (the rule is permissions.scope's). Reversals are
+    never pending (stored approved: the table's CHECK), so callers asking for pending rows need no condition on
+    reverses_id; queue() adds one for the other statuses."""
     # Not here: on SQLite (no ANALYZE statistics) `reverses_id IS NULL` sent the planner down the UNIQUE index on
     # reverses_id, where nearly every row is NULL, instead of the school/status index: the pending count in every
-    # staff page's menu badge and the queue walked the whole ledger (9 ms a page at district scale, now 0.2 ms).
-    conds = [HourEntry.school_id == actor.school_id]
-    if actor.role not in STAFF:
-        # Leads may be any accounts; only a teacher among them verifies (permissions.py agrees).
-        conds.append(HourEntry.event_id.in_(led_event_ids(actor)) if actor.role == "teacher" else false())
-    return conds
+    # staff page's menu badge and the queue walked the whole ledger.
+    return [scope(actor, HourEntry, "hours.verify")]
 
 
 def review(actor, ids, action: str, reason: str = "") -> int:
@@ -306,13 +298,13 @@ def queue(actor, f: QueueFilters):
 
 
 def pending_count_query(actor):
-    if actor.role not in STAFF and actor.role != "teacher":
+    if not can(actor, "hours.verify"):
         return select(literal(0))
     return select(func.count()).select_from(HourEntry).where(HourEntry.status == "pending", *reviewable(actor))
 
 
 def pending_count(actor) -> int:
-    if actor.role not in STAFF and actor.role != "teacher":
+    if not can(actor, "hours.verify"):
         return 0
     return db.session.scalar(pending_count_query(actor)) or 0
 

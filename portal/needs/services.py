@@ -14,7 +14,7 @@ from ..menus_services import earlier_submit, save_once, usable_category
 from ..models_base import utcnow
 from ..offers.models import Offer
 from ..people.models import Category, SchoolClass, Student, YoungTeacher, student_tags
-from ..permissions import can, teacher_class_ids, visible
+from ..permissions import can, scope, visible
 from .models import NEED_STATUS, Need
 
 # Status changes a person may make; 已对接 is set by pairing, not by hand.
@@ -69,11 +69,7 @@ class NeedFilters:
 
 
 def _scope(user):
-    stmt = select(Need).where(Need.school_id == user.school_id)
-    if user.role == "teacher":
-        stmt = stmt.where(Need.student_id.in_(
-            select(Student.id).where(Student.class_id.in_(teacher_class_ids(user) or {0}))))
-    return stmt
+    return select(Need).where(scope(user, Need))
 
 
 def need_list(user, f: NeedFilters):

@@ -11,6 +11,7 @@ from ..extensions import db
 from ..listing import int_arg
 from ..menus_services import earlier_submit, save_once, usable_category
 from ..people.models import Volunteer
+from ..permissions import can, scope
 from .models import OFFER_STATUS, Offer
 
 SORTS = ("new", "free", "name")
@@ -41,10 +42,7 @@ class OfferFilters:
 
 
 def _scope(user):
-    stmt = select(Offer).join(Volunteer, Offer.volunteer_id == Volunteer.id).where(Offer.school_id == user.school_id)
-    if user.role == "volunteer":
-        stmt = stmt.where(Offer.volunteer_id == (user.volunteer_id or 0))
-    return stmt
+    return select(Offer).join(Volunteer, Offer.volunteer_id == Volunteer.id).where(scope(user, Offer))
 
 
 def offer_list(user, f: OfferFilters):
@@ -95,7 +93,8 @@ def save_offer(actor, offer: Offer | None, volunteer: Volunteer | None, data: di
     earlier = earlier_submit(Offer, submit_token) if offer is None else None
     if earlier is not None:
         return earlier, False
-    if actor.role == "volunteer":
+    on_behalf = can(actor, "offers.manage")
+    if not on_behalf:
         volunteer = actor.volunteer
     if volunteer is None or volunteer.school_id != actor.school_id or not volunteer.active:
         raise DomainError(_("Please choose a volunteer from the list."), "volunteer_id")
@@ -104,7 +103,6 @@ def save_offer(actor, offer: Offer | None, volunteer: Volunteer | None, data: di
         raise DomainError(_("%(used)d people are already paired with this offer; the capacity cannot be lower.",
                             used=offer.used), "capacity")
     creating = offer is None
-    on_behalf = actor.role != "volunteer"
     offer = offer or Offer(school_id=actor.school_id, entered_by_id=actor.id, submit_token=submit_token or None)
     offer.volunteer_id = volunteer.id
     if on_behalf:

@@ -25,8 +25,8 @@ QR_MASK = 0
 def qr_svg(text: str) -> str:
     """An inline SVG QR code: no image request, works offline and inside WeChat's browser.
     Kept per worker (a family reopens its page; ~5 KB each). micro=False: phones do not read Micro QR, and
-    trying it first was 40% of the time. A fixed mask: scoring all eight to pick the tidiest was another 70%
-    (2 ms a page, most of a registration storm's session pages), and every reader decodes any mask."""
+    trying it first cost much of the time. A fixed mask: scoring all eight to pick the tidiest cost most of the
+    rest, and every reader decodes any mask."""
     return segno.make(text, error="m", micro=False, mask=QR_MASK).svg_inline(omitsize=True, border=2, dark="#000",
                                                                             light="#fff")
 

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models_base import utcnow
 from ..needs.models import Need
 from ..offers.models import Offer
-from ..permissions import teacher_class_ids
+from ..permissions import scope
 from .models import (
     Category,
     Consent,
@@ -56,9 +56,7 @@ def class_sizes(school_id: int) -> dict[int, int]:
 
 
 def student_list(user, q="", class_id=None, show="active"):
-    stmt = select(Student).join(SchoolClass).where(Student.school_id == user.school_id)
-    if user.role == "teacher":
-        stmt = stmt.where(Student.class_id.in_(teacher_class_ids(user) or {0}))
+    stmt = select(Student).join(SchoolClass).where(scope(user, Student))
     if q:
         stmt = stmt.where(or_(_name_filter(Student, q), Student.student_no.like(f"{q}%")))
     if class_id:
