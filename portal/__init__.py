@@ -6,8 +6,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import INSTANCE_DIR, Config
 from .core import display, i18n, security
+from .core.forms import WTFormsMessages
 from .extensions import csrf, db, login_manager, migrate
-from .forms_common import WTFormsMessages
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,7 +20,7 @@ def create_app(config=None):
         instance_path=str(INSTANCE_DIR),
     )
     app.config.from_object(config or Config)
-    from .listing import IdConverter
+    from .core.listing import IdConverter
 
     app.url_map.converters["int"] = IdConverter
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -41,7 +41,7 @@ def create_app(config=None):
     security.secure_cookies_over_https(app)
     login_manager.init_app(app)
 
-    from . import database
+    from .core import database
 
     database.configure(app)
 
@@ -65,13 +65,14 @@ def create_app(config=None):
                hours_bp, parent_school_bp, events_bp, calendar_bp, reports_bp, audit_bp):
         app.register_blueprint(bp)
 
-    from . import cli, errors, navigation, permissions
+    from . import cli, navigation, permissions
+    from .core import error_pages
 
     permissions.init_app(app)
     security.init_app(app)
     display.init_app(app)
     navigation.init_app(app)
-    errors.init_app(app)
+    error_pages.init_app(app)
     cli.init_app(app)
 
     wtforms_messages = WTFormsMessages()

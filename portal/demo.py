@@ -7,10 +7,11 @@ from sqlalchemy import insert, select
 
 from .auth.models import User
 from .auth.services import hash_password
+from .core.models import utcnow
 from .events.models import Event, event_leads
 from .extensions import db
 from .hours.models import HourEntry
-from .models_base import utcnow
+from .menus.slots import slot_bit
 from .needs.models import Need
 from .offers.models import Offer
 from .pairs.models import Pair, PairNeed, PairVolunteer, Visit
@@ -31,7 +32,6 @@ from .people.models import (
     initials,
     student_tags,
 )
-from .slots import slot_bit
 
 DEMO_PASSWORD = "guanai-demo"
 

@@ -10,11 +10,11 @@ from flask_login import current_user
 from sqlalchemy import and_, false, select
 
 from .auth.models import STAFF
+from .core.htmx import hx_redirect, is_htmx
 from .events import access as events
 from .events.models import Event, EventHelper, event_leads
 from .help_requests.models import HelpRequest
 from .hours.models import HourEntry, ServiceRecord
-from .htmx import hx_redirect, is_htmx
 from .needs.models import Need
 from .offers.models import Offer
 from .pairs.models import Pair, PairNeed, PairVolunteer, Visit

@@ -1,14 +1,18 @@
-"""Small helpers the menu tests (needs, offers, help requests, Excel import) share."""
+"""Small helpers the tests share: counting rows and statements, audits, and reading pages as a browser would."""
+import io
 import re
 import threading
 from contextlib import contextmanager
+from html.parser import HTMLParser
 from types import SimpleNamespace
 
+from openpyxl import load_workbook
 from sqlalchemy import event, func, select
 
 from portal.audit.models import AuditEntry
 from portal.extensions import db
 from tests import factories
+from tests.conftest import Client
 
 
 def count(model) -> int:
@@ -91,3 +95,118 @@ def counting():
         yield statements
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
+
+
+# --- reading pages as a browser would: forms, flashes, the main text, a following redirect ---------------
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+class _FormParser(HTMLParser):
+    """Every <form> of a page with the values a browser would send unchanged (hidden inputs, ticked boxes,
+    text as filled in) and the options of its selects."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms, self._form, self._select, self._textarea = [], None, None, None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self._form = {"action": a.get("action", ""), "method": (a.get("method") or "get").lower(), "fields": [],
+                          "options": {}, "disabled": []}
+            self.forms.append(self._form)
+        elif self._form is None:
+            return
+        elif tag == "input" and a.get("name"):
+            if a.get("type") in ("checkbox", "radio") and "checked" not in a:
+                return
+            self._form["fields"].append((a["name"], a.get("value") or ""))
+        elif tag == "select":
+            self._select = a.get("name")
+            self._form["options"][self._select] = []
+        elif tag == "option" and self._select:
+            self._form["options"][self._select].append(a.get("value"))
+        elif tag == "textarea":
+            self._textarea = a.get("name")
+            self._form["fields"].append((self._textarea, ""))
+        elif tag == "button" and "disabled" in a:
+            self._form["disabled"].append(a)
+
+    def handle_data(self, data):
+        if self._form is not None and self._textarea:
+            name, text = self._form["fields"][-1]
+            self._form["fields"][-1] = (name, text + data)
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+
+def forms(html) -> list[dict]:
+    p = _FormParser()
+    p.feed(html)
+    return p.forms
+
+
+def form_for(html, action) -> dict:
+    """The one form of the page that posts to `action` (its path, without a query string); a form without an
+    action posts to the page itself, `action` is then that page's address and `self` is passed as True."""
+    found = [f for f in forms(html) if f["method"] == "post" and f["action"].split("?")[0] == action]
+    assert len(found) == 1, f"{len(found)} forms post to {action!r}"
+    return found[0]
+
+
+def send(c, html, action, page=None, **changes):
+    """Send the page's form for `action` as the browser would, with `changes` typed in (None leaves a field out).
+    For a form that posts back to its own page, `action` is "" and `page` that page's address."""
+    form = form_for(html, action)
+    data = {}
+    for name, value in form["fields"]:
+        data.setdefault(name, []).append(value)
+    for name, value in changes.items():
+        name = name.replace("__", "-")
+        if value is None:
+            data.pop(name, None)
+        else:
+            data[name] = value if isinstance(value, list) else [value]
+    return c.http.post(form["action"] or page, data=data)
+
+
+def flash_text(html) -> str:
+    m = re.search(r'<div id="flash"[^>]*>(.*?)</div>', html, re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", m.group(1))).strip() if m else ""
+
+
+def main_text(html) -> str:
+    """What the reader sees in the page's main region, tags removed."""
+    m = re.search(r"<main[^>]*>(.*)</main>", html, re.S)
+    body = re.sub(r"<svg.*?</svg>", "", m.group(1) if m else html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)).strip()
+
+
+def follow(c, r):
+    assert r.status_code == 302, r.get_data(as_text=True)[:500]
+    return c.get(r.headers["Location"]).get_data(as_text=True)
+
+
+def client_for(app, user) -> Client:
+    c = Client(app)
+    assert c.login(user.username).status_code == 302
+    return c
+
+
+def stale_reauth(c):
+    with c.http.session_transaction() as sess:
+        sess["auth_at"] = 0
+
+
+def sheet_rows(data: bytes, name=None) -> list[list]:
+    wb = load_workbook(io.BytesIO(data))
+    ws = wb[name] if name else wb.active
+    return [list(row) for row in ws.iter_rows(values_only=True)]

@@ -1,8 +1,8 @@
 """Ids and numbers a user can type into a URL or a form: odd ones get a normal answer, never a 500."""
 import pytest
 
+from portal.core.listing import to_id
 from portal.extensions import db
-from portal.listing import to_id
 from portal.needs.models import Need
 from portal.offers.models import Offer
 from portal.people.models import Student, Volunteer

@@ -4,7 +4,8 @@ import pytest
 from sqlalchemy import create_engine, func, insert, make_url, select, text
 from sqlalchemy.pool import NullPool
 
-from portal import create_app, database
+from portal import create_app
+from portal.core import database
 from portal.extensions import db
 from portal.people.models import School
 from tests.conftest import Client, make_config

@@ -78,3 +78,8 @@ def test_the_cycle_finder_finds_a_cycle_through_three_modules():
 
 def test_no_import_cycle_among_portal_modules():
     assert cycles(import_graph()) == []
+
+
+def test_only_the_app_factory_imports_the_navigation():
+    """The menu reads every domain's count query: a domain importing it back would close a circle."""
+    assert {m for m, targets in import_graph().items() if "portal.navigation" in targets} == {"portal"}

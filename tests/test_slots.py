@@ -6,7 +6,7 @@ import re
 import pytest
 
 from portal.extensions import db
-from portal.slots import (
+from portal.menus.slots import (
     ALL_MODES,
     ALL_SLOTS,
     modes_text,

@@ -8,17 +8,17 @@ import pytest
 from sqlalchemy import select, update
 
 from portal.core.clock import local_today
+from portal.core.models import utcnow
 from portal.core.submit_once import FormSubmission
 from portal.extensions import db
 from portal.help_requests.models import HelpRequest
 from portal.hours.models import HourEntry
-from portal.models_base import utcnow
+from portal.menus.slots import slot_bit
 from portal.needs.models import Need
 from portal.offers.models import Offer
 from portal.pairs.models import Visit
 from portal.pairs.services import create_pair
 from portal.people.models import Student, Volunteer
-from portal.slots import slot_bit
 from tests import factories
 from tests.factories import zh
 from tests.helpers import count, menu_categories, post_at_once

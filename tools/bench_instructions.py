@@ -52,11 +52,11 @@ def measure(what):
     app = create_app()
     app.config["WTF_CSRF_ENABLED"] = False
     if what == "unrendered":
-        import portal.htmx
+        import portal.core.htmx
 
         # The views run as they are (filters, page and count statements, page-only lists); only the template is
         # left out. Statements a template would have set off (lazy loads) are left out with it: a lower bound.
-        portal.htmx.render_template = lambda *_a, **_kw: ""
+        portal.core.htmx.render_template = lambda *_a, **_kw: ""
 
     # Compiled once, as a template file would be.
     pages = {"floor": app.jinja_env.from_string("{{ current_user.display_name }}"),

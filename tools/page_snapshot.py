@@ -4,7 +4,8 @@ with one written before: for moves that must not change what a user sees, write 
     .venv/bin/python tools/page_snapshot.py write /tmp/before
     .venv/bin/python tools/page_snapshot.py compare /tmp/before
 
-The demo school is seeded on a clock held at one instant, so dates and "n days ago" come out the same each run; the
+The demo school is seeded on a clock held at one instant (the school's clock and the server's, which the demo reads for
+its history), so dates and "n days ago" come out the same each run; the
 CSRF token, new with every session, what is drawn at random, and the real time at which the run's rows were written (a
 last login, the audit log) are blanked."""
 import argparse
@@ -12,11 +13,12 @@ import difflib
 import re
 import sys
 import tempfile
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from portal import demo  # noqa: E402
 from portal.core import clock  # noqa: E402
 from portal.core.display import cn_datetime  # noqa: E402
 from portal.demo import DEMO_PASSWORD, seed  # noqa: E402
@@ -31,11 +33,29 @@ RANDOM = re.compile(r'(?<=name="submit_token" type="hidden" value=")[0-9a-f]{32}
                     r"|(?<=\d-)[0-9a-f]{24}(?=\.jpg)")
 
 
+class _HeldDate(date):
+    @classmethod
+    def today(cls):
+        return HELD_AT.date()
+
+
+class _HeldDatetime(datetime):
+    @classmethod
+    def now(cls, tz=None):
+        return HELD_AT.replace(tzinfo=clock.SHANGHAI).astimezone(tz) if tz else HELD_AT
+
+
 def snapshot() -> dict[str, str]:
     """{"role GET url [htmx]": html} for every HTML page of every role."""
     from portal import create_app
 
+    po = Path(__file__).resolve().parent.parent / "translations/zh_Hans_CN/LC_MESSAGES/messages.po"
+    mo = po.with_suffix(".mo")
+    if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+        sys.exit("The catalogue is not compiled: run `make translations` first, or every page reads in English.")
+
     clock._wall = lambda: HELD_AT
+    demo.date, demo.datetime = _HeldDate, _HeldDatetime
     started = datetime.now(UTC)
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(make_config(f"sqlite:///{tmp}/snapshot.db", EVENT_PHOTO_DIR=tmp))

@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.models import utcnow
 from ..extensions import db
-from ..models_base import utcnow
 
 
 class AuditEntry(db.Model):

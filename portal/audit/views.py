@@ -1,8 +1,8 @@
 from flask import current_app, request
 from flask_login import current_user
 
-from ..htmx import render
-from ..listing import clean_query, paginate
+from ..core.htmx import render
+from ..core.listing import clean_query, paginate
 from ..permissions import requires
 from . import bp, log
 from .labels import action_label, record_label

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from ..forms_common import Clean, options
+from ..core.forms import Clean, options
 
 
 class LoginForm(FlaskForm):

@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.models import SchoolScoped, Timestamped, utcnow
 from ..extensions import db
-from ..models_base import SchoolScoped, Timestamped, utcnow
 from ..people.models import teacher_classes
 
 ROLES = ("admin", "coordinator", "teacher", "volunteer", "parent")

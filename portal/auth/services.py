@@ -9,8 +9,8 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, func, or_, select
 
 from ..audit.services import record
+from ..core.models import utcnow
 from ..extensions import db
-from ..models_base import utcnow
 from ..permissions import may_sign_in
 from .models import LoginFailure, User, new_session_token
 

@@ -6,9 +6,9 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import joinedload
 
+from ..core.htmx import hx_redirect, is_htmx
 from ..core.users import acting_user
 from ..extensions import db, login_manager
-from ..htmx import hx_redirect, is_htmx
 from ..people.models import Family, Guardian, Student
 from ..permissions import public, requires, sign_in_condition
 from . import bp, services

@@ -4,9 +4,9 @@ from datetime import UTC, datetime
 from flask_babel import get_locale
 from flask_login import current_user
 
-from ..menus_common import URGENCY
+from ..menus.slots import WEEKDAY_LABELS, modes_text, slots_text
+from ..menus.words import URGENCY
 from ..permissions import can
-from ..slots import WEEKDAY_LABELS, modes_text, slots_text
 from .clock import SHANGHAI, local_today
 
 WEEKDAYS_ZH = "一二三四五六日"

@@ -30,9 +30,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from ..htmx import hx_redirect
-from ..models_base import utcnow
 from .back import page_before
+from .htmx import hx_redirect
+from .models import utcnow
 
 WINDOW = timedelta(hours=2)
 # A twin waits this long for the first send's answer; a claim older than STALE with no answer was left by a worker

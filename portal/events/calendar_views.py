@@ -5,13 +5,13 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_babel import gettext as _
 
 from ..auth.services import is_fresh
+from ..core.errors import DomainError
+from ..core.htmx import render
+from ..core.ical import Entry, calendar
+from ..core.listing import to_id
 from ..core.users import acting_user
-from ..errors_domain import DomainError
-from ..htmx import render
-from ..ical import Entry, calendar
 from ..imports import services as imports
 from ..imports.forms import ConfirmForm, UploadForm
-from ..listing import to_id
 from ..parent_school.exports import session_entry
 from ..permissions import can, public, requires
 from ..registrations import services as seats

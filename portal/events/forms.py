@@ -17,8 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..forms_common import Clean, options
-from ..menus_forms import int_or_zero
+from ..core.forms import Clean, int_or_zero, options
 from ..parent_school.forms import DATE_MESSAGE
 from ..people.forms import MultiCheckboxField
 from .models import EVENT_KINDS, MAX_CAPACITY, MAX_HELPERS, PARTNER_KINDS

@@ -13,8 +13,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.models import SchoolScoped, Timestamped, utcnow
 from ..extensions import db
-from ..models_base import SchoolScoped, Timestamped, utcnow
 from ..people.models import GRADE_NAMES
 
 EVENT_STATUS = {"planned": _l("Planned"), "done": _l("Done"), "cancelled": _l("Cancelled")}

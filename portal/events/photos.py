@@ -9,7 +9,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from ..audit.services import record
-from ..errors_domain import DomainError
+from ..core.errors import DomainError
 from ..extensions import db
 from .models import Event, EventPhoto
 

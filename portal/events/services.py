@@ -16,12 +16,12 @@ from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
 from ..auth.models import User
-from ..errors_domain import DomainError, saving
+from ..core.errors import DomainError, saving
+from ..core.listing import clean_query, to_id
+from ..core.models import utcnow
 from ..extensions import db
 from ..hours import services as hours
 from ..hours.models import HourEntry
-from ..listing import clean_query, to_id
-from ..models_base import utcnow
 from ..parent_school.models import CourseSession
 from ..people.models import GRADE_NAMES, SchoolClass, Volunteer
 from ..people.services import term_for

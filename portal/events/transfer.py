@@ -27,8 +27,9 @@ from ..imports.services import (
     write_sheet,
 )
 from ..people.models import Volunteer
+from ..permissions import holders
 from .models import EVENT_KINDS, Event, EventHelper, Partner
-from .services import STAFF_ROLES, responsible_text, when_text
+from .services import responsible_text, when_text
 
 COLUMNS = (
     Column("时间", "when", 22, True, "3月5日 14:00-16:00"),
@@ -104,7 +105,7 @@ class _Lookup:
     def __init__(self, school_id: int):
         self.users: dict[str, list[User]] = {}
         for u in db.session.scalars(select(User).where(User.school_id == school_id, User.active.is_(True),
-                                                       User.role.in_(STAFF_ROLES))):
+                                                       holders("events.lead"))):
             self.users.setdefault(u.display_name, []).append(u)
         self.volunteers: dict[str, list[Volunteer]] = {}
         for v in db.session.scalars(select(Volunteer).where(Volunteer.school_id == school_id,

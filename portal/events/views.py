@@ -5,20 +5,20 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ..core.errors import DomainError
+from ..core.forms import options, show_error
+from ..core.htmx import render
+from ..core.listing import to_id
 from ..core.submit_once import submit_once
 from ..core.users import acting_user
-from ..errors_domain import DomainError
 from ..extensions import db
-from ..forms_common import options, show_error
-from ..htmx import render
 from ..imports.forms import ConfirmForm
-from ..listing import to_id
 from ..parent_school.forms import RegisterForm
 from ..people.models import GRADE_NAMES, SchoolClass, Volunteer
 from ..permissions import authorize, can, requires
 from ..registrations import services as seats
+from ..registrations.form_handling import register_from_form
 from ..registrations.models import Registration
-from ..registrations.web import register_from_form
 from . import photos as photo_store
 from . import services
 from .forms import EventForm, PartnerForm, PhotoForm, SignUpForm, StatusForm, SummaryForm

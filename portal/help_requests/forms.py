@@ -3,8 +3,9 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
-from ..forms_common import MOBILE_PATTERN, Clean, options
-from ..menus_forms import Chosen, int_or_zero, submit_token_field, urgency_field
+from ..core.forms import MOBILE_PATTERN, Chosen, Clean, int_or_zero, options
+from ..core.submit_token import submit_token_field
+from ..menus.forms import urgency_field
 from .models import CONTACT_METHODS
 
 REQUIRED = _l("This field is required.")

@@ -7,8 +7,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.models import SchoolScoped, Timestamped
 from ..extensions import db
-from ..models_base import SchoolScoped, Timestamped
 
 HELP_STATUS = {
     "new": _l("Received, not yet handled"),

@@ -3,10 +3,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..audit.services import record
-from ..errors_domain import DomainError
+from ..core.errors import DomainError
+from ..core.models import utcnow
+from ..core.submit_token import earlier_submit, save_once
 from ..extensions import db
-from ..menus_services import earlier_submit, save_once, usable_category
-from ..models_base import utcnow
+from ..menus.services import usable_category
 from ..people.models import Student
 from ..permissions import scope
 from .models import HELP_STATUS, HelpRequest

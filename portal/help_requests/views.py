@@ -3,14 +3,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from ..core.errors import DomainError
+from ..core.forms import options, show_error
+from ..core.htmx import render
+from ..core.listing import page_arg, paginate
 from ..core.submit_once import submit_once
+from ..core.submit_token import issue_token, renew_bad_token
 from ..core.users import acting_user
-from ..errors_domain import DomainError
 from ..extensions import db
-from ..forms_common import options, show_error
-from ..htmx import render
-from ..listing import page_arg, paginate
-from ..menus_forms import issue_token, renew_bad_token
 from ..people import services as people
 from ..permissions import authorize, can, requires
 from . import bp, services

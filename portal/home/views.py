@@ -3,7 +3,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..core.clock import local_today
-from ..database import ping
+from ..core.database import ping
 from ..events.services import committed, needing_help, when_text
 from ..extensions import db
 from ..hours import services as hours

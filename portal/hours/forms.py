@@ -3,8 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, FieldList, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..forms_common import Clean, options
-from ..menus_forms import Chosen, int_or_zero, submit_token_field
+from ..core.forms import Chosen, Clean, int_or_zero, options
+from ..core.submit_token import submit_token_field
 from .models import ACTIVITIES
 
 HOUR_CHOICES = [(h, h) for h in ("0.5", "1", "1.5", "2", "2.5", "3", "4", "5", "6", "8")]

@@ -9,9 +9,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Index, Numeric, String, UniqueConstraint, event, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.models import SchoolScoped, utcnow
 from ..events.models import Event
 from ..extensions import db
-from ..models_base import SchoolScoped, utcnow
 
 HOUR_STATUS = {"pending": _l("Pending"), "approved": _l("Approved"), "rejected": _l("Rejected")}
 # 活动类别 of an hours entry. "pair_visit" rows come from visit records.

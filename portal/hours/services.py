@@ -16,12 +16,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..audit.services import record
-from ..errors_domain import DomainError, saving
+from ..core.errors import DomainError, saving
+from ..core.listing import int_arg
+from ..core.models import utcnow
+from ..core.submit_token import save_once
 from ..events.models import Event
 from ..extensions import db
-from ..listing import int_arg
-from ..menus_services import save_once
-from ..models_base import utcnow
 from ..needs.models import Need
 from ..pairs.models import Pair, PairNeed, PairVolunteer
 from ..people.models import VOLUNTEER_KINDS, Term, Volunteer

@@ -10,15 +10,15 @@ from sqlalchemy import select
 from ..auth.services import ask_password_again, is_fresh
 from ..core.clock import local_today
 from ..core.display import cn_day, hours_text
+from ..core.errors import DomainError
+from ..core.forms import options, show_error
+from ..core.htmx import is_htmx, render
+from ..core.listing import clean_query, int_arg, page_arg, paginate
 from ..core.submit_once import submit_once
+from ..core.submit_token import issue_token, renew_bad_token
 from ..core.users import acting_user
-from ..errors_domain import DomainError
 from ..extensions import db
-from ..forms_common import options, show_error
-from ..htmx import is_htmx, render
 from ..imports.services import xlsx_response
-from ..listing import clean_query, int_arg, page_arg, paginate
-from ..menus_forms import issue_token, renew_bad_token
 from ..people.models import VOLUNTEER_KINDS, Volunteer
 from ..permissions import authorize, can, requires, visible
 from . import bp, exports, services

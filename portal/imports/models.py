@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..core.models import SchoolScoped, utcnow
 from ..extensions import db
-from ..models_base import SchoolScoped, utcnow
 
 
 class ImportBatch(SchoolScoped, db.Model):

@@ -27,17 +27,17 @@ from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
 from ..core.clock import SHANGHAI, local_today
-from ..errors_domain import DomainError
+from ..core.errors import DomainError
+from ..core.models import utcnow
 from ..extensions import db
-from ..menus_common import URGENCY_ZH
-from ..models_base import utcnow
+from ..menus.slots import MODES, modes_text_zh, parse_modes, parse_slots, slots_text_zh
+from ..menus.words import URGENCY_ZH
 from ..needs.models import Need
 from ..needs.services import need_list
 from ..offers.models import MAX_CAPACITY, Offer
 from ..offers.services import offer_list
 from ..people.models import Category, Student, Term, Volunteer, YoungTeacher
 from ..people.services import categories_of, current_term
-from ..slots import MODES, modes_text_zh, parse_modes, parse_slots, slots_text_zh
 from .models import ImportBatch
 
 KINDS = ("needs", "offers")

@@ -6,9 +6,9 @@ from flask_login import current_user
 
 from ..auth.services import ask_password_again, is_fresh
 from ..core.clock import local_today
+from ..core.errors import DomainError
+from ..core.listing import clean_query
 from ..core.users import acting_user
-from ..errors_domain import DomainError
-from ..listing import clean_query
 from ..needs.services import NeedFilters
 from ..offers.services import OfferFilters
 from ..permissions import requires

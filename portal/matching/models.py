@@ -7,8 +7,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.models import SchoolScoped, utcnow
 from ..extensions import db
-from ..models_base import SchoolScoped, utcnow
 
 PROPOSAL_STATUS = {"staged": _l("Proposed"), "accepted": _l("Accepted"), "rejected": _l("Not taken"),
                    "failed": _l("Could not be paired"), "stale": _l("Replaced by a newer plan")}

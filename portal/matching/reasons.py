@@ -1,8 +1,8 @@
 """The scorer's reasons in words: 同类别; 科目：数学; 时间重合：周三下午 …"""
 from flask_babel import gettext as _
 
-from ..menus_common import URGENCY
-from ..slots import modes_text, slots_text
+from ..menus.slots import modes_text, slots_text
+from ..menus.words import URGENCY
 
 
 def _in_words(params: dict) -> dict:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..slots import ALL_MODES
+from ..menus.slots import ALL_MODES
 
 # Points each fact adds to a need–offer score. Tuned so that, in a plan, an urgent or priority need
 # wins a contested place over an ordinary one with a slightly better fit.

@@ -9,9 +9,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit.services import record
-from ..errors_domain import DomainError, saving
+from ..core.errors import DomainError, saving
+from ..core.models import utcnow
 from ..extensions import db
-from ..models_base import utcnow
 from ..needs.models import Need
 from ..offers.models import Offer
 from ..pairs import services as pairs

@@ -6,13 +6,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..core.clock import local_today
+from ..core.errors import DomainError
+from ..core.htmx import is_htmx, render
+from ..core.listing import clean_query, page_arg, paginate
 from ..core.submit_once import submit_once
+from ..core.submit_token import issue_token, renew_bad_token
 from ..core.users import acting_user
-from ..errors_domain import DomainError
 from ..extensions import db
-from ..htmx import is_htmx, render
-from ..listing import clean_query, page_arg, paginate
-from ..menus_forms import issue_token, renew_bad_token
 from ..needs.models import Need
 from ..needs.services import NeedFilters, need_cards, open_count
 from ..needs.services import page_options as need_page_options

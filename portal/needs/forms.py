@@ -3,8 +3,9 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from ..forms_common import Clean, options
-from ..menus_forms import Chosen, int_or_zero, modes_field, slots_field, submit_token_field, urgency_field
+from ..core.forms import Chosen, Clean, int_or_zero, options
+from ..core.submit_token import submit_token_field
+from ..menus.forms import modes_field, slots_field, urgency_field
 
 REQUIRED = _l("This field is required.")
 

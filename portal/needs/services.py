@@ -7,11 +7,12 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..audit.services import record
-from ..errors_domain import DomainError
+from ..core.errors import DomainError
+from ..core.listing import int_arg
+from ..core.models import utcnow
+from ..core.submit_token import earlier_submit, save_once
 from ..extensions import db
-from ..listing import int_arg
-from ..menus_services import earlier_submit, save_once, usable_category
-from ..models_base import utcnow
+from ..menus.services import usable_category
 from ..offers.models import Offer
 from ..people.models import Category, SchoolClass, Student, YoungTeacher, student_tags
 from ..permissions import can, scope, visible

@@ -5,21 +5,21 @@ from flask_login import current_user
 
 from ..core.back import page_before
 from ..core.clock import local_today
+from ..core.errors import DomainError
+from ..core.forms import options, show_error
+from ..core.htmx import is_htmx, render
+from ..core.listing import clean_query, page_arg, paginate, to_id
 from ..core.submit_once import submit_once
+from ..core.submit_token import issue_token, renew_bad_token
 from ..core.users import acting_user
-from ..errors_domain import DomainError
 from ..extensions import db
-from ..forms_common import options, show_error
 from ..help_requests.models import HelpRequest
-from ..htmx import is_htmx, render
-from ..listing import clean_query, page_arg, paginate, to_id
-from ..menus_common import URGENCY
-from ..menus_forms import issue_token, renew_bad_token
+from ..menus.slots import SLOT_CHOICES
+from ..menus.words import URGENCY
 from ..pairs.services import pairs_of_need
 from ..people import services as people
 from ..people.models import GRADE_NAMES, Student
 from ..permissions import authorize, can, requires
-from ..slots import SLOT_CHOICES
 from . import bp, services
 from .forms import NeedForm, StatusForm
 from .models import NEED_STATUS, Need

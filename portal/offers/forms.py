@@ -3,8 +3,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ..forms_common import Clean, options
-from ..menus_forms import Chosen, int_or_zero, modes_field, slots_field, submit_token_field
+from ..core.forms import Chosen, Clean, int_or_zero, options
+from ..core.submit_token import submit_token_field
+from ..menus.forms import modes_field, slots_field
 from .models import MAX_CAPACITY
 
 REQUIRED = _l("This field is required.")

@@ -5,8 +5,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.models import SchoolScoped, Timestamped
 from ..extensions import db
-from ..models_base import SchoolScoped, Timestamped
 
 OFFER_STATUS = {"active": _l("Available"), "paused": _l("Paused")}
 MAX_CAPACITY = 20

@@ -6,10 +6,11 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..audit.services import record
-from ..errors_domain import DomainError
+from ..core.errors import DomainError
+from ..core.listing import int_arg
+from ..core.submit_token import earlier_submit, save_once
 from ..extensions import db
-from ..listing import int_arg
-from ..menus_services import earlier_submit, save_once, usable_category
+from ..menus.services import usable_category
 from ..people.models import Volunteer
 from ..permissions import can, scope
 from .models import OFFER_STATUS, Offer

@@ -3,19 +3,19 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from ..core.errors import DomainError
+from ..core.forms import options, show_error
+from ..core.htmx import is_htmx, render
+from ..core.listing import clean_query, page_arg, paginate, to_id
 from ..core.submit_once import submit_once
+from ..core.submit_token import issue_token, renew_bad_token
 from ..core.users import acting_user
-from ..errors_domain import DomainError
 from ..extensions import db
-from ..forms_common import options, show_error
-from ..htmx import is_htmx, render
-from ..listing import clean_query, page_arg, paginate, to_id
-from ..menus_forms import issue_token, renew_bad_token
+from ..menus.slots import MODE_CHOICES, SLOT_CHOICES
 from ..people import services as people
 from ..people.forms import EmptyForm
 from ..people.models import Volunteer
 from ..permissions import authorize, can, requires
-from ..slots import MODE_CHOICES, SLOT_CHOICES
 from . import bp, services
 from .forms import OfferForm
 from .models import OFFER_STATUS, Offer

@@ -3,8 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from ..forms_common import Clean, options
-from ..menus_forms import Chosen, int_or_zero, submit_token_field
+from ..core.forms import Chosen, Clean, int_or_zero, options
+from ..core.submit_token import submit_token_field
 from .models import END_REASONS, VISIT_MODES
 
 HOUR_CHOICES = [("0.5", "0.5"), ("1", "1"), ("1.5", "1.5"), ("2", "2"), ("2.5", "2.5"), ("3", "3"), ("4", "4")]

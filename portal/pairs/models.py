@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Numeric, String, UniqueConstraint, or_, select
 from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
+from ..core.models import SchoolScoped, Timestamped, utcnow
 from ..extensions import db
-from ..models_base import SchoolScoped, Timestamped, utcnow
 
 PAIR_KINDS = {"one_to_one": _l("One to one"), "many_to_one": _l("Several volunteers, one beneficiary"),
               "one_to_many": _l("One volunteer, a small group")}

@@ -9,13 +9,13 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit.services import record
-from ..errors_domain import DomainError, saving
+from ..core.errors import DomainError, saving
+from ..core.listing import int_arg
+from ..core.models import utcnow
+from ..core.submit_token import earlier_submit, save_once
 from ..extensions import db
 from ..hours.models import HourEntry
 from ..hours.services import check_day, parse_hours
-from ..listing import int_arg
-from ..menus_services import earlier_submit, save_once
-from ..models_base import utcnow
 from ..needs.models import Need
 from ..offers.models import Offer
 from ..people.models import Student, Term, Volunteer, YoungTeacher

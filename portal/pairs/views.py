@@ -4,15 +4,15 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..core.clock import local_today
+from ..core.errors import DomainError
+from ..core.forms import options, show_error
+from ..core.htmx import render
+from ..core.listing import clean_query, page_arg, paginate, to_id
 from ..core.submit_once import submit_once
+from ..core.submit_token import issue_token, renew_bad_token
 from ..core.users import acting_user
-from ..errors_domain import DomainError
 from ..extensions import db
-from ..forms_common import options, show_error
-from ..htmx import render
-from ..listing import clean_query, page_arg, paginate, to_id
 from ..matching import services as matching
-from ..menus_forms import issue_token, renew_bad_token
 from ..offers.models import Offer
 from ..people import services as people
 from ..permissions import authorize, can, requires

@@ -8,8 +8,8 @@ from openpyxl import Workbook
 
 from ..audit.services import record
 from ..core.clock import SHANGHAI
+from ..core.ical import Entry, calendar
 from ..extensions import db
-from ..ical import Entry, calendar
 from ..imports.services import workbook_bytes, write_sheet
 from . import services
 

@@ -15,8 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from ..forms_common import Clean, options
-from ..menus_forms import int_or_zero
+from ..core.forms import Clean, int_or_zero, options
 from ..people.forms import MultiCheckboxField
 from .models import COURSE_KINDS
 

@@ -12,8 +12,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.models import SchoolScoped, Timestamped, utcnow
 from ..extensions import db
-from ..models_base import SchoolScoped, Timestamped, utcnow
 from ..people.models import GRADE_NAMES
 
 COURSE_KINDS = {"required": _l("Prescribed course"), "elective": _l("Elective course")}

@@ -12,7 +12,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from ..audit.services import record
-from ..errors_domain import DomainError, saving
+from ..core.errors import DomainError, saving
 from ..extensions import db
 from ..people.models import Family, Guardian, SchoolClass, Student, Volunteer
 from ..registrations import services as seats

@@ -6,19 +6,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..auth.services import ask_password_again, is_fresh
+from ..core.errors import DomainError
+from ..core.forms import options, show_error
+from ..core.htmx import is_htmx, render
+from ..core.listing import clean_query, to_id
 from ..core.submit_once import submit_once
 from ..core.users import acting_user
-from ..errors_domain import DomainError
 from ..extensions import db
-from ..forms_common import options, show_error
-from ..htmx import is_htmx, render
 from ..imports.services import xlsx_response
-from ..listing import clean_query, to_id
 from ..people.models import GRADE_NAMES, Family, SchoolClass, Student, Volunteer
 from ..permissions import authorize, can, requires, teacher_class_ids
 from ..registrations import services as seats
+from ..registrations.form_handling import register_from_form
 from ..registrations.models import Registration
-from ..registrations.web import register_from_form
 from . import bp, exports, services
 from .forms import CheckInForm, CourseForm, FeedbackForm, RegisterForm, SessionForm, StatusForm, WalkInForm
 from .models import Course, CourseSession

@@ -13,7 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..core.clock import local_today
-from ..forms_common import MOBILE_PATTERN, Clean, options
+from ..core.forms import MOBILE_PATTERN, Clean, options
 from .models import GENDERS, GRADE_NAMES, VOLUNTEER_KINDS
 
 RELATIONS = ("父亲", "母亲", "祖父", "祖母", "外祖父", "外祖母", "其他监护人")

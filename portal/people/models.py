@@ -8,8 +8,8 @@ from pypinyin import Style, lazy_pinyin
 from sqlalchemy import CheckConstraint, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.models import SchoolScoped, Timestamped, utcnow
 from ..extensions import db
-from ..models_base import SchoolScoped, Timestamped, utcnow
 
 VOLUNTEER_KINDS = ("老干部", "老战士", "老专家", "老教师", "老模范")
 GENDERS = ("男", "女")

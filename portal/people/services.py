@@ -9,9 +9,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..audit.services import record
 from ..auth.models import User, new_session_token
 from ..auth.services import give_temporary_password, hash_password
-from ..errors_domain import DomainError, saving
+from ..core.errors import DomainError, saving
+from ..core.models import utcnow
 from ..extensions import db
-from ..models_base import utcnow
 from ..needs.models import Need
 from ..offers.models import Offer
 from ..permissions import scope

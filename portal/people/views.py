@@ -4,13 +4,13 @@ from flask_login import current_user
 
 from ..auth.models import ROLE_LABELS, User
 from ..core.back import page_before
+from ..core.errors import DomainError
+from ..core.forms import options, show_error
+from ..core.htmx import render
+from ..core.listing import clean_query, int_arg, paginate
 from ..core.submit_once import submit_once
 from ..core.users import acting_user
-from ..errors_domain import DomainError
 from ..extensions import db
-from ..forms_common import options, show_error
-from ..htmx import render
-from ..listing import clean_query, int_arg, paginate
 from ..parent_school.services import attendance_of
 from ..permissions import assignable_roles, authorize, can, requires
 from . import bp, leaving, services

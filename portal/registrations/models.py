@@ -8,8 +8,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.models import SchoolScoped, Timestamped
 from ..extensions import db
-from ..models_base import SchoolScoped, Timestamped
 
 REGISTRATION_STATUS = {"confirmed": _l("Registered"), "waitlisted": _l("On the waiting list"),
                        "cancelled": _l("Cancelled")}

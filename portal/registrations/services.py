@@ -23,11 +23,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..audit.services import record
 from ..core.clock import local_now
+from ..core.database import busy
 from ..core.display import cn_when
-from ..database import busy
-from ..errors_domain import DomainError
+from ..core.errors import DomainError
+from ..core.models import utcnow
 from ..extensions import db
-from ..models_base import utcnow
 from ..parent_school.models import SeatQuota
 from .models import ACTIVE, Registration
 

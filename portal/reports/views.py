@@ -4,10 +4,10 @@ from flask import abort, render_template, request
 
 from ..audit.services import record
 from ..auth.services import ask_password_again, is_fresh
+from ..core.htmx import render
 from ..core.users import acting_user
 from ..extensions import db
 from ..hours.services import year_period
-from ..htmx import render
 from ..imports.services import xlsx_response
 from ..needs.models import NEED_STATUS
 from ..permissions import requires

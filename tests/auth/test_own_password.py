@@ -6,8 +6,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from portal.auth.models import User
+from portal.core.models import utcnow
 from portal.extensions import db
-from portal.models_base import utcnow
 from tests import factories
 from tests.conftest import Client
 

@@ -17,10 +17,10 @@ from portal.extensions import db
 from portal.hours.models import HourEntry
 from portal.matching import services as matching
 from portal.matching.models import MatchPlan, Proposal
+from portal.menus.slots import slot_bit
 from portal.needs.models import Need
 from portal.pairs.models import Pair, Visit
 from portal.people.models import DEFAULT_SUPPORT_TAGS, Category, Student, Term, student_tags
-from portal.slots import slot_bit
 from tests import factories
 from tests.e2e.conftest import DESKTOP, PHONE, fits_phone, go, heights, nav_count, start, tap
 

@@ -23,8 +23,7 @@ from tests import factories
 from tests.conftest import Client
 from tests.events.common import event_for
 from tests.factories import zh
-from tests.helpers import audits, count, field_error
-from tests.parent_school.test_views import flash_text, follow, main_text
+from tests.helpers import audits, count, field_error, flash_text, follow, main_text
 
 CAL = "/calendar"
 HEADERS = ["时间", "活动安排", "责任人", "类型", "地点", "合作单位", "说明"]

@@ -3,7 +3,7 @@ PostgreSQL with DATABASE_URL): each call runs in its own thread with its own app
 from datetime import time, timedelta
 
 from portal.auth.models import User
-from portal.errors_domain import DomainError
+from portal.core.errors import DomainError
 from portal.events import services as events
 from portal.events.models import Event, EventHelper
 from portal.extensions import db

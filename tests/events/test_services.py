@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal.errors_domain import DomainError
+from portal.core.errors import DomainError
 from portal.events import access, photos, transfer
 from portal.events import services as events
 from portal.events.models import Event, EventHelper, EventPhoto, Partner

@@ -22,8 +22,7 @@ from portal.registrations.models import Registration
 from tests import factories
 from tests.events.common import event_for, event_reg, fresh_event, helpers_of
 from tests.factories import zh
-from tests.helpers import audits, count, field_error
-from tests.parent_school.test_views import client_for, flash_text, follow, form_for, main_text, send
+from tests.helpers import audits, client_for, count, field_error, flash_text, follow, form_for, main_text, send
 
 EV = "/events"
 HUGE = "99999999999999999999"

@@ -10,10 +10,10 @@ from decimal import Decimal
 import pytest
 
 from portal.core.clock import SHANGHAI, local_today
+from portal.core.models import utcnow
 from portal.events import services as events
 from portal.extensions import db
 from portal.hours.models import RecognitionLevel
-from portal.models_base import utcnow
 from portal.pairs.services import create_pair, end
 from portal.parent_school.services import set_status
 from portal.people.models import Term
@@ -21,8 +21,7 @@ from portal.registrations import services as seats
 from tests import factories
 from tests.events.common import event_for
 from tests.factories import zh
-from tests.helpers import menu_categories
-from tests.parent_school.test_views import client_for
+from tests.helpers import client_for, menu_categories
 
 pytestmark = pytest.mark.usefixtures("door_always_open")
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.audit.models import AuditEntry
 from portal.core.clock import local_today
-from portal.errors_domain import DomainError
+from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.hours import services
 from portal.hours.models import HourEntry, RecognitionLevel, ServiceRecord

@@ -15,10 +15,10 @@ from portal.audit.models import AuditEntry
 from portal.extensions import db
 from portal.imports import services
 from portal.imports.models import ImportBatch
+from portal.menus.slots import parse_modes, parse_slots
 from portal.needs.models import Need
 from portal.offers.models import Offer
 from portal.people.models import Volunteer
-from portal.slots import parse_modes, parse_slots
 from tests import factories
 from tests.conftest import Client, make_config
 from tests.helpers import audits, count, post_at_once

@@ -9,7 +9,7 @@ import pytest
 
 from portal.matching.planner import Plan, candidate_edges, greedy, optimal
 from portal.matching.scoring import WEIGHTS, History, NeedInfo, OfferInfo, score
-from portal.slots import slot_bit
+from portal.menus.slots import slot_bit
 
 FACE, PHONE, ONLINE = 0b001, 0b010, 0b100
 # Includes the related pairs 学业辅导~兴趣特长, 心理疏导~思想引导 and 思想引导~生涯规划.

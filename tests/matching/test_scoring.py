@@ -19,7 +19,7 @@ from portal.matching.scoring import (
     shared_skills,
     skill_words,
 )
-from portal.slots import ALL_SLOTS, slot_bit
+from portal.menus.slots import ALL_SLOTS, slot_bit
 
 FACE, PHONE, ONLINE = 0b001, 0b010, 0b100
 CATEGORY_IDS = {"学业辅导": 1, "兴趣特长": 2, "心理疏导": 3, "思想引导": 4, "生涯规划": 5, "家庭教育指导": 6, "法治安全": 7}

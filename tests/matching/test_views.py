@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.matching.models import MatchPlan
-from portal.slots import slot_bit, slots_text
+from portal.menus.slots import slot_bit, slots_text
 from tests import factories
 from tests.factories import zh
 from tests.helpers import menu_categories

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.menus.slots import slot_bit
 from portal.offers.models import Offer
-from portal.slots import slot_bit
 from tests import factories
 from tests.factories import zh
 from tests.helpers import audits, count, field_error, menu_categories, post_at_once

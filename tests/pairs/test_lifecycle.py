@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.core.clock import local_today
-from portal.errors_domain import DomainError
+from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.hours.models import HourEntry
 from portal.matching.services import suggestions

@@ -1,7 +1,9 @@
-"""What the parent-school seat tests share: a session for the world's classes, reading registrations back,
-many families at once, and running service calls at the same moment in separate app contexts."""
+"""What the parent-school tests share: a course and session for the world's classes, families with a login,
+registering and checking in, reading registrations and the roster back, many families at once, and running service
+calls at the same moment in separate app contexts."""
 import contextvars
 import itertools
+import re
 import threading
 
 from sqlalchemy import func, select
@@ -12,6 +14,7 @@ from portal.people.models import Family, Guardian, School, Student
 from portal.registrations import services as seats
 from portal.registrations.models import Registration
 from tests import factories
+from tests.helpers import client_for
 
 _bulk = itertools.count(1)
 
@@ -101,3 +104,63 @@ def at_once(app, calls, expire=True):
     if expire:  # the test's own session then reads what the threads committed
         db.session.expire_all()
     return results
+
+
+PS = "/parent-school"
+
+
+def quota_error(html) -> str:
+    m = re.search(r'<small class="field-error" id="quotas-error">(.*?)</small>', html, re.S)
+    return m.group(1).strip() if m else ""
+
+
+def course(world, title="好家长沟通课", grades=(3, 4), **kw):
+    return factories.course(world.school, world.users["coordinator"], title=title, grades=grades, **kw)
+
+
+def family_with_login(app, world, school_class, name):
+    """Another family of the school, with one child in `school_class` and a parent account; (child, client)."""
+    fam = factories.family(world.school, f"{name}家")
+    child = factories.student(school_class, name, family=fam)
+    user = factories.user(world.school, "parent", guardian_id=fam.guardians[0].id)
+    return child, client_for(app, user)
+
+
+def register(session, child, by=None, now=None):
+    """A registration made through the service, as if the family had tapped earlier."""
+    reg, _ = seats.register(session, child, by or child_parent(child), now=now)
+    return reg
+
+
+def child_parent(child):
+    from portal.auth.models import User
+
+    guardian_ids = [g.id for g in child.family.guardians]
+    user = db.session.scalar(select(User).where(User.guardian_id.in_(guardian_ids)))
+    if user is None:
+        user = db.session.scalar(select(User).where(User.role == "coordinator", User.school_id == child.school_id))
+    return user
+
+
+def check_in(reg, world):
+    seats.check_in_registration(db.session.get(Registration, reg.id), world.users["coordinator"])
+
+
+def regs(session) -> list[Registration]:
+    db.session.expire_all()
+    return db.session.scalars(select(Registration).where(Registration.session_id == session.id)
+                              .order_by(Registration.seq)).all()
+
+
+def door_page(c, s):
+    return c.get(f"{PS}/sessions/{s.id}/door").get_data(as_text=True)
+
+
+def roster_names(html, candidates=("甲0", "甲1", "甲2", "甲3", "王小明")) -> list[str]:
+    """The children listed in a roster's rows, in its order."""
+    body = re.search(r"<tbody>(.*?)</tbody>", html, re.S)
+    out = []
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body.group(1) if body else "", re.S):
+        text = re.sub(r"<[^>]+>", " ", row)
+        out += [n for n in candidates if re.search(rf"(?<![\w]){n}(?![\w家])", text)][:1]
+    return out

@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.registrations.models import Registration
 from tests import factories
 from tests.conftest import Client, make_config
-from tests.parent_school.test_views import follow, send
+from tests.helpers import follow, send
 
 PS = "/parent-school"
 

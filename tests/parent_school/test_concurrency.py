@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.auth.models import User
-from portal.errors_domain import DomainError
+from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.parent_school.models import CourseSession
 from portal.people.models import Guardian, Student

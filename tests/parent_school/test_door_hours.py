@@ -7,7 +7,8 @@ from portal.core.display import cn_when
 from portal.registrations import services as seats
 from tests import factories
 from tests.factories import zh
-from tests.parent_school.test_views import PS, course, flash_text, reg_of, register
+from tests.helpers import flash_text
+from tests.parent_school.common import PS, course, reg_of, register
 
 
 def _at(monkeypatch, when):

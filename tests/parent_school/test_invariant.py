@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
 from sqlalchemy import select
 
-from portal.errors_domain import DomainError
+from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.parent_school.models import CourseSession, SeatQuota
 from portal.parent_school.services import save_session, set_status

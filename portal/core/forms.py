@@ -7,7 +7,9 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import messages_path
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
+
+from .listing import to_id
 
 
 @lru_cache(maxsize=8)
@@ -52,3 +54,21 @@ def show_error(form, err) -> None:
         field.errors = list(field.errors) + [err.message]
     else:
         flash(err.message, "error")
+
+
+def int_or_zero(value) -> int:
+    """Coerce a select's value; the "please choose" entry, or anything that is no id, becomes 0."""
+    return to_id(value) or 0
+
+
+class Chosen:
+    """A select whose first entry is a "please choose" placeholder with value 0."""
+
+    field_flags = {"required": True}
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        if not field.data:
+            raise StopValidation(self.message)

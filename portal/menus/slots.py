@@ -10,7 +10,7 @@ from flask import has_app_context
 from flask_babel import LazyString, get_translations, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 
-from .core.i18n import request_catalog
+from ..core.i18n import request_catalog
 
 # The Chinese words as spreadsheets write and read them (slots_text_zh, parse_slots): a sheet is a Chinese document,
 # its format is no translation, and a translator's change to the .po must never break reading it back.

@@ -14,7 +14,7 @@ class DomainError(Exception):
 @contextmanager
 def saving(conflict_message: str, field: str | None = None):
     """Flush, audit and commit as one; a constraint clash becomes a message, nothing half-saved."""
-    from .extensions import db
+    from ..extensions import db
 
     try:
         yield

@@ -5,7 +5,7 @@ import time
 
 from sqlalchemy import event, exc, text
 
-from .extensions import db
+from ..extensions import db
 
 
 def configure(app):

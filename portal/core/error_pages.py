@@ -5,8 +5,8 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 
+from ..extensions import db, login_manager
 from .database import busy
-from .extensions import db, login_manager
 from .htmx import is_htmx
 
 RETRY_AFTER_SECONDS = 30

@@ -3,7 +3,7 @@ import re
 
 from werkzeug.routing import IntegerConverter
 
-from .extensions import db
+from ..extensions import db
 
 MAX_ID = 2**31 - 1  # the largest id both databases store in an integer column
 MAX_PAGE = 100_000

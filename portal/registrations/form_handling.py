@@ -2,7 +2,7 @@
 from flask import flash
 from flask_babel import gettext as _
 
-from ..errors_domain import DomainError
+from ..core.errors import DomainError
 from . import services as seats
 
 

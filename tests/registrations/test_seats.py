@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from portal.errors_domain import DomainError
+from portal.core.errors import DomainError
 from portal.extensions import db
 from portal.parent_school.models import CourseSession
 from portal.registrations import services as seats

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from .core.clock import SHANGHAI
+from .clock import SHANGHAI
 
 
 @dataclass
