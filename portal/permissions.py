@@ -18,7 +18,7 @@ from .hours.models import HourEntry, ServiceRecord
 from .needs.models import Need
 from .offers.models import Offer
 from .pairs.models import Pair, PairNeed, PairVolunteer, Visit
-from .people.models import Student
+from .people.models import SchoolClass, Student
 from .registrations.models import Registration
 
 PUBLIC = "public"
@@ -180,6 +180,10 @@ def _visits(user):
         PairVolunteer.pair_id == Visit.pair_id, PairVolunteer.left_at.is_(None)))
 
 
+def _classes(user):
+    return SchoolClass.id.in_(teacher_class_ids(user) or {0}) if user.role == "teacher" else None
+
+
 def _students(user):
     return Student.class_id.in_(teacher_class_ids(user) or {0}) if user.role == "teacher" else None
 
@@ -201,6 +205,7 @@ _ROW_RULES = {
     (Pair, None): _pairs,
     (Visit, None): _visits,
     (Student, None): _students,
+    (SchoolClass, None): _classes,
     (Event, None): events.condition,
     (HourEntry, "hours.verify"): _hours_to_verify,
 }

@@ -10,6 +10,7 @@ from ..core.htmx import render
 from ..core.ical import Entry, calendar
 from ..core.listing import to_id
 from ..core.users import acting_user
+from ..core.xlsx import xlsx_response
 from ..imports import services as imports
 from ..imports.forms import ConfirmForm, UploadForm
 from ..parent_school.exports import session_entry
@@ -72,7 +73,7 @@ def export():
     ctx = _calendar_context()
     title = f"{ctx['school'].name}关工委工作行事历（{ctx['p'].name}）"
     data = transfer.calendar_workbook(title, ctx["groups"])
-    return imports.xlsx_response(data, f"行事历-{ctx['p'].name}.xlsx", f"calendar-{ctx['p'].key}.xlsx")
+    return xlsx_response(data, f"行事历-{ctx['p'].name}.xlsx", f"calendar-{ctx['p'].key}.xlsx")
 
 
 def _import_urls(batch_id=None):
@@ -86,7 +87,7 @@ def _import_urls(batch_id=None):
 @bp.route("/import/template.xlsx")
 @requires("calendar.transfer")
 def template():
-    return imports.xlsx_response(transfer.template_workbook(), "行事历-导入模板.xlsx", "calendar-import-template.xlsx")
+    return xlsx_response(transfer.template_workbook(), "行事历-导入模板.xlsx", "calendar-import-template.xlsx")
 
 
 @bp.route("/import", methods=["GET", "POST"])

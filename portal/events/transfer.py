@@ -15,17 +15,9 @@ from sqlalchemy import select
 
 from ..auth.models import User
 from ..core.clock import local_today
+from ..core.xlsx import WRAP, workbook_bytes, write_sheet
 from ..extensions import db
-from ..imports.services import (
-    WRAP,
-    Checked,
-    Column,
-    _has_control,
-    _text_value,
-    register_kind,
-    workbook_bytes,
-    write_sheet,
-)
+from ..imports.services import Checked, Column, _has_control, _text_value, register_kind
 from ..people.models import Volunteer
 from ..permissions import holders
 from .models import EVENT_KINDS, Event, EventHelper, Partner

@@ -4,8 +4,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
+from ..core.xlsx import WRAP, local_date, workbook_bytes, write_sheet
 from ..extensions import db
-from ..imports.services import WRAP, local_date, workbook_bytes, write_sheet
 from . import services
 from .models import ACTIVITIES, HourEntry
 

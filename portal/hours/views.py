@@ -17,8 +17,8 @@ from ..core.listing import clean_query, int_arg, page_arg, paginate
 from ..core.submit_once import submit_once
 from ..core.submit_token import issue_token, renew_bad_token
 from ..core.users import acting_user
+from ..core.xlsx import xlsx_response
 from ..extensions import db
-from ..imports.services import xlsx_response
 from ..people.models import VOLUNTEER_KINDS, Volunteer
 from ..permissions import authorize, can, requires, visible
 from . import bp, exports, services

@@ -12,23 +12,19 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from urllib.parse import quote
+from datetime import date, datetime
 
-from flask import make_response
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
-from ..core.clock import SHANGHAI, local_today
+from ..core.clock import local_today
 from ..core.errors import DomainError
 from ..core.models import utcnow
+from ..core.xlsx import WRAP, local_date, workbook_bytes, write_sheet
 from ..extensions import db
 from ..menus.slots import MODES, modes_text_zh, parse_modes, parse_slots, slots_text_zh
 from ..menus.words import URGENCY_ZH
@@ -50,7 +46,6 @@ MAX_COLUMNS = 60
 MAX_DETAIL, MAX_SKILLS = 1000, 200
 # Values are kept in the batch for the preview; anything longer fails a length check anyway.
 KEEP_CHARS = MAX_DETAIL + 1
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 NEED_STATUS_ZH = {"open": "待对接", "matched": "已对接", "done": "已完成", "closed": "已关闭"}
 OFFER_STATUS_ZH = {"active": "可对接", "paused": "暂停"}
@@ -111,44 +106,6 @@ def import_columns(kind: str) -> tuple[Column, ...]:
     return IMPORT_COLUMNS[kind]
 
 
-# ---- workbooks ----------------------------------------------------------------------------
-
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="E8F1FB")
-WRAP = Alignment(wrap_text=True, vertical="top")
-
-
-def write_sheet(ws, headers: list[tuple[str, int]], rows, date_columns=()):
-    ws.append([h for h, _w in headers])
-    for cell in ws[1]:
-        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-    for i, (_h, width) in enumerate(headers, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"
-    # Cell by cell at a known row: `ws.max_row` (and `ws[n]`) scan every cell written so far, which made a sheet's
-    # cost grow with the square of its rows.
-    for r, row in enumerate(rows, start=2):
-        for c, value in enumerate(row, start=1):
-            cell = ws.cell(row=r, column=c, value=ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value)
-            if cell.data_type == "f":  # text such as "=HYPERLINK(…)" stays text, never a formula
-                cell.data_type = "s"
-    for col in date_columns:
-        for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
-            cell.number_format = "yyyy-mm-dd"
-
-
-def workbook_bytes(wb: Workbook) -> bytes:
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-def local_date(value: datetime | None) -> date | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC).astimezone(SHANGHAI).date()
-
-
 def _need_row(n: Need) -> list:
     s, t = n.student, n.young_teacher
     return [
@@ -202,18 +159,6 @@ def export_workbook(actor, kind: str, filters) -> tuple[bytes, int]:
 
 def export_filename(kind: str, day: date) -> str:
     return f"{MENU_NAME[kind]}-{day.isoformat()}.xlsx"
-
-
-def content_disposition(filename: str, ascii_fallback: str) -> str:
-    """RFC 6266 / RFC 5987: an ASCII name for old clients and the Chinese one for the rest."""
-    return f"attachment; filename=\"{ascii_fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
-def xlsx_response(data: bytes, filename: str, ascii_fallback: str):
-    resp = make_response(data)
-    resp.headers["Content-Type"] = XLSX_MIMETYPE
-    resp.headers["Content-Disposition"] = content_disposition(filename, ascii_fallback)
-    return resp
 
 
 def template_workbook(kind: str, school_id: int) -> bytes:

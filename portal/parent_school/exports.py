@@ -9,8 +9,8 @@ from openpyxl import Workbook
 from ..audit.services import record
 from ..core.clock import SHANGHAI
 from ..core.ical import Entry, calendar
+from ..core.xlsx import workbook_bytes, write_sheet
 from ..extensions import db
-from ..imports.services import workbook_bytes, write_sheet
 from . import services
 
 ATTENDANCE = [("序号", 6), ("家庭", 14), ("学生", 10), ("班级", 12), ("家长", 20), ("报名状态", 10), ("签到时间", 18),

@@ -15,6 +15,7 @@ from ..audit.services import record
 from ..core.errors import DomainError, saving
 from ..extensions import db
 from ..people.models import Family, Guardian, SchoolClass, Student, Volunteer
+from ..permissions import scope
 from ..registrations import services as seats
 from ..registrations.models import Registration
 from .models import Course, CourseSession, Feedback, SeatQuota
@@ -380,14 +381,15 @@ class ClassCoverage:
     missing: list[tuple[Family, list[Student], str]] = field(default_factory=list)
 
 
-def coverage(course: Course, class_ids: set[int] | None = None) -> list[ClassCoverage]:
-    """For each class of the course's grades: its families, how many registered for a session of the course,
-    how many completed it, and the families still to reach (not registered, or registered but not complete)."""
+def coverage(course: Course, reader=None) -> list[ClassCoverage]:
+    """For each class of the course's grades (those the reader may see, when given): its families, how many
+    registered for a session of the course, how many completed it, and the families still to reach (not registered,
+    or registered but not complete)."""
     classes_stmt = select(SchoolClass).where(SchoolClass.school_id == course.school_id, SchoolClass.active.is_(True))
     if course.grades:
         classes_stmt = classes_stmt.where(SchoolClass.grade.in_(course.grades))
-    if class_ids is not None:
-        classes_stmt = classes_stmt.where(SchoolClass.id.in_(class_ids))
+    if reader is not None:
+        classes_stmt = classes_stmt.where(scope(reader, SchoolClass))
     classes = db.session.scalars(classes_stmt.order_by(SchoolClass.grade, SchoolClass.name)).all()
     students = db.session.scalars(
         select(Student).where(Student.class_id.in_([c.id for c in classes]), Student.active.is_(True),

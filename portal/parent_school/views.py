@@ -12,10 +12,10 @@ from ..core.htmx import is_htmx, render
 from ..core.listing import clean_query, to_id
 from ..core.submit_once import submit_once
 from ..core.users import acting_user
+from ..core.xlsx import xlsx_response
 from ..extensions import db
-from ..imports.services import xlsx_response
 from ..people.models import GRADE_NAMES, Family, SchoolClass, Student, Volunteer
-from ..permissions import authorize, can, requires, teacher_class_ids
+from ..permissions import authorize, can, requires
 from ..registrations import services as seats
 from ..registrations.form_handling import register_from_form
 from ..registrations.models import Registration
@@ -452,7 +452,7 @@ def _field_error(err: DomainError) -> DomainError:
 def coverage(course_id):
     me = acting_user()
     c = authorize("parent_school.coverage", db.session.get(Course, course_id))
-    rows = services.coverage(c, teacher_class_ids(me) if me.role == "teacher" else None)
+    rows = services.coverage(c, me)
     return render_template("parent_school/coverage.html", c=c, rows=rows)
 
 
@@ -463,6 +463,6 @@ def coverage_xlsx(course_id):
     c = authorize("parent_school.coverage", db.session.get(Course, course_id))
     if not is_fresh():
         return ask_password_again("children")
-    rows = services.coverage(c, teacher_class_ids(me) if me.role == "teacher" else None)
+    rows = services.coverage(c, me)
     return xlsx_response(exports.coverage_workbook(me, c, rows), f"家长学校未完成名单-{c.title}.xlsx",
                          f"coverage-{c.id}.xlsx")

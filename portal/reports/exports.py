@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
+from ..core.xlsx import WRAP, workbook_bytes, write_sheet
 from ..events.models import Event, EventHelper
 from ..events.services import responsible_text, when_text
 from ..extensions import db
-from ..imports.services import WRAP, workbook_bytes, write_sheet
 from ..needs.models import NEED_STATUS
 from . import services
 

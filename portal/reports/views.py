@@ -6,9 +6,9 @@ from ..audit.services import record
 from ..auth.services import ask_password_again, is_fresh
 from ..core.htmx import render
 from ..core.users import acting_user
+from ..core.xlsx import xlsx_response
 from ..extensions import db
 from ..hours.services import year_period
-from ..imports.services import xlsx_response
 from ..needs.models import NEED_STATUS
 from ..permissions import requires
 from ..registrations.services import local_now

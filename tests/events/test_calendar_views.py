@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from portal.auth.models import User
 from portal.core.clock import SHANGHAI, local_today
+from portal.core.xlsx import XLSX_MIMETYPE
 from portal.events.models import EVENT_KINDS, Event, EventHelper, Partner
 from portal.extensions import db
 from portal.imports.models import ImportBatch
-from portal.imports.services import XLSX_MIMETYPE
 from portal.registrations import services as seats
 from portal.registrations.models import Registration
 from tests import factories

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from portal import create_app
 from portal.audit.models import AuditEntry
+from portal.core.xlsx import XLSX_MIMETYPE, workbook_bytes, write_sheet
 from portal.extensions import db
 from portal.imports import services
 from portal.imports.models import ImportBatch
@@ -93,7 +94,7 @@ def test_export_applies_the_filters_and_leaves_out_support_tags_and_family_notes
 
     r = c.get(f"/needs/export.xlsx?category_id={menus.study.id}&has_tags=1&status=active")
     assert r.status_code == 200
-    assert r.mimetype == services.XLSX_MIMETYPE
+    assert r.mimetype == XLSX_MIMETYPE
     disposition = r.headers["Content-Disposition"]
     assert disposition.startswith("attachment;") and "filename*=UTF-8''" in disposition
     assert re.search(r"需求菜单-\d{4}-\d{2}-\d{2}\.xlsx", unquote(disposition))
@@ -204,7 +205,7 @@ def test_templates_have_the_import_columns_an_example_and_the_allowed_values(log
     c = login_as("coordinator")
     for kind, headers in (("needs", NEED_HEADERS), ("offers", OFFER_HEADERS)):
         r = c.get(f"/{kind}/import/template.xlsx")
-        assert r.status_code == 200 and r.mimetype == services.XLSX_MIMETYPE
+        assert r.status_code == 200 and r.mimetype == XLSX_MIMETYPE
         assert "filename*=UTF-8''" in r.headers["Content-Disposition"]
         wb = load_workbook(io.BytesIO(r.data))
         assert wb.sheetnames[1] == "说明"
@@ -544,8 +545,8 @@ def test_a_sheet_of_ten_thousand_rows_is_written_in_seconds_with_every_cell_as_g
              "结对帮扶", i * 3, "已通过", "王老师"] for i in range(10_000)]
     wb = Workbook()
     started = time.perf_counter()
-    services.write_sheet(wb.active, [(f"列{i}", 10) for i in range(12)], rows, date_columns=(2,))
-    data = services.workbook_bytes(wb)
+    write_sheet(wb.active, [(f"列{i}", 10) for i in range(12)], rows, date_columns=(2,))
+    data = workbook_bytes(wb)
     took = time.perf_counter() - started
     assert took < 15, f"10,000 rows took {took:.1f} s"
 
