@@ -9,6 +9,7 @@ from ..core.clock import local_today
 from ..core.errors import DomainError
 from ..core.listing import clean_query
 from ..core.users import acting_user
+from ..core.xlsx import xlsx_response
 from ..needs.services import NeedFilters
 from ..offers.services import OfferFilters
 from ..permissions import requires
@@ -34,14 +35,14 @@ def export(kind):
     f = FILTERS[kind].from_args(request.args, clean_query)
     data, _count = services.export_workbook(acting_user(), kind, f)
     day = local_today()
-    return services.xlsx_response(data, services.export_filename(kind, day), f"{kind}-{day.isoformat()}.xlsx")
+    return xlsx_response(data, services.export_filename(kind, day), f"{kind}-{day.isoformat()}.xlsx")
 
 
 @bp.route("/<any(needs, offers):kind>/import/template.xlsx")
 @requires("menus.transfer")
 def template(kind):
     data = services.template_workbook(kind, current_user.school_id)
-    return services.xlsx_response(data, f"{services.MENU_NAME[kind]}-导入模板.xlsx", f"{kind}-import-template.xlsx")
+    return xlsx_response(data, f"{services.MENU_NAME[kind]}-导入模板.xlsx", f"{kind}-import-template.xlsx")
 
 
 @bp.route("/<any(needs, offers):kind>/import", methods=["GET", "POST"])
