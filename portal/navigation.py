@@ -53,10 +53,6 @@ def _count_query(key: str, user, today=None):
     return open_help_query(user)
 
 
-def nav_count(key: str, user) -> int:
-    return db.session.scalar(_count_query(key, user)) or 0
-
-
 _NAV_STATEMENTS: dict = {}
 
 
@@ -104,4 +100,4 @@ def init_app(app):
     @app.context_processor
     def _navigation():
         # Called by the layout only, so partials do not pay for the counts.
-        return {"nav_items": nav_items, "nav_count": lambda key: nav_count(key, current_user)}
+        return {"nav_items": nav_items}

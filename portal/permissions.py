@@ -7,9 +7,9 @@ from functools import wraps
 
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import and_, false, select
+from sqlalchemy import and_, false, or_, select
 
-from .auth.models import STAFF
+from .auth.models import ROLES, STAFF, User
 from .core.htmx import hx_redirect, is_htmx
 from .events import access as events
 from .events.models import Event, EventHelper, event_leads
@@ -18,7 +18,7 @@ from .hours.models import HourEntry, ServiceRecord
 from .needs.models import Need
 from .offers.models import Offer
 from .pairs.models import Pair, PairNeed, PairVolunteer, Visit
-from .people.models import SchoolClass, Student
+from .people.models import Family, Guardian, SchoolClass, Student, Volunteer
 from .registrations.models import Registration
 
 PUBLIC = "public"
@@ -141,13 +141,12 @@ def scope(user, model, action: str | None = None):
 
 def holders(action: str):
     """A condition on User: the accounts whose role may do `action` (e.g. "events.lead": who may be named 责任人)."""
-    from .auth.models import User
-
     return User.role.in_(RULES[action])
 
 
 def _students_of_classes(user):
-    return select(Student.id).where(Student.class_id.in_(teacher_class_ids(user) or {0}))
+    """A teacher's students, as a subquery."""
+    return select(Student.id).where(_students(user))
 
 
 def _needs(user):
@@ -221,11 +220,6 @@ def may_sign_in(user) -> bool:
 
 def sign_in_condition():
     """`may_sign_in` as a query condition on User, for the session loader."""
-    from sqlalchemy import and_, or_
-
-    from .auth.models import User
-    from .people.models import Family, Guardian, Volunteer
-
     return and_(User.active.is_(True),
                 or_(User.volunteer_id.is_(None), User.volunteer.has(Volunteer.active.is_(True))),
                 or_(User.guardian_id.is_(None), User.guardian.has(Guardian.family.has(Family.active.is_(True)))))
@@ -241,8 +235,6 @@ def teacher_class_ids(user) -> set[int]:
 
 
 def assignable_roles(user) -> tuple[str, ...]:
-    from .auth.models import ROLES
-
     return ROLES if user.role == "admin" else tuple(r for r in ROLES if r not in PRIVILEGED_ROLES)
 
 
