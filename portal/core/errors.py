@@ -12,8 +12,10 @@ class DomainError(Exception):
 
 
 @contextmanager
-def saving(conflict_message: str, field: str | None = None):
-    """Flush, audit and commit as one; a constraint clash becomes a message, nothing half-saved."""
+def saving(conflict_message: str | None = None, field: str | None = None):
+    """The one way a change ends: the block's changes commit together as it ends, or roll back on any exception,
+    so nothing is half-saved. A constraint clash becomes `conflict_message` when one is given, and otherwise
+    reaches the caller (after the rollback) as the IntegrityError it is."""
     from ..extensions import db
 
     try:
@@ -21,6 +23,8 @@ def saving(conflict_message: str, field: str | None = None):
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
+        if conflict_message is None:
+            raise
         raise DomainError(conflict_message, field) from exc
     except Exception:
         db.session.rollback()

@@ -9,7 +9,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from ..audit.services import record
-from ..core.errors import DomainError
+from ..core.errors import DomainError, saving
 from ..extensions import db
 from .models import Event, EventPhoto
 
@@ -50,13 +50,12 @@ def add(actor, event: Event, filename: str, data: bytes) -> EventPhoto:
                        original_name="".join(ch for ch in filename if ch.isprintable())[:200], size=len(data),
                        uploaded_by_id=actor.id)
     try:
-        db.session.add(photo)
-        db.session.flush()
-        record(actor, "event.photo.add", event, name)
-        os.replace(partial, target)
-        db.session.commit()
+        with saving():
+            db.session.add(photo)
+            db.session.flush()
+            record(actor, "event.photo.add", event, name)
+            os.replace(partial, target)
     except Exception:
-        db.session.rollback()
         partial.unlink(missing_ok=True)
         target.unlink(missing_ok=True)
         raise
@@ -65,7 +64,7 @@ def add(actor, event: Event, filename: str, data: bytes) -> EventPhoto:
 
 def delete(actor, photo: EventPhoto) -> None:
     path = path_of(photo)
-    record(actor, "event.photo.delete", photo.event, photo.stored_name)
-    db.session.delete(photo)
-    db.session.commit()
+    with saving():
+        record(actor, "event.photo.delete", photo.event, photo.stored_name)
+        db.session.delete(photo)
     path.unlink(missing_ok=True)

@@ -194,23 +194,25 @@ def accept(actor, proposal: Proposal, today: date) -> Proposal:
     """Turn one proposal into a pair; if the need or the place has gone meanwhile, say so on the row."""
     if proposal.status != "staged":
         return proposal
-    try:
+    refused = None
+    try:  # create_pair leaves nothing behind when it refuses
         pair, _created = pairs.create_pair(actor, [proposal.need], [proposal.offer], today)
     except DomainError as err:
-        db.session.rollback()
-        proposal.status, proposal.message = "failed", err.message[:200]
-    else:
-        proposal.status, proposal.pair_id = "accepted", pair.id
-    proposal.decided_by_id, proposal.decided_at = actor.id, utcnow()
-    db.session.commit()
+        refused = err.message[:200]
+    with saving():
+        if refused is None:
+            proposal.status, proposal.pair_id = "accepted", pair.id
+        else:
+            proposal.status, proposal.message = "failed", refused
+        proposal.decided_by_id, proposal.decided_at = actor.id, utcnow()
     return proposal
 
 
 def reject(actor, proposal: Proposal) -> Proposal:
     if proposal.status == "staged":
-        proposal.status, proposal.decided_by_id, proposal.decided_at = "rejected", actor.id, utcnow()
-        record(actor, "matching.reject", proposal, f"need={proposal.need_id} offer={proposal.offer_id}")
-        db.session.commit()
+        with saving():
+            proposal.status, proposal.decided_by_id, proposal.decided_at = "rejected", actor.id, utcnow()
+            record(actor, "matching.reject", proposal, f"need={proposal.need_id} offer={proposal.offer_id}")
     return proposal
 
 

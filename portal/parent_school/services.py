@@ -82,28 +82,20 @@ def save_session(session: CourseSession | None, course: Course, data: dict, quot
     now = now or seats.local_now()
     _check_times(data)
     _check_quotas(course, quotas, data["capacity"], by.school_id)
-    promoted = []
     if session is None:
         session = CourseSession(school_id=course.school_id, course_id=course.id, status="open")
         db.session.add(session)
-    else:
-        seats.lock(session)
-        if data["capacity"] < session.taken:
-            db.session.rollback()
+    with seats.holding(session):
+        if session.id is not None and data["capacity"] < session.taken:
             raise DomainError(_("%(n)d families already hold seats; the capacity cannot be lower.", n=session.taken),
                               "capacity")
-    for key in ("title", "starts_at", "ends_at", "place", "online_url", "capacity", "deadline"):
-        setattr(session, key, data[key])
-    session.quotas = [SeatQuota(class_id=cid, seats=n) for cid, n in sorted(quotas.items())]
-    try:
+        for key in ("title", "starts_at", "ends_at", "place", "online_url", "capacity", "deadline"):
+            setattr(session, key, data[key])
+        session.quotas = [SeatQuota(class_id=cid, seats=n) for cid, n in sorted(quotas.items())]
         db.session.flush()
         # Families may wait while no seat is taken (every seat held for a class): promote whatever `taken` is.
         promoted = seats.promote(session, now)
         record(by, "course_session.save", session, f"{course.title} {session.starts_at:%Y-%m-%d %H:%M}")
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return session, promoted
 
 
@@ -111,15 +103,13 @@ def set_status(session: CourseSession, status: str, by, reason: str = "") -> Non
     """Close or reopen registration, cancel the session (with a reason every family sees), or mark it held."""
     if status == "cancelled" and not reason:
         raise DomainError(_("Please tell the families why the session is cancelled."), "reason")
-    seats.lock(session)
-    if session.status == "cancelled":
-        db.session.rollback()
-        raise DomainError(_("This session has been cancelled."))
-    session.status = status
-    if status == "cancelled":
-        session.cancel_reason = reason
-    record(by, f"course_session.{status}", session, reason)
-    db.session.commit()
+    with seats.holding(session):
+        if session.status == "cancelled":
+            raise DomainError(_("This session has been cancelled."))
+        session.status = status
+        if status == "cancelled":
+            session.cancel_reason = reason
+        record(by, f"course_session.{status}", session, reason)
 
 
 def courses(school_id: int, include_inactive: bool = False) -> list[Course]:

@@ -2,8 +2,8 @@
 
 A seat holder is a CourseSession or an Event: both keep capacity, taken and queue_no, say which Registration
 column points at them (REG_KEY), when registration closes (closes_at), their state at a given time, and whether
-a child's family may come (admits). Every change starts by locking the holder's row with an UPDATE, before
-anything is read (a registration writes a family's first row under the lock without looking for one, and a row the
+a child's family may come (admits). Every change runs in `holding(holder)`, which starts by locking the holder's
+row with an UPDATE, before anything is read (a registration writes a family's first row under the lock without looking for one, and a row the
 family had is read again under the lock): PostgreSQL then holds the row until commit, and SQLite takes its write
 lock (waiting out busy_timeout) on a fresh snapshot. So two registrations for one holder run one after the other,
 the seat count read under the lock is the true one, the database's CHECK (taken <= capacity) is the last guard,
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import secrets
 import unicodedata
+from contextlib import contextmanager
 from datetime import datetime
 
 from flask import current_app
@@ -25,7 +26,7 @@ from ..audit.services import record
 from ..core.clock import local_now
 from ..core.database import busy
 from ..core.display import cn_when
-from ..core.errors import DomainError
+from ..core.errors import DomainError, saving
 from ..core.models import utcnow
 from ..extensions import db
 from ..parent_school.models import SeatQuota
@@ -51,7 +52,7 @@ def lock(holder, arrival: bool = False):
     """Take the holder's row for this transaction and read it afresh in the same statement (UPDATE … RETURNING:
     the lock is held until commit, so every statement under it delays the next family); `arrival` also draws a
     queue number. A storm can queue past any worker timeout, so the wait is bounded (database.py: LOCK_WAIT_SECONDS,
-    tried twice), and then the family is told to try again in a minute, with nothing saved."""
+    tried twice), and then the family is told to try again in a minute; `holding` rolls back, so nothing is saved."""
     model = type(holder)
     stmt = (update(model).where(model.id == holder.id)
             .values(queue_no=model.queue_no + (1 if arrival else 0)).returning(model))
@@ -64,8 +65,35 @@ def lock(holder, arrival: bool = False):
         except OperationalError as err:
             if not busy(err):
                 raise
-    db.session.rollback()
     raise DomainError(_("Many people are doing this at the same moment. Please try again in a minute."))
+
+
+class Held:
+    """A block's hold on a seat holder: the holder as read under the lock, and whether its work is kept."""
+
+    def __init__(self, holder):
+        self.holder = holder
+        self.kept = True
+
+    def give_back(self) -> None:
+        """The block found nothing to change: its transaction rolls back, so the lock's write is not kept (a queue
+        number drawn on arrival stays free for the next family)."""
+        self.kept = False
+
+
+@contextmanager
+def holding(holder, arrival: bool = False, conflict: str | None = None):
+    """The one way a change to a holder's seats ends (pretix's atomic + lock_objects): the holder's row is locked
+    and read afresh (`arrival` also draws a queue number), the block runs, and its transaction commits as the block
+    ends or rolls back on any exception; a unique constraint's refusal becomes `conflict` when one is given. A
+    holder not yet in the database has nothing to lock: no one else can see it."""
+    held = Held(holder)
+    with saving(conflict):
+        if holder.id is not None:
+            held.holder = lock(holder, arrival)
+        yield held
+        if not held.kept:
+            db.session.rollback()
 
 
 def _family_registration(holder, family_id: int) -> Registration | None:
@@ -102,37 +130,37 @@ def _new_registration(holder, family_id: int, code: str) -> Registration:
     return Registration(school_id=holder.school_id, family_id=family_id, code=code, **{holder.REG_KEY: holder.id})
 
 
-def admissible(session, class_id: int, at_door: bool = False) -> bool:
+def admissible(holder, class_id: int, at_door: bool = False) -> bool:
     """Whether a family of this class may take a seat now. Seats reserved for a class go to its families
     first; the rest are open to all. At the door the reservations no longer hold: any free seat is taken."""
-    if session.taken >= session.capacity:
+    if holder.taken >= holder.capacity:
         return False
-    quotas = _quotas(session)
+    quotas = _quotas(holder)
     if at_door or not quotas:
         return True
     counts = dict(db.session.execute(
-        select(Registration.class_id, func.count()).where(of(session), Registration.status == "confirmed")
+        select(Registration.class_id, func.count()).where(of(holder), Registration.status == "confirmed")
         .group_by(Registration.class_id)).all())
     if counts.get(class_id, 0) < quotas.get(class_id, 0):
         return True
-    general = session.capacity - sum(quotas.values())
+    general = holder.capacity - sum(quotas.values())
     general_used = sum(max(0, n - quotas.get(k, 0)) for k, n in counts.items())
     return general_used < general
 
 
-def promote(session, now: datetime) -> list[Registration]:
+def promote(holder, now: datetime) -> list[Registration]:
     """Give free seats to waiting families in their order of arrival; the caller holds the lock and commits."""
-    if session.status in ("cancelled", "done") or now >= session.starts_at:
+    if holder.status in ("cancelled", "done") or now >= holder.starts_at:
         return []
     promoted = []
-    waiting = db.session.scalars(select(Registration).where(of(session), Registration.status == "waitlisted")
+    waiting = db.session.scalars(select(Registration).where(of(holder), Registration.status == "waitlisted")
                                  .order_by(Registration.seq).execution_options(populate_existing=True)).all()
     for reg in waiting:
-        if session.taken >= session.capacity:
+        if holder.taken >= holder.capacity:
             break
-        if admissible(session, reg.class_id):
+        if admissible(holder, reg.class_id):
             reg.status, reg.promoted_at = "confirmed", utcnow()
-            session.taken += 1
+            holder.taken += 1
             db.session.flush()
             promoted.append(reg)
     return promoted
@@ -148,14 +176,6 @@ def _closed_message(holder, state: str) -> str:
             "closed": _("Registration for this session has closed.")}[state]
 
 
-def _commit(conflict: str):
-    try:
-        db.session.commit()
-    except IntegrityError as exc:
-        db.session.rollback()
-        raise DomainError(conflict) from exc
-
-
 def child_to_register(family, chosen: int, offered: list[int]):
     """The child chosen on a family's form; a form offering one child only sends no choice, and means that one."""
     chosen = chosen or (offered[0] if len(offered) == 1 else 0)
@@ -169,14 +189,14 @@ class _Taken(Exception):
     """A unique constraint refused the registration's row: the family has one already, or the code was drawn."""
 
 
-def register(session, student, by, now: datetime | None = None) -> tuple[Registration, bool]:
+def register(holder, student, by, now: datetime | None = None) -> tuple[Registration, bool]:
     """Register the child's family: a seat if one is free for it, else the next place on the waiting list.
     Returns the registration and whether it is new (False: the family was already registered)."""
     now = now or local_now()
     family = student.family
-    if family is None or not student.active or student.school_id != session.school_id:
+    if family is None or not student.active or student.school_id != holder.school_id:
         raise DomainError(_("Please choose one of your children."), "student_id")
-    problem = session.admits(student)
+    problem = holder.admits(student)
     if problem:
         raise DomainError(problem, "student_id")
     # A family has no row for the session yet almost always, so its row is written without looking for one first:
@@ -185,57 +205,55 @@ def register(session, student, by, now: datetime | None = None) -> tuple[Registr
     # submit now waits its turn for the lock and costs more than a registration: cheaper overall while repeats are
     # rare (the figures are in the commit that made it so, ac5b7ff).
     try:
-        return _take_place(session, student, by, _draw(), None, now)
+        return _take_place(holder, student, by, _draw(), None, now)
     except _Taken:
         pass
     # The family's registration is looked for before the lock, which every family of a storm waits for in turn.
     # One it has is read again under the lock; one another tab of the family adds meanwhile is refused by the
     # unique constraint, and that tab's registration is the answer.
-    code, reg = _new_code(session, family.id)
-    if reg is not None and reg.status in ACTIVE and session.state(now) in ("open", "full"):
-        db.session.rollback()
+    code, reg = _new_code(holder, family.id)
+    if reg is not None and reg.status in ACTIVE and holder.state(now) in ("open", "full"):
+        db.session.rollback()  # end the read: nothing was locked or changed
         return reg, False
     try:
-        return _take_place(session, student, by, code, reg, now)
+        return _take_place(holder, student, by, code, reg, now)
     except _Taken:
-        first = _family_registration(session, family.id)
+        first = _family_registration(holder, family.id)
         if first is None or first.status not in ACTIVE:
             raise DomainError(_("Your family is already registered for this session.")
-                              if session.REG_KEY == "session_id"
+                              if holder.REG_KEY == "session_id"
                               else _("Your family is already registered for this event.")) from None
-        db.session.rollback()
+        db.session.rollback()  # end the read, as above
         return first, False
 
 
-def _take_place(session, student, by, code: str, reg: Registration | None, now: datetime
+def _take_place(holder, student, by, code: str, reg: Registration | None, now: datetime
                 ) -> tuple[Registration, bool]:
     """Under the holder's lock: a seat or the next place on the waiting list for the family, in its row `reg`
     (one it had, which is read again under the lock) or a new one with `code`; committed. Raises _Taken, rolled
     back, when a unique constraint refuses the row."""
-    lock(session, arrival=True)
-    state = session.state(now)
-    if state not in ("open", "full"):
-        db.session.rollback()
-        raise DomainError(_closed_message(session, state))
-    if reg is not None:
-        reg = _family_registration(session, student.family_id)
-        if reg.status in ACTIVE:
-            db.session.rollback()
-            return reg, False
-    status = "confirmed" if admissible(session, student.class_id) else "waitlisted"
-    if reg is None:
-        reg = _new_registration(session, student.family_id, code)
-    reg.student_id, reg.class_id, reg.registered_by_id = student.id, student.class_id, by.id
-    reg.seq, reg.cancelled_at, reg.promoted_at, reg.walk_in, reg.status = session.queue_no, None, None, False, status
-    db.session.add(reg)
-    if status == "confirmed":
-        session.taken += 1
-    committed = {"status": status, "seq": session.queue_no, "session_id": None, "event_id": None,
-                 session.REG_KEY: session.id}
     try:
-        db.session.commit()
+        with holding(holder, arrival=True) as held:
+            state = holder.state(now)
+            if state not in ("open", "full"):
+                raise DomainError(_closed_message(holder, state))
+            if reg is not None:
+                reg = _family_registration(holder, student.family_id)
+                if reg.status in ACTIVE:
+                    held.give_back()
+                    return reg, False
+            status = "confirmed" if admissible(holder, student.class_id) else "waitlisted"
+            if reg is None:
+                reg = _new_registration(holder, student.family_id, code)
+            reg.student_id, reg.class_id, reg.registered_by_id = student.id, student.class_id, by.id
+            reg.seq, reg.cancelled_at, reg.promoted_at, reg.walk_in, reg.status = (holder.queue_no, None, None, False,
+                                                                                    status)
+            db.session.add(reg)
+            if status == "confirmed":
+                holder.taken += 1
+            committed = {"status": status, "seq": holder.queue_no, "session_id": None, "event_id": None,
+                         holder.REG_KEY: holder.id}
     except IntegrityError as exc:
-        db.session.rollback()
         raise _Taken from exc
     for key, value in committed.items():  # what the caller reads next, as committed: no statement to read it back
         set_committed_value(reg, key, value)
@@ -254,27 +272,25 @@ def cancel(reg: Registration, by, now: datetime | None = None, staff: bool = Fal
     """Cancel a registration; a seat it held goes to the first family waiting. Families may cancel until the
     deadline, staff at any time before check-in. Returns the families promoted."""
     now = now or local_now()
-    session = lock(reg.holder)
-    db.session.refresh(reg)
-    if reg.status == "cancelled":
-        db.session.rollback()
-        return []
-    if reg.attended_at is not None:
-        db.session.rollback()
-        raise DomainError(_("This family has already checked in; the registration cannot be cancelled."))
-    if not staff and now >= session.closes_at and reg.status == "confirmed":  # leaving the waiting list frees no seat
-        db.session.rollback()
-        raise DomainError(_("The deadline has passed; to cancel now, please tell the committee office."))
-    held_seat = reg.status == "confirmed"
-    reg.status, reg.cancelled_at, reg.promoted_at = "cancelled", utcnow(), None
-    promoted = []
-    if held_seat:
-        session.taken -= 1
-        db.session.flush()
-        promoted = promote(session, now)
-    if staff:
-        record(by, "registration.cancel", reg, f"{session.REG_KEY}={session.id} family={reg.family_id}")
-    db.session.commit()
+    with holding(reg.holder) as held:
+        holder = held.holder
+        db.session.refresh(reg)
+        if reg.status == "cancelled":
+            held.give_back()
+            return []
+        if reg.attended_at is not None:
+            raise DomainError(_("This family has already checked in; the registration cannot be cancelled."))
+        if not staff and now >= holder.closes_at and reg.status == "confirmed":  # leaving the waiting list frees no seat
+            raise DomainError(_("The deadline has passed; to cancel now, please tell the committee office."))
+        held_seat = reg.status == "confirmed"
+        reg.status, reg.cancelled_at, reg.promoted_at = "cancelled", utcnow(), None
+        promoted = []
+        if held_seat:
+            holder.taken -= 1
+            db.session.flush()
+            promoted = promote(holder, now)
+        if staff:
+            record(by, "registration.cancel", reg, f"{holder.REG_KEY}={holder.id} family={reg.family_id}")
     return promoted
 
 
@@ -295,12 +311,12 @@ def cancel_family(actor, family_id: int, now: datetime) -> int:
     return cancelled
 
 
-def _attend(reg: Registration, by, session) -> None:
+def _attend(reg: Registration, by, holder) -> None:
     if reg.status == "waitlisted":
-        if not admissible(session, reg.class_id, at_door=True):
+        if not admissible(holder, reg.class_id, at_door=True):
             raise DomainError(_("This family is on the waiting list and there is no free seat."))
         reg.status, reg.promoted_at = "confirmed", utcnow()
-        session.taken += 1
+        holder.taken += 1
     reg.attended_at, reg.checked_in_by_id = utcnow(), by.id
 
 
@@ -329,77 +345,71 @@ def _door_open(holder) -> None:
         raise DomainError(message)
 
 
-def check_in(session, code: str, by) -> tuple[Registration, bool]:
+def check_in(holder, code: str, by) -> tuple[Registration, bool]:
     """Check a family in by its code. Returns the registration and whether it was checked in just now
     (False: it had checked in before)."""
     code = normalise_code(code)
     if len(code) != CODE_LENGTH:
         raise DomainError(_("A check-in code has %(n)d letters and digits.", n=CODE_LENGTH), "code")
-    reg = db.session.scalar(select(Registration).where(of(session), Registration.code == code))
+    reg = db.session.scalar(select(Registration).where(of(holder), Registration.code == code))
     if reg is None:
         raise DomainError(_("No family of this session has the code %(code)s.", code=code)
-                          if session.REG_KEY == "session_id" else
+                          if holder.REG_KEY == "session_id" else
                           _("No family registered for this event has the code %(code)s.", code=code), "code")
     return check_in_registration(reg, by)
 
 
 def check_in_registration(reg: Registration, by) -> tuple[Registration, bool]:
-    session = lock(reg.holder)
-    db.session.refresh(reg)
-    try:
-        if session.status == "cancelled":
-            raise DomainError(_closed_message(session, "cancelled"))
+    with holding(reg.holder) as held:
+        holder = held.holder
+        db.session.refresh(reg)
+        if holder.status == "cancelled":
+            raise DomainError(_closed_message(holder, "cancelled"))
         if reg.status == "cancelled":
             raise DomainError(_("This family cancelled its registration."))
         if reg.attended_at is not None:
-            db.session.rollback()
+            held.give_back()
             return reg, False
-        _door_open(session)
-        _attend(reg, by, session)
-    except DomainError:
-        db.session.rollback()
-        raise
-    db.session.commit()
+        _door_open(holder)
+        _attend(reg, by, holder)
     return reg, True
 
 
-def walk_in(session, student, by) -> tuple[Registration, bool]:
+def walk_in(holder, student, by) -> tuple[Registration, bool]:
     """A family that comes to the door: checked in on its registration, or added if a seat is free."""
     family = student.family
-    if family is None or student.school_id != session.school_id:
+    if family is None or student.school_id != holder.school_id:
         raise DomainError(_("This student has no family on record; add the family first."))
-    code = _new_code(session)[0]
-    lock(session, arrival=True)
-    reg = _family_registration(session, family.id)
-    if reg is not None and reg.status in ACTIVE:
-        db.session.rollback()
+    code = _new_code(holder)[0]
+    twice = (_("This family is already registered for this session.") if holder.REG_KEY == "session_id"
+             else _("This family is already registered for this event."))
+    with holding(holder, arrival=True, conflict=twice) as held:
+        reg = _family_registration(holder, family.id)
+        registered = reg is not None and reg.status in ACTIVE
+        if registered:  # checked in on its registration, without the queue number this arrival drew
+            held.give_back()
+        else:
+            if holder.status == "cancelled":
+                raise DomainError(_closed_message(holder, "cancelled"))
+            _door_open(holder)
+            if holder.taken >= holder.capacity:
+                raise DomainError(_("No seat is free: all %(n)d seats are taken.", n=holder.capacity))
+            if reg is None:
+                reg = _new_registration(holder, family.id, code)
+            reg.student_id, reg.class_id, reg.registered_by_id = student.id, student.class_id, by.id
+            reg.seq, reg.cancelled_at, reg.walk_in, reg.status = holder.queue_no, None, True, "confirmed"
+            reg.attended_at, reg.checked_in_by_id = utcnow(), by.id
+            db.session.add(reg)
+            holder.taken += 1
+    if registered:
         return check_in_registration(reg, by)
-    try:
-        if session.status == "cancelled":
-            raise DomainError(_closed_message(session, "cancelled"))
-        _door_open(session)
-        if session.taken >= session.capacity:
-            raise DomainError(_("No seat is free: all %(n)d seats are taken.", n=session.capacity))
-    except DomainError:
-        db.session.rollback()
-        raise
-    if reg is None:
-        reg = _new_registration(session, family.id, code)
-    reg.student_id, reg.class_id, reg.registered_by_id = student.id, student.class_id, by.id
-    reg.seq, reg.cancelled_at, reg.walk_in, reg.status = session.queue_no, None, True, "confirmed"
-    reg.attended_at, reg.checked_in_by_id = utcnow(), by.id
-    db.session.add(reg)
-    session.taken += 1
-    _commit(_("This family is already registered for this session.") if session.REG_KEY == "session_id"
-            else _("This family is already registered for this event."))
     return reg, True
 
 
 def undo_check_in(reg: Registration, by) -> None:
     """A check-in made by mistake; the seat stays the family's."""
-    holder = lock(reg.holder)
-    db.session.refresh(reg)
-    if reg.attended_at is not None:
-        reg.attended_at, reg.checked_in_by_id = None, None
-        record(by, "registration.undo_check_in", reg, f"{holder.REG_KEY}={holder.id}")
-    db.session.commit()
+    with holding(reg.holder) as held:
+        db.session.refresh(reg)
+        if reg.attended_at is not None:
+            reg.attended_at, reg.checked_in_by_id = None, None
+            record(by, "registration.undo_check_in", reg, f"{held.holder.REG_KEY}={held.holder.id}")
