@@ -77,8 +77,8 @@ def _events(world, coord, other_vol) -> dict:
     and each role's private calendar feed, with an unknown token."""
     from datetime import timedelta
 
+    from portal.events.feed import feed_token
     from portal.events.models import Event, EventHelper
-    from portal.events.services import feed_token
     from portal.extensions import db
     from portal.registrations.services import local_now, register
 

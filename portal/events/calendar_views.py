@@ -5,9 +5,9 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask_babel import gettext as _
 
 from ..auth.services import is_fresh
+from ..core import ical
 from ..core.errors import DomainError
 from ..core.htmx import render
-from ..core.ical import Entry, calendar
 from ..core.listing import to_id
 from ..core.users import acting_user
 from ..core.xlsx import xlsx_response
@@ -16,7 +16,8 @@ from ..imports.forms import ConfirmForm, UploadForm
 from ..parent_school.exports import session_entry
 from ..permissions import can, public, requires
 from ..registrations import services as seats
-from . import services, transfer
+from . import calendar, services, transfer
+from . import feed as private_feed
 from .models import EVENT_KINDS, Event
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
@@ -26,7 +27,7 @@ bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 
 def _calendar_args():
     today = seats.local_now().date()
-    p = services.period(request.args.get("period"), today)
+    p = calendar.period(request.args.get("period"), today)
     kind = request.args.get("kind", "")
     kind = kind if kind in EVENT_KINDS else ""
     month = to_id(request.args.get("month"))
@@ -39,11 +40,11 @@ def _calendar_context():
     me = acting_user()
     today, p, kind, month = _calendar_args()
     viewer = None if can(me, "events.manage") else me
-    events = services.calendar_events(me.school_id, p, kind, month, viewer)
-    return {"p": p, "kind": kind, "month": month, "groups": services.month_groups(events, p),
-            "kinds": [(k, k) for k in EVENT_KINDS], "when_text": services.when_text, "count": len(events),
+    events = calendar.calendar_events(me.school_id, p, kind, month, viewer)
+    return {"p": p, "kind": kind, "month": month, "groups": calendar.month_groups(events, p),
+            "kinds": [(k, k) for k in EVENT_KINDS], "when_text": calendar.when_text, "count": len(events),
             "responsible": services.responsible_text, "school": me.school,
-            "period_options": [(x.key, x.name) for x in services.periods_around(today)],
+            "period_options": [(x.key, x.name) for x in calendar.periods_around(today)],
             "month_options": [(d.month, f"{d.month}月") for d in _months_of(p)]}
 
 
@@ -150,10 +151,10 @@ def feed():
             abort(400)
         if not is_fresh():
             return redirect(url_for("auth.reauth", about="calendar", next=url_for("calendar.feed")))
-        services.feed_token(me, renew=True)
+        private_feed.feed_token(me, renew=True)
         flash(_("A new address is ready; the old one no longer works."), "success")
         return redirect(url_for("calendar.feed"))
-    token = services.feed_token(me)
+    token = private_feed.feed_token(me)
     return render_template("events/feed.html", form=form,
                            feed_url=url_for("calendar.feed_ics", token=token, _external=True))
 
@@ -162,26 +163,26 @@ def feed():
 @public
 def feed_ics(token):
     """The user's events for their phone's calendar app; the secret token in the URL stands in for a login."""
-    user = services.user_by_feed_token(token)
+    user = private_feed.user_by_feed_token(token)
     if user is None:
         abort(404)
     now = seats.local_now()
-    entries = [_entry(e) for e in services.feed_events(user, now)]
+    entries = [_entry(e) for e in private_feed.feed_events(user, now)]
     entries += [session_entry(r.session, f"session-{r.session_id}-family-{r.family_id}@carebridge")
-                for r in services.feed_sessions(user, now)]
-    resp = make_response(calendar(entries, name=f"{user.school.name} 关爱桥"))
+                for r in private_feed.feed_sessions(user, now)]
+    resp = make_response(ical.calendar(entries, name=f"{user.school.name} 关爱桥"))
     resp.headers["Content-Type"] = "text/calendar; charset=utf-8"
     resp.headers["Cache-Control"] = "private, no-store"
     return resp
 
 
-def _entry(e: Event) -> Entry:
+def _entry(e: Event) -> ical.Entry:
     if e.precision == "time":
         starts, ends = e.starts_at, e.ends_at or e.starts_at + timedelta(hours=1)
     else:
         starts, ends = e.starts_at.date(), e.starts_at.date() + timedelta(days=1)
     description = "\n".join(x for x in (e.description, f"责任人：{services.responsible_text(e)}",
                                         e.cancel_reason and f"取消原因：{e.cancel_reason}") if x)
-    return Entry(uid=f"event-{e.id}@carebridge", summary=e.title, starts=starts, ends=ends, location=e.place,
+    return ical.Entry(uid=f"event-{e.id}@carebridge", summary=e.title, starts=starts, ends=ends, location=e.place,
                  description=description, cancelled=e.status == "cancelled", alarm=e.precision == "time")
 

@@ -20,8 +20,9 @@ from ..extensions import db
 from ..imports.services import Checked, Column, _has_control, _text_value, register_kind
 from ..people.models import Volunteer
 from ..permissions import holders
+from .calendar import when_text
 from .models import EVENT_KINDS, Event, EventHelper, Partner
-from .services import responsible_text, when_text
+from .services import responsible_text
 
 COLUMNS = (
     Column("时间", "when", 22, True, "3月5日 14:00-16:00"),

@@ -1,4 +1,4 @@
-"""家校社活动 at /events and the 行事历 at /calendar: thin views over events.services."""
+"""家校社活动 at /events: thin views over events.services, signup, after and partners."""
 from datetime import datetime
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, send_file, url_for
@@ -19,8 +19,9 @@ from ..permissions import authorize, can, requires
 from ..registrations import services as seats
 from ..registrations.form_handling import register_from_form
 from ..registrations.models import Registration
+from . import after, calendar, services, signup
+from . import partners as partner_directory
 from . import photos as photo_store
-from . import services
 from .forms import EventForm, PartnerForm, PhotoForm, SignUpForm, StatusForm, SummaryForm
 from .models import EVENT_KINDS, Event, EventHelper, EventPhoto, Partner
 
@@ -47,10 +48,10 @@ def index():
     f = services.EventFilters.from_args(request.args)
     events = services.event_list(me, f, now)
     context = {"events": events, "f": f, "kinds": [(k, k) for k in EVENT_KINDS], "now": now,
-               "when_text": services.when_text, "responsible": services.responsible_text,
-               "open_places": services.open_places}
+               "when_text": calendar.when_text, "responsible": services.responsible_text,
+               "open_places": signup.open_places}
     if me.role == "volunteer" and me.volunteer_id:
-        context["wanted"] = services.needing_help(me.volunteer_id, me.school_id, now)
+        context["wanted"] = signup.needing_help(me.volunteer_id, me.school_id, now)
         context["mine"] = {h.event_id: h for h in db.session.scalars(select(EventHelper).where(
             EventHelper.volunteer_id == me.volunteer_id, EventHelper.status == "confirmed"))}
         context["sign_up_form"] = SignUpForm()
@@ -65,8 +66,8 @@ def index():
 def show(event_id):
     me, now = acting_user(), seats.local_now()
     event = _event(event_id)
-    context = {"e": event, "now": now, "when_text": services.when_text, "responsible": services.responsible_text,
-               "open_places": services.open_places, "status_form": StatusForm(), "sign_up_form": SignUpForm()}
+    context = {"e": event, "now": now, "when_text": calendar.when_text, "responsible": services.responsible_text,
+               "open_places": signup.open_places, "status_form": StatusForm(), "sign_up_form": SignUpForm()}
     if me.role == "parent" and me.family and event.with_registration:
         reg = db.session.scalar(select(Registration).where(Registration.event_id == event.id,
                                                            Registration.family_id == me.family.id))
@@ -76,14 +77,15 @@ def show(event_id):
         context["mine"] = next((h for h in event.helpers if h.volunteer_id == me.volunteer_id
                                 and h.status == "confirmed"), None)
     if can(me, "events.manage"):
-        context["registrations"] = services.registrations(event)
+        context["registrations"] = after.registrations(event)
     return render_template("events/show.html", **context)
 
 
 # Coordinators: saving an event and its status ---------------------------------------------------------
 
 def _fill_choices(form, school_id):
-    form.partner_id.choices = options([(0, _("None"))] + [(p.id, f"{p.name}（{p.kind}）") for p in services.partners(school_id)])
+    form.partner_id.choices = options([(0, _("None"))] + [(p.id, f"{p.name}（{p.kind}）")
+                                                          for p in partner_directory.partners(school_id)])
     form.lead_ids.choices = options([(u.id, u.display_name) for u in services.lead_user_choices(school_id)])
     form.lead_volunteer_ids.choices = options([(v.id, v.label) for v in services.volunteer_choices(school_id)])
     classes = db.session.scalars(select(SchoolClass).where(SchoolClass.school_id == school_id,
@@ -199,7 +201,7 @@ def sign_up(event_id):
         flash(_("The form is out of date. Please try again."), "error")
     else:
         try:
-            helper = services.sign_up(event, volunteer, form.role.data, me)
+            helper = signup.sign_up(event, volunteer, form.role.data, me)
         except DomainError as err:
             flash(err.message, "error")
         else:
@@ -216,7 +218,7 @@ def withdraw(helper_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        services.withdraw(helper, me)
+        signup.withdraw(helper, me)
     except DomainError as err:
         flash(err.message, "error")
     else:
@@ -230,10 +232,10 @@ def withdraw(helper_id):
 def _report_context(event, summary_form=None):
     done = {h.volunteer_id: h for h in event.helpers}
     return {"e": event, "summary_form": summary_form or SummaryForm(obj=event), "photo_form": PhotoForm(),
-            "attendance_form": ConfirmForm(), "registrations": [r for r in services.registrations(event)
+            "attendance_form": ConfirmForm(), "registrations": [r for r in after.registrations(event)
                                                                 if r.status == "confirmed"],
-            "helpers": [h for h in event.helpers if h.status == "confirmed"], "logged": services.logged_hours(event),
-            "when_text": services.when_text, "responsible": services.responsible_text, "done": done,
+            "helpers": [h for h in event.helpers if h.status == "confirmed"], "logged": after.logged_hours(event),
+            "when_text": calendar.when_text, "responsible": services.responsible_text, "done": done,
             "max_photo_mb": photo_store.max_bytes() // (1024 * 1024)}
 
 
@@ -244,7 +246,7 @@ def report(event_id):
     form = SummaryForm(obj=event) if request.method == "GET" else SummaryForm()
     if form.validate_on_submit():
         try:
-            services.save_summary(acting_user(), event, form.summary.data, form.participants.data)
+            after.save_summary(acting_user(), event, form.summary.data, form.participants.data)
         except DomainError as err:
             show_error(form, err)
         else:
@@ -260,11 +262,11 @@ def helpers_attendance(event_id):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     helpers = [h for h in event.helpers if h.status == "confirmed"]
-    claims = [services.HelperClaim(h, request.form.get(f"attended-{h.id}") == "y",
+    claims = [after.HelperClaim(h, request.form.get(f"attended-{h.id}") == "y",
                                    (request.form.get(f"hours-{h.id}") or "").strip()[:10]) for h in helpers]
     today = seats.local_now().date()
     try:
-        made = services.record_helpers(acting_user(), event, claims, min(event.starts_at.date(), today), today)
+        made = after.record_helpers(acting_user(), event, claims, min(event.starts_at.date(), today), today)
     except DomainError as err:
         flash(err.message if not err.field else _("%(name)s: %(message)s", name=next(
             (h.volunteer.name for h in helpers if err.field == f"hours-{h.id}"), ""), message=err.message), "error")
@@ -281,7 +283,7 @@ def families_attendance(event_id):
         abort(400)
     ids = {i for i in (to_id(v) for v in request.form.getlist("came")) if i}
     try:
-        services.family_attendance(acting_user(), event, ids)
+        after.family_attendance(acting_user(), event, ids)
     except DomainError as err:
         flash(err.message, "error")
     else:
@@ -354,11 +356,11 @@ def partners(partner_id):
     form = PartnerForm(obj=partner) if partner and request.method == "GET" else PartnerForm()
     if form.validate_on_submit():
         try:
-            services.save_partner(me, partner, {k: form[k].data for k in ("name", "kind", "contact", "phone", "active")})
+            partner_directory.save_partner(me, partner, {k: form[k].data for k in ("name", "kind", "contact", "phone", "active")})
         except DomainError as err:
             show_error(form, err)
         else:
             flash(_("Partner saved."), "success")
             return redirect(url_for("events.partners"))
     return render_template("events/partners.html", form=form, partner=partner,
-                           partners=services.partners(me.school_id, active_only=False))
+                           partners=partner_directory.partners(me.school_id, active_only=False))

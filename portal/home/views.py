@@ -4,7 +4,8 @@ from sqlalchemy import func, select
 
 from ..core.clock import local_today
 from ..core.database import ping
-from ..events.services import committed, needing_help, when_text
+from ..events.calendar import when_text
+from ..events.signup import committed, needing_help
 from ..extensions import db
 from ..hours import services as hours
 from ..needs.models import NEED_STATUS

@@ -10,7 +10,7 @@ none of them imports it.
 from flask_babel import gettext as _
 
 from ..core.clock import local_now
-from ..events import services as events
+from ..events import signup
 from ..pairs import services as pairs
 from ..registrations import services as seats
 from . import services
@@ -26,7 +26,7 @@ def deactivate(actor, obj) -> list[str]:
         done += [_("%(n)d offers paused", n=changed)] if changed else []
         if n := pairs.volunteer_leaves(actor, obj.id, now.date()):
             done.append(_("left %(n)d running pairs (a pair they held alone ended, its needs back on the menu)", n=n))
-        if n := events.withdraw_volunteer(actor, obj.id, now):
+        if n := signup.withdraw_volunteer(actor, obj.id, now):
             done.append(_("taken off %(n)d events still to come", n=n))
     elif isinstance(obj, Student):
         done += [_("%(n)d waiting needs closed", n=changed)] if changed else []

@@ -10,8 +10,9 @@ from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
 from ..core.xlsx import WRAP, workbook_bytes, write_sheet
+from ..events.calendar import when_text
 from ..events.models import Event, EventHelper
-from ..events.services import responsible_text, when_text
+from ..events.services import responsible_text
 from ..extensions import db
 from ..needs.models import NEED_STATUS
 from . import services

@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from portal.auth.models import User
-from portal.events import services
+from portal.events import calendar, services, signup
 from portal.events.models import Event
 from portal.extensions import db
 from portal.registrations.models import Registration
@@ -176,7 +176,7 @@ def _calendar_rows(scope):
 
 def _read_the_month(tab, a11y, month: date) -> str:
     page = tab.page
-    key = services.period(None, month).key  # the term the month is in
+    key = calendar.period(None, month).key  # the term the month is in
     go(tab, "/calendar/")
     expect(page.get_by_role("heading", level=1)).to_have_text(zh("Calendar"))
     filters = page.locator("form.filters")
@@ -249,7 +249,7 @@ def _print_the_month(tab, a11y, month: date, key: str):
         expect(_calendar_rows(sheet)).to_have_count(len(ENTRIES))
         expect(sheet.locator("th.cal-month-label")).to_have_attribute("rowspan", str(len(ENTRIES)))
         expect(sheet.locator("table a")).to_have_count(0)  # paper has no links
-        expect(sheet.locator("h1.calendar-title")).to_contain_text(services.period(key, month).name)
+        expect(sheet.locator("h1.calendar-title")).to_contain_text(calendar.period(key, month).name)
         # Nothing to tap on paper (the skip link sits off the page, left: -9999px).
         visible_buttons = page.locator("button:visible, [role=button]:visible, a:visible:not(.skip-link)")
         expect(visible_buttons, "buttons or links show in print").to_have_count(0)
@@ -294,7 +294,7 @@ def test_volunteer_signs_up_on_a_phone(tab, a11y, demo):
 
     _fresh()
     event = db.session.scalar(select(Event).where(Event.title == FAMILY_EVENT))
-    event_id, helpers_before = event.id, services.open_places(event, "helper")
+    event_id, helpers_before = event.id, signup.open_places(event, "helper")
     _fresh()
     assert helpers_before == 3
 
@@ -309,7 +309,7 @@ def test_volunteer_signs_up_on_a_phone(tab, a11y, demo):
     expect(page.locator("dl.facts")).to_contain_text(zh(
         "%(s)d speakers and %(h)d helpers asked for; %(sl)d and %(hl)d places still open", s=1, h=3, sl=1, hl=2))
     _fresh()
-    assert services.open_places(db.session.get(Event, event_id), "helper") == helpers_before - 1
+    assert signup.open_places(db.session.get(Event, event_id), "helper") == helpers_before - 1
     _fresh()
     _checked(tab, a11y, "volunteer: event page, signed up")
     tab.screenshot("event-volunteer-signed-up", widths=(375,))

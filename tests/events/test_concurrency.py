@@ -5,6 +5,7 @@ from datetime import time, timedelta
 from portal.auth.models import User
 from portal.core.errors import DomainError
 from portal.events import services as events
+from portal.events import signup
 from portal.events.models import Event, EventHelper
 from portal.extensions import db
 from portal.parent_school.models import CourseSession
@@ -32,7 +33,7 @@ def _cancel(registration_id, user_id):
 def _sign_up(event_id, volunteer_id, user_id, role="helper"):
     """A volunteer taking a place; the refusal's message if there is none."""
     try:
-        helper = events.sign_up(db.session.get(Event, event_id), db.session.get(Volunteer, volunteer_id), role,
+        helper = signup.sign_up(db.session.get(Event, event_id), db.session.get(Volunteer, volunteer_id), role,
                                 db.session.get(User, user_id))
         return helper.volunteer_id, helper.status
     except DomainError as err:
@@ -166,7 +167,7 @@ def test_12_volunteers_signing_up_at_once_for_3_places(app, world):
     rows = helpers_of(e.id)
     assert len(rows) == 3 and {h.status for h in rows} == {"confirmed"}
     assert {h.volunteer_id for h in rows} == {v for v, _ in taken}
-    assert events.open_places(fresh_event(e.id), "helper") == 0
+    assert signup.open_places(fresh_event(e.id), "helper") == 0
 
 
 def test_helpers_and_speakers_at_once_fill_their_own_places(app, world):
@@ -199,7 +200,7 @@ def test_a_volunteer_withdrawing_while_another_takes_the_last_place(app, world):
     helper_id = helpers_of(e.id)[0].id
 
     def withdraw():
-        events.withdraw(db.session.get(EventHelper, helper_id), db.session.get(User, first_user))
+        signup.withdraw(db.session.get(EventHelper, helper_id), db.session.get(User, first_user))
         return "withdrawn"
 
     results = at_once(app, [withdraw, lambda: _sign_up(e.id, second, second_user)])

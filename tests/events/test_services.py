@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.core.errors import DomainError
-from portal.events import access, photos, transfer
+from portal.events import access, after, calendar, photos, signup, transfer
+from portal.events import feed as private_feed
 from portal.events import services as events
 from portal.events.models import Event, EventHelper, EventPhoto, Partner
 from portal.extensions import db
@@ -424,7 +425,7 @@ def test_helper_places_cannot_drop_below_the_volunteers_signed_up(world, office,
     e = events.save_event(office, None, event_data(helpers_needed=2, speakers_needed=2,
                                                    lead_volunteer_ids=[world.volunteer.id]))
     for name in ("李秀英", "王德明"):
-        events.sign_up(fresh_event(e.id), factories.volunteer(world.school, name), role, office)
+        signup.sign_up(fresh_event(e.id), factories.volunteer(world.school, name), role, office)
 
     with pytest.raises(DomainError) as err:
         events.save_event(office, fresh_event(e.id), event_data(**{f"{role}s_needed": 1, "title": "改过的标题"}))
@@ -451,18 +452,18 @@ def test_a_volunteer_signs_up_and_the_places_run_out(world, office):
     e = event_for(world, helpers=2, speakers=1)
     vols = [world.volunteer] + [factories.volunteer(world.school, n) for n in ("李秀英", "王德明", "赵国庆")]
 
-    first = events.sign_up(e, vols[0], "helper", office)
-    events.sign_up(fresh_event(e.id), vols[1], "helper", office)
-    events.sign_up(fresh_event(e.id), vols[2], "speaker", office)
+    first = signup.sign_up(e, vols[0], "helper", office)
+    signup.sign_up(fresh_event(e.id), vols[1], "helper", office)
+    signup.sign_up(fresh_event(e.id), vols[2], "speaker", office)
 
     assert (first.role, first.status, first.added_by_id) == ("helper", "confirmed", office.id)
     for role in ("helper", "speaker"):
         with pytest.raises(DomainError) as err:
-            events.sign_up(fresh_event(e.id), vols[3], role, office)
+            signup.sign_up(fresh_event(e.id), vols[3], role, office)
         assert message(err) == zh("All places have been taken. Thank you all the same!")
     assert [(h.volunteer_id, h.role) for h in helpers_of(e.id)] == [(vols[0].id, "helper"), (vols[1].id, "helper"),
                                                                     (vols[2].id, "speaker")]
-    assert (events.open_places(fresh_event(e.id), "helper"), events.open_places(fresh_event(e.id), "speaker")) == (0, 0)
+    assert (signup.open_places(fresh_event(e.id), "helper"), signup.open_places(fresh_event(e.id), "speaker")) == (0, 0)
     assert len(audits("event.sign_up")) == 3
 
 
@@ -471,11 +472,11 @@ def test_signing_up_twice_or_as_a_lead_is_refused(world, office):
     lead = factories.volunteer(world.school, "李秀英")
     e.helpers.append(EventHelper(school_id=e.school_id, volunteer_id=lead.id, role="lead", added_by_id=office.id))
     db.session.commit()
-    events.sign_up(fresh_event(e.id), world.volunteer, "helper", office)
+    signup.sign_up(fresh_event(e.id), world.volunteer, "helper", office)
 
     for vol, role, label in ((world.volunteer, "speaker", "Helper"), (lead, "helper", "Responsible")):
         with pytest.raises(DomainError) as err:
-            events.sign_up(fresh_event(e.id), vol, role, office)
+            signup.sign_up(fresh_event(e.id), vol, role, office)
         assert message(err) == zh("You are already on this event as %(role)s.", role=zh(label))
     assert [(h.volunteer_id, h.role) for h in helpers_of(e.id)] == [(lead.id, "lead"), (world.volunteer.id, "helper")]
 
@@ -499,7 +500,7 @@ def test_sign_ups_that_are_refused(world, office, case, msgid, field):
     now = e.starts_at if case == "started" else None
 
     with pytest.raises(DomainError) as err:
-        events.sign_up(e, vol, "lead" if case == "role" else "helper", office, now=now)
+        signup.sign_up(e, vol, "lead" if case == "role" else "helper", office, now=now)
 
     assert (message(err), err.value.field) == (zh(msgid), field)
     assert count(EventHelper) == 0
@@ -507,7 +508,7 @@ def test_sign_ups_that_are_refused(world, office, case, msgid, field):
 
 def test_a_month_only_entry_takes_sign_ups_during_its_month(world, office):
     e = undated(world, "社区清洁日", "month", seats.local_now().date().replace(day=1), helpers=1)
-    helper = events.sign_up(e, world.volunteer, "helper", office)
+    helper = signup.sign_up(e, world.volunteer, "helper", office)
     assert helper.status == "confirmed" and len(helpers_of(e.id, "confirmed")) == 1
 
 
@@ -515,13 +516,13 @@ def test_withdrawing_frees_the_place_and_signing_up_again_reuses_the_row(world, 
     e = event_for(world, helpers=1)
     other = factories.volunteer(world.school, "李秀英")
     me = factories.user(world.school, "volunteer", "vol_li", volunteer_id=other.id)
-    helper = events.sign_up(e, world.volunteer, "helper", office)
+    helper = signup.sign_up(e, world.volunteer, "helper", office)
 
-    events.withdraw(helper, world.users["volunteer"])
+    signup.withdraw(helper, world.users["volunteer"])
     assert [h.status for h in helpers_of(e.id)] == ["cancelled"]
-    events.sign_up(fresh_event(e.id), other, "helper", me)
-    events.withdraw(helpers_of(e.id, "confirmed")[0], me)
-    again = events.sign_up(fresh_event(e.id), world.volunteer, "helper", office)
+    signup.sign_up(fresh_event(e.id), other, "helper", me)
+    signup.withdraw(helpers_of(e.id, "confirmed")[0], me)
+    again = signup.sign_up(fresh_event(e.id), world.volunteer, "helper", office)
 
     assert again.id == helper.id and again.status == "confirmed"
     assert [(h.volunteer_id, h.status) for h in helpers_of(e.id)] == [(world.volunteer.id, "confirmed"),
@@ -531,15 +532,15 @@ def test_withdrawing_frees_the_place_and_signing_up_again_reuses_the_row(world, 
 
 def test_after_the_start_only_the_office_takes_a_volunteer_off(world, office):
     e = event_for(world, helpers=1)
-    helper = events.sign_up(e, world.volunteer, "helper", office)
+    helper = signup.sign_up(e, world.volunteer, "helper", office)
     started = e.starts_at + timedelta(minutes=1)
 
     with pytest.raises(DomainError) as err:
-        events.withdraw(helper, world.users["volunteer"], now=started)
+        signup.withdraw(helper, world.users["volunteer"], now=started)
     assert message(err) == zh("The event has started; please tell the committee office.")
     assert [h.status for h in helpers_of(e.id)] == ["confirmed"]
 
-    events.withdraw(helpers_of(e.id)[0], office, now=started)
+    signup.withdraw(helpers_of(e.id)[0], office, now=started)
     assert [h.status for h in helpers_of(e.id)] == ["cancelled"]
 
 
@@ -586,7 +587,7 @@ def held(world, office):
     e = event_for(world, starts_in_days=-1, helpers=3, title="社区服务日")
     vols = [world.volunteer, factories.volunteer(world.school, "李秀英"), factories.volunteer(world.school, "王德明")]
     before = e.starts_at - timedelta(days=2)
-    helpers = [events.sign_up(fresh_event(e.id), v, "helper", office, now=before) for v in vols]
+    helpers = [signup.sign_up(fresh_event(e.id), v, "helper", office, now=before) for v in vols]
     return fresh_event(e.id), helpers
 
 
@@ -602,10 +603,10 @@ def attendance(event_id):
 def test_attendance_and_hours_in_one_step(world, office, held):
     e, helpers = held
     day, today = e.starts_at.date(), date.today()
-    claims = [events.HelperClaim(helpers[0], True, "2.5"), events.HelperClaim(helpers[1], True, ""),
-              events.HelperClaim(helpers[2], False, "3")]
+    claims = [after.HelperClaim(helpers[0], True, "2.5"), after.HelperClaim(helpers[1], True, ""),
+              after.HelperClaim(helpers[2], False, "3")]
 
-    made = events.record_helpers(office, e, claims, day, today)
+    made = after.record_helpers(office, e, claims, day, today)
 
     assert made == 1
     assert attendance(e.id) == [(True, True), (True, False), (False, False)]
@@ -615,17 +616,17 @@ def test_attendance_and_hours_in_one_step(world, office, held):
     assert (entry.activity, entry.event_id, entry.note, entry.entered_by_id, entry.on_behalf) == (
         "event", e.id, "社区服务日", office.id, True)
     assert helpers_of(e.id)[0].hour_entry_id == entry.id
-    assert events.logged_hours(fresh_event(e.id)) == {world.volunteer.id: Decimal("2.5")}
+    assert after.logged_hours(fresh_event(e.id)) == {world.volunteer.id: Decimal("2.5")}
     assert len(audits("event.attendance")) == 1
 
 
 def test_recording_twice_does_not_log_the_hours_twice(world, office, held):
     e, helpers = held
     day, today = e.starts_at.date(), date.today()
-    claims = lambda: [events.HelperClaim(h, True, "2") for h in helpers_of(e.id)]  # noqa: E731
+    claims = lambda: [after.HelperClaim(h, True, "2") for h in helpers_of(e.id)]  # noqa: E731
 
-    assert events.record_helpers(office, fresh_event(e.id), claims(), day, today) == 3
-    assert events.record_helpers(office, fresh_event(e.id), claims(), day, today) == 0
+    assert after.record_helpers(office, fresh_event(e.id), claims(), day, today) == 3
+    assert after.record_helpers(office, fresh_event(e.id), claims(), day, today) == 0
 
     assert len(hour_entries()) == 3
     assert sorted(h.volunteer_id for h in hour_entries()) == sorted(h.volunteer_id for h in helpers)
@@ -633,8 +634,8 @@ def test_recording_twice_does_not_log_the_hours_twice(world, office, held):
 
     # Ticked off afterwards: the entry stays on the ledger for review, it is not logged again when re-ticked.
     hs = helpers_of(e.id)
-    events.record_helpers(office, fresh_event(e.id), [events.HelperClaim(hs[0], False, "")], day, today)
-    events.record_helpers(office, fresh_event(e.id), [events.HelperClaim(helpers_of(e.id)[0], True, "2")], day, today)
+    after.record_helpers(office, fresh_event(e.id), [after.HelperClaim(hs[0], False, "")], day, today)
+    after.record_helpers(office, fresh_event(e.id), [after.HelperClaim(helpers_of(e.id)[0], True, "2")], day, today)
     assert len(hour_entries()) == 3
 
 
@@ -648,11 +649,11 @@ def test_recording_twice_does_not_log_the_hours_twice(world, office, held):
 ])
 def test_one_bad_hours_value_saves_nothing(world, office, held, typed, msgid, kw):
     e, helpers = held
-    claims = [events.HelperClaim(helpers[0], True, "2"), events.HelperClaim(helpers[1], True, typed),
-              events.HelperClaim(helpers[2], False, "")]
+    claims = [after.HelperClaim(helpers[0], True, "2"), after.HelperClaim(helpers[1], True, typed),
+              after.HelperClaim(helpers[2], False, "")]
 
     with pytest.raises(DomainError) as err:
-        events.record_helpers(office, e, claims, e.starts_at.date(), date.today())
+        after.record_helpers(office, e, claims, e.starts_at.date(), date.today())
 
     assert (err.value.field, message(err)) == (f"hours-{helpers[1].id}", zh(msgid, **kw))
     assert hour_entries() == []
@@ -664,10 +665,10 @@ def test_hours_past_the_days_limit_save_nothing(world, office, held):
     e, helpers = held
     day = e.starts_at.date()
     factories.hour_entry(helpers[2].volunteer, office, hours="11", day=day, status="approved")
-    claims = [events.HelperClaim(h, True, "2") for h in helpers]
+    claims = [after.HelperClaim(h, True, "2") for h in helpers]
 
     with pytest.raises(DomainError) as err:
-        events.record_helpers(office, e, claims, day, date.today())
+        after.record_helpers(office, e, claims, day, date.today())
 
     assert err.value.field == f"hours-{helpers[2].id}"
     assert [(h.volunteer_id, h.hours) for h in hour_entries()] == [(helpers[2].volunteer_id, Decimal("11"))]
@@ -677,12 +678,12 @@ def test_hours_past_the_days_limit_save_nothing(world, office, held):
 def test_volunteers_of_another_event_are_refused(world, office, held):
     e, helpers = held
     other = event_for(world, starts_in_days=-1, helpers=1, title="另一场")
-    stranger = events.sign_up(other, factories.volunteer(world.school, "赵国庆"), "helper", office,
+    stranger = signup.sign_up(other, factories.volunteer(world.school, "赵国庆"), "helper", office,
                               now=other.starts_at - timedelta(days=1))
 
     with pytest.raises(DomainError) as err:
-        events.record_helpers(office, e, [events.HelperClaim(helpers[0], True, "2"),
-                                          events.HelperClaim(stranger, True, "2")], e.starts_at.date(), date.today())
+        after.record_helpers(office, e, [after.HelperClaim(helpers[0], True, "2"),
+                                          after.HelperClaim(stranger, True, "2")], e.starts_at.date(), date.today())
 
     assert message(err) == zh("Please choose volunteers of this event.")
     assert hour_entries() == [] and attendance(e.id)[0] == (None, False) and helpers_of(other.id)[0].attended is None
@@ -697,16 +698,16 @@ def test_family_attendance_ticks_and_unticks(world, office, parent):
     regs = {k.id: event_reg(e, k) for k in kids}
     assert [regs[k.id].status for k in kids] == ["confirmed", "confirmed", "waitlisted"]
 
-    changed = events.family_attendance(office, fresh_event(e.id), {regs[k.id].id for k in kids})
+    changed = after.family_attendance(office, fresh_event(e.id), {regs[k.id].id for k in kids})
 
     assert changed == 2  # the waiting family held no seat: not ticked
     got = [event_reg(e, k) for k in kids]
     assert [r.attended_at is not None for r in got] == [True, True, False]
     assert [r.checked_in_by_id for r in got] == [office.id, office.id, None]
 
-    assert events.family_attendance(office, fresh_event(e.id), {regs[kids[1].id].id}) == 1
+    assert after.family_attendance(office, fresh_event(e.id), {regs[kids[1].id].id}) == 1
     assert [event_reg(e, k).attended_at is not None for k in kids] == [False, True, False]
-    assert events.family_attendance(office, fresh_event(e.id), {regs[kids[1].id].id}) == 0
+    assert after.family_attendance(office, fresh_event(e.id), {regs[kids[1].id].id}) == 0
     assert len(audits("event.family_attendance")) == 3
 
 
@@ -866,7 +867,7 @@ def test_deleting_a_photo_removes_its_file(world, office, photo_dir):
     ("9" * 400, date(2026, 10, 1), ("2026-1", "2026–2027学年第一学期", date(2026, 9, 1), date(2027, 1, 31))),
 ])
 def test_a_period_is_a_term_or_a_school_year_and_the_current_term_otherwise(key, today, expected):
-    p = events.period(key, today)
+    p = calendar.period(key, today)
     assert (p.key, p.name, p.starts, p.ends) == expected
 
 
@@ -892,17 +893,17 @@ def term_one(world):
 
 
 def test_calendar_events_of_a_term(world, term_one):
-    p = events.period("2026-1", date(2026, 10, 1))
-    got = events.calendar_events(world.school.id, p)
+    p = calendar.period("2026-1", date(2026, 10, 1))
+    got = calendar.calendar_events(world.school.id, p)
     expected = ["sep_day", "oct_month", "oct_month2", "oct_day", "oct_talk", "jan", "half"]
     assert {e.id for e in got} == {term_one[k].id for k in expected}
 
 
 def test_month_groups_follow_the_paper_calendar(world, term_one):
-    p = events.period("2026-1", date(2026, 10, 1))
-    got = events.calendar_events(world.school.id, p)
+    p = calendar.period("2026-1", date(2026, 10, 1))
+    got = calendar.calendar_events(world.school.id, p)
 
-    groups = events.month_groups(list(reversed(got)), p)
+    groups = calendar.month_groups(list(reversed(got)), p)
 
     ids = {v.id: k for k, v in term_one.items()}
     assert [(g.label, [ids[e.id] for e in g.events]) for g in groups] == [
@@ -917,18 +918,18 @@ def test_month_groups_of_a_term_within_one_year_say_only_the_month(world):
     a = event_for(world, title="三月", starts_at=datetime(2027, 3, 5, 14))
     b = undated(world, "三月待定", "month", date(2027, 3, 1))
     c = undated(world, "上半年", "half", date(2027, 1, 1))
-    groups = events.month_groups([c, a, b], events.period("2026-2", date(2027, 3, 1)))
+    groups = calendar.month_groups([c, a, b], calendar.period("2026-2", date(2027, 3, 1)))
     assert [(g.label, [e.id for e in g.events]) for g in groups] == [("3月", [b.id, a.id]), ("2027年上半年", [c.id])]
 
 
 def test_calendar_events_by_kind_and_month(world, term_one):
-    p = events.period("2026-1", date(2026, 10, 1))
-    by_kind = events.calendar_events(world.school.id, p, kind="节日活动")
+    p = calendar.period("2026-1", date(2026, 10, 1))
+    by_kind = calendar.calendar_events(world.school.id, p, kind="节日活动")
     assert {e.id for e in by_kind} == {term_one[k].id for k in ("sep_day", "oct_day", "oct_month")}
-    october = events.calendar_events(world.school.id, p, month=10)
+    october = calendar.calendar_events(world.school.id, p, month=10)
     assert [e.id for e in october] == [term_one[k].id for k in ("oct_month", "oct_month2", "oct_day", "oct_talk")]
     # The half-year entry starts in July but belongs to no month.
-    assert events.calendar_events(world.school.id, p, month=7) == []
+    assert calendar.calendar_events(world.school.id, p, month=7) == []
 
 
 @pytest.mark.parametrize("precision, starts, ends, text", [
@@ -941,13 +942,13 @@ def test_calendar_events_by_kind_and_month(world, term_one):
     ("half", datetime(2027, 1, 1), None, "2027年上半年"),
 ])
 def test_when_text(precision, starts, ends, text):
-    assert events.when_text(Event(precision=precision, starts_at=starts, ends_at=ends)) == text
+    assert calendar.when_text(Event(precision=precision, starts_at=starts, ends_at=ends)) == text
 
 
 def visible_titles(world, user, p):
-    got = events.calendar_events(world.school.id, p, user=user)
+    got = calendar.calendar_events(world.school.id, p, user=user)
     # What the list shows is what the detail page lets the user open.
-    every = events.calendar_events(world.school.id, p)
+    every = calendar.calendar_events(world.school.id, p)
     assert {e.id for e in got} == {e.id for e in every if access.may_see(user, e)}
     return sorted(e.title for e in got)
 
@@ -964,7 +965,7 @@ def test_a_teacher_sees_the_events_they_lead_and_those_for_their_classes_or_the_
     event_for(world, title="别的班", classes=[world.other_class], starts_at=day)
     event_for(world, title="远方的", school_id=world.far.id, grades=(3,), starts_at=day)
 
-    assert visible_titles(world, teacher, events.period("2026-1", date(2026, 10, 1))) == sorted(
+    assert visible_titles(world, teacher, calendar.period("2026-1", date(2026, 10, 1))) == sorted(
         ["我负责的", "我的班", "三年级", "三四年级", "全校"])
 
 
@@ -981,7 +982,7 @@ def test_a_parent_sees_parent_events_for_the_childs_grade_class_or_school_and_th
     taken.audience_grades = "4"
     db.session.commit()
 
-    for_term = events.period("2026-1", date(2026, 10, 1))
+    for_term = calendar.period("2026-1", date(2026, 10, 1))
     assert visible_titles(world, world.users["parent"], for_term) == sorted(["全校家长", "三年级家长", "我孩子的班", "报过名的"])
 
 
@@ -996,7 +997,7 @@ def test_a_first_grade_teacher_does_not_see_senior_high_events(world):
     event_for(world, title="高一高二", grades=(10, 11), starts_at=day)
     event_for(world, title="初三高三", grades=(9, 12), starts_at=day)
 
-    assert visible_titles(world, teacher, events.period("2026-1", date(2026, 10, 1))) == sorted(["一年级", "一年级和初一"])
+    assert visible_titles(world, teacher, calendar.period("2026-1", date(2026, 10, 1))) == sorted(["一年级", "一年级和初一"])
 
 
 def test_a_volunteer_sees_events_open_to_volunteers_or_asking_for_help(world, office):
@@ -1011,7 +1012,7 @@ def test_a_volunteer_sees_events_open_to_volunteers_or_asking_for_help(world, of
     event_for(world, title="家长活动", capacity=20, starts_at=day)
     event_for(world, title="内部会议", kind="会议", starts_at=day)
 
-    assert visible_titles(world, world.users["volunteer"], events.period("2026-1", date(2026, 10, 1))) == sorted(
+    assert visible_titles(world, world.users["volunteer"], calendar.period("2026-1", date(2026, 10, 1))) == sorted(
         ["志愿者开放", "需要帮手", "需要讲师", "我是责任人"])
 
 
@@ -1086,15 +1087,15 @@ def test_import_rows_pair_the_leads_with_the_numbered_items(world, office):
 
 def test_a_feed_token_is_made_once_and_renewing_retires_the_old_one(world):
     user = world.users["teacher"]
-    token = events.feed_token(user)
-    assert token and events.feed_token(user) == token
-    assert events.user_by_feed_token(token).id == user.id
+    token = private_feed.feed_token(user)
+    assert token and private_feed.feed_token(user) == token
+    assert private_feed.user_by_feed_token(token).id == user.id
 
-    new = events.feed_token(user, renew=True)
+    new = private_feed.feed_token(user, renew=True)
 
     assert new != token
-    assert events.user_by_feed_token(token) is None
-    assert events.user_by_feed_token(new).id == user.id
+    assert private_feed.user_by_feed_token(token) is None
+    assert private_feed.user_by_feed_token(new).id == user.id
     db.session.expire_all()
     assert db.session.get(type(user), user.id).calendar_token == new
     assert [a.detail for a in audits("calendar.feed_token")] == ["created", "renewed"]
@@ -1102,14 +1103,14 @@ def test_a_feed_token_is_made_once_and_renewing_retires_the_old_one(world):
 
 def test_a_feed_token_of_an_inactive_user_or_a_strange_token_finds_nobody(world):
     user = world.users["volunteer"]
-    token = events.feed_token(user)
-    assert events.user_by_feed_token("") is None and events.user_by_feed_token("x" * 65) is None
-    assert events.user_by_feed_token(token + "x") is None
-    assert events.user_by_feed_token(token[:10] + "\x00") is None  # PostgreSQL would refuse the query itself
-    assert events.user_by_feed_token(token).id == user.id
+    token = private_feed.feed_token(user)
+    assert private_feed.user_by_feed_token("") is None and private_feed.user_by_feed_token("x" * 65) is None
+    assert private_feed.user_by_feed_token(token + "x") is None
+    assert private_feed.user_by_feed_token(token[:10] + "\x00") is None  # PostgreSQL would refuse the query itself
+    assert private_feed.user_by_feed_token(token).id == user.id
     user.active = False
     db.session.commit()
-    assert events.user_by_feed_token(token) is None
+    assert private_feed.user_by_feed_token(token) is None
 
 
 @pytest.fixture
@@ -1130,9 +1131,9 @@ def feed_world(world, office, parent):
         "recent": event_for(world, title="上个月的", precision="day", starts_in_days=-30),
         "far": event_for(world, title="远方的", school_id=world.far.id, leads=[], starts_in_days=3),
     }
-    events.sign_up(e["helping"], world.volunteer, "helper", office)
-    events.sign_up(e["withdrawn"], world.volunteer, "helper", office)
-    events.withdraw(helpers_of(e["withdrawn"].id)[0], office)
+    signup.sign_up(e["helping"], world.volunteer, "helper", office)
+    signup.sign_up(e["withdrawn"], world.volunteer, "helper", office)
+    signup.withdraw(helpers_of(e["withdrawn"].id)[0], office)
     others = factories.families_with_children(world.own_class, 1)
     seats.register(e["registered"], world.pupil, parent)
     seats.register(e["waiting"], others[0], office)
@@ -1143,7 +1144,7 @@ def feed_world(world, office, parent):
 
 
 def feed_titles(user):
-    return [e.title for e in events.feed_events(user, seats.local_now())]
+    return [e.title for e in private_feed.feed_events(user, seats.local_now())]
 
 
 def test_the_feed_of_a_teacher_has_the_events_they_lead(world, feed_world):
@@ -1169,7 +1170,7 @@ def test_family_attendance_is_not_ticked_before_the_event(world, office, parent)
     seats.register(e, kid, parent)
 
     with pytest.raises(DomainError) as err:
-        events.family_attendance(office, fresh_event(e.id), {event_reg(e, kid).id})
+        after.family_attendance(office, fresh_event(e.id), {event_reg(e, kid).id})
 
     assert message(err) == zh("Attendance is ticked after the event has started.")
     assert event_reg(e, kid).attended_at is None

@@ -11,6 +11,7 @@ import pytest
 
 from portal.core.clock import SHANGHAI, local_today
 from portal.core.models import utcnow
+from portal.events import calendar, signup
 from portal.events import services as events
 from portal.extensions import db
 from portal.hours.models import RecognitionLevel
@@ -161,11 +162,11 @@ def test_events_that_need_the_volunteer(world, login_as):
     wanted = event_for(world, title="重阳节敬老活动", helpers=2)
     speaker = event_for(world, title="英雄故事宣讲", speakers=1, starts_in_days=12)
     joined = event_for(world, title="植树节劳动", helpers=3)
-    events.sign_up(joined, world.volunteer, "helper", coord)
+    signup.sign_up(joined, world.volunteer, "helper", coord)
     db.session.commit()
     full = event_for(world, title="清明祭扫", helpers=1)
     other, _ = volunteer_user(world, "李志愿")
-    events.sign_up(full, other, "helper", coord)
+    signup.sign_up(full, other, "helper", coord)
     db.session.commit()
     event_for(world, title="上周的读书会", helpers=2, starts_in_days=-3)
     event_for(world, title="已取消的运动会", helpers=2, status="cancelled")
@@ -192,7 +193,7 @@ def test_at_most_five_events_are_listed_soonest_first(world, login_as):
 def test_no_events_section_when_nothing_needs_the_volunteer(world, login_as):
     coord = world.users["coordinator"]
     joined = event_for(world, title="植树节劳动", helpers=1)
-    events.sign_up(joined, world.volunteer, "helper", coord)
+    signup.sign_up(joined, world.volunteer, "helper", coord)
     db.session.commit()
     html = home(login_as("volunteer"))
     assert section(html, "wanted-title") == "" and zh("Events that need you") not in html
@@ -483,7 +484,7 @@ def test_a_volunteer_sees_the_events_they_promised_beside_their_pairs(world, log
     gone = event_for(world, starts_in_days=-5, title="上周的社区服务", helpers=2)
     off = event_for(world, starts_in_days=4, title="取消的讲座", helpers=2)
     for e, role in ((soon, "helper"), (later, "speaker"), (off, "helper")):
-        events.sign_up(e, world.volunteer, role, office)
+        signup.sign_up(e, world.volunteer, role, office)
     events.set_status(office, off, "cancelled", "下雨")
     gone_helper = events.EventHelper(school_id=gone.school_id, event_id=gone.id, volunteer_id=world.volunteer.id,
                                      role="helper", added_by_id=office.id)
@@ -495,6 +496,6 @@ def test_a_volunteer_sees_the_events_they_promised_beside_their_pairs(world, log
     mine = html.split('id="my-events-title"')[1].split("</section>")[0]
     assert mine.index("五老进课堂：红色故事") < mine.index("重阳节敬老活动")
     assert zh("Helper") in mine and zh("Speaker") in mine and "三年级2班" in mine
-    assert events.when_text(soon) in mine
+    assert calendar.when_text(soon) in mine
     assert "上周的社区服务" not in mine and "取消的讲座" not in mine
     assert html.index('id="my-pairs-title"') < html.index('id="my-events-title"') < html.index('id="my-hours-title"')

@@ -5,7 +5,8 @@ deactivated volunteer kept seeing the paired child, logged hours, logged in afre
 """
 from datetime import timedelta
 
-from portal.events import services as events
+from portal.events import feed as private_feed
+from portal.events import signup
 from portal.events.models import Event
 from portal.extensions import db
 from portal.needs.models import Need
@@ -43,8 +44,8 @@ def test_a_deactivated_volunteer_loses_access_at_once_and_leaves_pairs_and_event
     alone, alone_need = _pair(world, [world.volunteer], world.pupil, "学业辅导")
     shared, _ = _pair(world, [world.volunteer, other], world.stranger, "心理疏导")
     coming = factories.event(world.school, "重阳慰问", day=local_now().date() + timedelta(days=5), helpers_needed=2)
-    events.sign_up(coming, world.volunteer, "helper", world.users["volunteer"])
-    feed = events.feed_token(world.users["volunteer"])
+    signup.sign_up(coming, world.volunteer, "helper", world.users["volunteer"])
+    feed = private_feed.feed_token(world.users["volunteer"])
     db.session.commit()
 
     phone = login_as("volunteer")
@@ -63,7 +64,7 @@ def test_a_deactivated_volunteer_loses_access_at_once_and_leaves_pairs_and_event
     assert db.session.get(Need, alone_need).status == "open"  # back on the menu for someone else
     assert db.session.get(Pair, shared).status == "pending"  # goes on, to be confirmed as before
     assert [m.volunteer_id for m in db.session.get(Pair, shared).current_members] == [other.id]
-    assert events.open_places(db.session.get(Event, coming.id), "helper") == 2
+    assert signup.open_places(db.session.get(Event, coming.id), "helper") == 2
     # The office is told: two pairs left (one ended, one going on without them), one event.
     assert "已停用" in page and "退出了 2 个进行中的结对" in page and "撤下了 1 项还未开始的活动" in page
 
