@@ -162,7 +162,7 @@ def seed(scale="school", seed_value=2026):
 def _help_and_record(sid, admin, volunteer_id):
     """A parent's help request waiting for the office, and a service record issued to the demo volunteer."""
     from .help_requests.models import HelpRequest
-    from .hours.services import issue_record
+    from .hours.recognition import issue_record
 
     parent = db.session.scalar(select(User).where(User.username == "parent"))
     child = db.session.scalar(select(Student).where(Student.family_id == parent.guardian.family_id)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from .core.clock import local_today
 from .extensions import db
 from .help_requests.services import open_count_query as open_help_query
-from .hours.services import pending_count_query
+from .hours.ledger import pending_count_query
 from .needs.services import open_count_query as open_needs_query
 from .offers.services import active_count_query
 from .pairs.services import due_count_query

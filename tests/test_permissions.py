@@ -434,7 +434,7 @@ def make_ledger(world):
     from datetime import datetime
 
     from portal.core.clock import SHANGHAI
-    from portal.hours.services import issue_record
+    from portal.hours.recognition import issue_record
 
     today = datetime.now(SHANGHAI).date()
     coord, teacher = world.users["coordinator"], world.users["teacher"]

@@ -169,8 +169,9 @@ def _hours(world, coord, teacher, other_vol) -> dict:
 
     from portal.core.clock import SHANGHAI
     from portal.extensions import db
+    from portal.hours.ledger import reverse
     from portal.hours.models import HourEntry
-    from portal.hours.services import issue_record, reverse
+    from portal.hours.recognition import issue_record
 
     today = datetime.now(SHANGHAI).date()
     claim = db.session.scalar(select(HourEntry).where(HourEntry.volunteer_id == world.volunteer.id))

@@ -13,7 +13,7 @@ from ..audit.services import record
 from ..core.errors import DomainError
 from ..core.models import utcnow
 from ..extensions import db
-from ..hours import services as hours
+from ..hours import ledger as hours
 from ..hours.models import HourEntry
 from ..registrations import services as seats
 from ..registrations.models import Registration

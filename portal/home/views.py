@@ -7,7 +7,8 @@ from ..core.database import ping
 from ..events.calendar import when_text
 from ..events.signup import committed, needing_help
 from ..extensions import db
-from ..hours import services as hours
+from ..hours import ledger as hours_ledger
+from ..hours import totals as hours_totals
 from ..needs.models import NEED_STATUS
 from ..pairs.services import due_count, follow_ups, pairs_of_volunteer
 from ..people.models import Family, SchoolClass, Student, Volunteer
@@ -34,7 +35,7 @@ def index():
     my_hours = wanted = parent = teacher = None
     my_events = []
     if me.role == "volunteer" and me.volunteer_id:
-        my_hours = hours.summary(me.volunteer, today)
+        my_hours = hours_totals.summary(me.volunteer, today)
         my_events = committed(me.volunteer_id, me.school_id, local_now())[:HOME_LIST]
         wanted = needing_help(me.volunteer_id, me.school_id, local_now())[:HOME_LIST]
     if me.role == "parent" and me.family is not None:
@@ -43,7 +44,7 @@ def index():
         teacher = services.teacher_home(me, today)
     return render_template("home/index.html", counts=counts, my_pairs=my_pairs, notes=notes, due=due,
                            my_hours=my_hours, my_events=my_events, wanted=wanted, parent=parent, teacher=teacher,
-                           hours_pending=hours.pending_count(me), need_status=NEED_STATUS, when_text=when_text)
+                           hours_pending=hours_ledger.pending_count(me), need_status=NEED_STATUS, when_text=when_text)
 
 
 @bp.route("/my/family")

@@ -6,8 +6,9 @@ from sqlalchemy.orm import selectinload
 from ..audit.services import record
 from ..core.xlsx import WRAP, local_date, workbook_bytes, write_sheet
 from ..extensions import db
-from . import services
 from .models import ACTIVITIES, HourEntry
+from .recognition import recognition
+from .totals import by_kind, volunteer_totals
 
 STATUS_ZH = {"pending": "待审核", "approved": "已通过", "rejected": "已退回"}
 LEDGER = [("编号", 8), ("志愿者", 10), ("五老类别", 10), ("服务日期", 12), ("时长（小时）", 10), ("活动类别", 12),
@@ -42,12 +43,12 @@ def ledger_workbook(actor, period) -> bytes:
         row[0].alignment = WRAP
     totals = wb.create_sheet("志愿者合计")
     rows = [[t.volunteer.name, t.volunteer.kind, float(t.approved), float(t.pending), t.entries]
-            for t in services.volunteer_totals(actor.school_id, period) if t.entries]
+            for t in volunteer_totals(actor.school_id, period) if t.entries]
     write_sheet(totals, [("志愿者", 10), ("五老类别", 10), ("已通过（小时）", 14), ("待审核（小时）", 14),
                          ("记录条数", 10)], rows)
     kinds = wb.create_sheet("按五老类别")
     write_sheet(kinds, [("五老类别", 10), ("已通过（小时）", 14), ("志愿者人数", 12)],
-                [[k, float(h), n] for k, h, n in services.by_kind(actor.school_id, period)])
+                [[k, float(h), n] for k, h, n in by_kind(actor.school_id, period)])
     record(actor, "hours.export", None, f"period={period.key} rows={len(entries)}")
     db.session.commit()
     return workbook_bytes(wb)
@@ -58,7 +59,7 @@ def recognition_workbook(actor, year: int) -> bytes:
     ws = wb.active
     ws.title = f"{year}年度表彰"
     rows = []
-    for (name, _hours), people in services.recognition(actor.school_id, year):
+    for (name, _hours), people in recognition(actor.school_id, year):
         rows += [[name, t.volunteer.name, t.volunteer.kind, float(t.approved), t.entries] for t in people]
     write_sheet(ws, RECOGNITION, rows)
     record(actor, "hours.recognition_export", None, f"year={year} rows={len(rows)}")

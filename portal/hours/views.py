@@ -21,7 +21,8 @@ from ..core.xlsx import xlsx_response
 from ..extensions import db
 from ..people.models import VOLUNTEER_KINDS, Volunteer
 from ..permissions import authorize, can, requires, visible
-from . import bp, exports, services
+from . import bp, exports, ledger, totals
+from . import recognition as recognition_service
 from .forms import LevelsForm, LogForm, RecordForm, ReverseForm, ReviewForm
 from .models import ACTIVITIES, HourEntry, ServiceRecord
 
@@ -37,15 +38,15 @@ def index():
     if me.role == "teacher":  # a teacher's part of the ledger is verifying their events' hours
         return _queue_page()
     today = local_today()
-    period = services.period_from_arg(request.args.get("period"), me.school_id, today)
+    period = totals.period_from_arg(request.args.get("period"), me.school_id, today)
     kind = request.args.get("kind") or ""
     q = clean_query(request.args.get("q"))
-    rows = services.volunteer_totals(me.school_id, period, kind, q)
+    rows = totals.volunteer_totals(me.school_id, period, kind, q)
     return render("hours/index.html", "hours/_totals.html", rows=rows, period=period, kind=kind, q=q,
-                  periods=services.periods(me.school_id, today), kinds=VOLUNTEER_KINDS,
-                  by_kind=services.by_kind(me.school_id, period),
-                  by_activity=services.by_activity([HourEntry.school_id == me.school_id, *period.conditions()]),
-                  total=sum((r.approved for r in rows), Decimal(0)), pending=services.pending_count(me))
+                  periods=totals.periods(me.school_id, today), kinds=VOLUNTEER_KINDS,
+                  by_kind=totals.by_kind(me.school_id, period),
+                  by_activity=totals.by_activity([HourEntry.school_id == me.school_id, *period.conditions()]),
+                  total=sum((r.approved for r in rows), Decimal(0)), pending=ledger.pending_count(me))
 
 
 @bp.route("/volunteers/<int:volunteer_id>")
@@ -57,14 +58,14 @@ def volunteer(volunteer_id):
 def _volunteer_page(volunteer, record_form=None):
     today = local_today()
     pagination = paginate(select(HourEntry).where(HourEntry.volunteer_id == volunteer.id)
-                          .order_by(HourEntry.worked_on.desc(), HourEntry.id.desc()).options(*services.card_loads()),
+                          .order_by(HourEntry.worked_on.desc(), HourEntry.id.desc()).options(*ledger.card_loads()),
                           page_arg(request.args), current_app.config["PAGE_SIZE"])
     if is_htmx() and request.args.get("page"):
         return render_template("hours/_history.html", pagination=pagination, volunteer=volunteer)
     if record_form is None and acting_user().role != "volunteer":
         record_form = RecordForm(period_from=today.replace(month=1, day=1), period_to=today)
-    return render_template("hours/volunteer.html", volunteer=volunteer, summary=services.summary(volunteer, today),
-                           pagination=pagination, records=services.records_of(volunteer), record_form=record_form)
+    return render_template("hours/volunteer.html", volunteer=volunteer, summary=totals.summary(volunteer, today),
+                           pagination=pagination, records=recognition_service.records_of(volunteer), record_form=record_form)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -90,9 +91,9 @@ def new():
         if request.method == "GET" and not form.volunteer_id.data:
             form.volunteer_id.data = int_arg(request.args, "volunteer_id") or 0
         volunteer = next((v for v in choices if v.id == form.volunteer_id.data), None)
-    pairs = services.pairs_for_logging(volunteer.id) if volunteer else []
+    pairs = ledger.pairs_for_logging(volunteer.id) if volunteer else []
     form.pair_id.choices = options([(0, _("None"))] + [(p.id, _pair_label(p)) for p in pairs])
-    events = services.events_for_logging(me.school_id, today)
+    events = ledger.events_for_logging(me.school_id, today)
     form.event_id.choices = options([(0, _("None"))] + [(e.id, f"{e.starts_at:%m-%d} {e.title}") for e in events])
     if request.method == "GET":
         issue_token(form)
@@ -105,7 +106,7 @@ def new():
         try:
             if volunteer is None:
                 raise DomainError(_("Please choose the volunteer."), "volunteer_id")
-            entry, created = services.log_hours(me, volunteer, form.values(), today, form.submit_token.data)
+            entry, created = ledger.log_hours(me, volunteer, form.values(), today, form.submit_token.data)
         except DomainError as err:
             # A pair or event field with nothing to choose is not on the page: say it at the top instead.
             if err.field in ("pair_id", "event_id") and len(form[err.field].choices) <= 1:
@@ -150,10 +151,10 @@ def queue():
 
 def _queue_page(template=None):
     me = acting_user()
-    f = services.QueueFilters.from_args(request.args, clean_query)
-    pagination = paginate(services.queue(me, f), page_arg(request.args), current_app.config["PAGE_SIZE"])
+    f = ledger.QueueFilters.from_args(request.args, clean_query)
+    pagination = paginate(ledger.queue(me, f), page_arg(request.args), current_app.config["PAGE_SIZE"])
     context = {"pagination": pagination, "f": f, "activities": ACTIVITIES, "kinds": VOLUNTEER_KINDS,
-               "pending": services.pending_count(me), "review_form": ReviewForm()}
+               "pending": ledger.pending_count(me), "review_form": ReviewForm()}
     if template:
         return render_template(template, **context)
     return render("hours/queue.html", "hours/_queue.html", **context)
@@ -168,7 +169,7 @@ def review():
     if form.validate_on_submit():
         ids = sorted({i for i in form.ids.data or [] if i})
         try:
-            changed = services.review(acting_user(), ids, action, form.reason.data)
+            changed = ledger.review(acting_user(), ids, action, form.reason.data)
         except DomainError as err:
             flash(err.message, "error")
         else:
@@ -182,7 +183,7 @@ def review():
     if is_htmx():
         return _queue_page("hours/_review_response.html")
     # The list's filters as the list reads them, not the address as sent: a Location header never carries more.
-    return redirect(url_for("hours.queue", **services.QueueFilters.from_args(request.args, clean_query).args()))
+    return redirect(url_for("hours.queue", **ledger.QueueFilters.from_args(request.args, clean_query).args()))
 
 
 @bp.route("/<int:entry_id>", methods=["GET", "POST"])
@@ -198,7 +199,7 @@ def entry(entry_id):
     form = ReverseForm() if may_correct and (correctable or request.method == "POST") else None
     if form is not None and form.validate_on_submit():
         try:
-            services.reverse(me, item, form.reason.data, form.corrected.data, local_today())
+            ledger.reverse(me, item, form.reason.data, form.corrected.data, local_today())
         except DomainError as err:
             show_error(form, err)
         else:
@@ -225,14 +226,14 @@ def recognition():
     me = acting_user()
     today = local_today()
     year = _year_arg(today)
-    current = services.levels(me.school_id)
+    current = totals.levels(me.school_id)
     form = LevelsForm()
     if request.method == "GET":
         for i, (name, hours) in enumerate(current):
             form.names[i].data, form.hours[i].data = name, hours_text(hours)
     elif form.validate_on_submit():
         try:
-            services.save_levels(me, list(zip(form.names.data, form.hours.data, strict=True)))
+            recognition_service.save_levels(me, list(zip(form.names.data, form.hours.data, strict=True)))
         except DomainError as err:
             flash(err.message, "error")
         else:
@@ -242,7 +243,7 @@ def recognition():
         # The level fields show no messages of their own: the first problem goes at the top.
         flash(_first_error(form.errors), "error")
     return render_template("hours/recognition.html", year=year, years=range(today.year, today.year - 5, -1),
-                           groups=services.recognition(me.school_id, year), form=form, levels=current,
+                           groups=recognition_service.recognition(me.school_id, year), form=form, levels=current,
                            open_levels=request.method == "POST")
 
 
@@ -274,7 +275,7 @@ def ledger_xlsx():
         return ask_password_again()
     me = acting_user()
     today = local_today()
-    period = services.period_from_arg(request.args.get("period"), me.school_id, today)
+    period = totals.period_from_arg(request.args.get("period"), me.school_id, today)
     return xlsx_response(exports.ledger_workbook(me, period), f"志愿服务时长台账-{period.label}.xlsx",
                  f"hours-ledger-{period.key}.xlsx")
 
@@ -287,7 +288,7 @@ def issue_record(volunteer_id):
     form = RecordForm()
     if form.validate_on_submit():
         try:
-            rec = services.issue_record(acting_user(), vol, form.period_from.data, form.period_to.data, local_today())
+            rec = recognition_service.issue_record(acting_user(), vol, form.period_from.data, form.period_to.data, local_today())
         except DomainError as err:
             show_error(form, err)
         else:

@@ -14,8 +14,8 @@ from ..core.listing import int_arg
 from ..core.models import utcnow
 from ..core.submit_token import earlier_submit, save_once
 from ..extensions import db
+from ..hours.ledger import check_day, parse_hours
 from ..hours.models import HourEntry
-from ..hours.services import check_day, parse_hours
 from ..needs.models import Need
 from ..offers.models import Offer
 from ..people.models import Student, Term, Volunteer, YoungTeacher

@@ -26,9 +26,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..core.clock import SHANGHAI
 from ..events.models import EVENT_KINDS, Event
 from ..extensions import db
-from ..hours import services as hours
+from ..hours import totals as hours
 from ..hours.models import HourEntry
-from ..hours.services import Period
+from ..hours.totals import Period
 from ..needs.models import NEED_STATUS, Need
 from ..pairs.models import END_REASONS, PAIR_KINDS, Pair, PairNeed
 from ..pairs.services import ATTENTION_DAYS, OVERDUE_DAYS

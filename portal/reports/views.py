@@ -8,7 +8,7 @@ from ..core.htmx import render
 from ..core.users import acting_user
 from ..core.xlsx import xlsx_response
 from ..extensions import db
-from ..hours.services import year_period
+from ..hours.totals import year_period
 from ..needs.models import NEED_STATUS
 from ..permissions import requires
 from ..registrations.services import local_now

@@ -18,14 +18,14 @@ from sqlalchemy.orm.attributes import set_committed_value
 from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.extensions import db
-from portal.hours import services
+from portal.hours import ledger, totals
 from portal.hours.models import MAX_HOURS_PER_DAY, HourEntry
 from portal.people.models import Volunteer
 from tests import factories
 from tests.conftest import empty_all_tables
 
 TODAY = local_today()
-ALL_TIME = services.Period("all", "all")
+ALL_TIME = totals.Period("all", "all")
 
 # Half-hour steps from -1 to 13, plus a few that are not numbers of hours at all.
 HOURS = st.one_of(st.integers(-2, 26).map(lambda n: str(Decimal(n) / 2)),
@@ -69,7 +69,7 @@ class Ledger(RuleBasedStateMachine):
         volunteer = db.session.get(Volunteer, self.vol_ids[i])
         actor = self.own_users[i] if by_self else self.coord
         data = {"worked_on": TODAY - timedelta(days=days_back), "hours": hours, "activity": activity}
-        self._try(lambda: services.log_hours(actor, volunteer, data, TODAY))
+        self._try(lambda: ledger.log_hours(actor, volunteer, data, TODAY))
 
     def _pick(self, data):
         ids = self._ids() + [10 ** 6]  # and one id that does not exist
@@ -77,11 +77,11 @@ class Ledger(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def approve(self, data):
-        self._try(lambda: services.review(self.coord, self._pick(data), "approve"))
+        self._try(lambda: ledger.review(self.coord, self._pick(data), "approve"))
 
     @rule(data=st.data(), reason=REASONS)
     def reject(self, data, reason):
-        self._try(lambda: services.review(self.coord, self._pick(data), "reject", reason))
+        self._try(lambda: ledger.review(self.coord, self._pick(data), "reject", reason))
 
     @rule(data=st.data(), corrected=CORRECTED, reason=REASONS, stale=st.booleans())
     def reverse(self, data, corrected, reason, stale):
@@ -93,7 +93,7 @@ class Ledger(RuleBasedStateMachine):
             corrected = str(entry.hours)
         if stale:  # as a second office that opened the row before the first corrected it
             set_committed_value(entry, "reversal", None)
-        self._try(lambda: services.reverse(self.coord, entry, reason, corrected, TODAY))
+        self._try(lambda: ledger.reverse(self.coord, entry, reason, corrected, TODAY))
 
     # --- invariants ----------------------------------------------------------------------------
 
@@ -105,13 +105,13 @@ class Ledger(RuleBasedStateMachine):
     @invariant()
     def totals_are_the_sum_of_approved_rows(self):
         rows = self._rows()
-        listed = {t.volunteer.id: t for t in services.volunteer_totals(self.school.id, ALL_TIME)}
+        listed = {t.volunteer.id: t for t in totals.volunteer_totals(self.school.id, ALL_TIME)}
         for vid in self.vol_ids:
             approved = sum((r.hours for r in rows if r.volunteer_id == vid and r.status == "approved"), Decimal(0))
             this_year = sum((r.hours for r in rows if r.volunteer_id == vid and r.status == "approved"
                              and r.worked_on.year == TODAY.year), Decimal(0))
             pending = sum((r.hours for r in rows if r.volunteer_id == vid and r.status == "pending"), Decimal(0))
-            summary = services.summary(db.session.get(Volunteer, vid), TODAY)
+            summary = totals.summary(db.session.get(Volunteer, vid), TODAY)
             assert (summary.total, summary.year, summary.pending) == (approved, this_year, pending)
             assert (listed[vid].approved, listed[vid].pending) == (approved, pending)
             assert approved >= 0

@@ -21,7 +21,7 @@ from portal.core.display import cn_day
 from portal.extensions import db
 from portal.hours import exports
 from portal.hours.models import HourEntry, RecognitionLevel, ServiceRecord
-from portal.hours.services import summary
+from portal.hours.totals import summary
 from tests import factories
 from tests.conftest import Client
 from tests.factories import zh, zh_in
@@ -732,7 +732,7 @@ def test_exports_need_a_freshly_typed_password(world, login_as, url):
 
 
 def test_ledger_workbook_has_every_row_reversals_negative_and_no_child_names(world, login_as):
-    from portal.hours.services import reverse
+    from portal.hours.ledger import reverse
 
     coord = world.users["coordinator"]
     study = factories.category(world.school, "学业辅导")
@@ -913,9 +913,9 @@ def test_a_volunteer_logging_twice_at_once_cannot_pass_the_day_limit(world, logi
     two makes the first wait out the short barrier and the second read the saved total."""
     import threading
 
-    from portal.hours import services
+    from portal.hours import ledger
 
-    barrier, read = threading.Barrier(2), services.day_total
+    barrier, read = threading.Barrier(2), ledger.day_total
 
     def day_total(*args):
         total = read(*args)
@@ -925,7 +925,7 @@ def test_a_volunteer_logging_twice_at_once_cannot_pass_the_day_limit(world, logi
             pass
         return total
 
-    monkeypatch.setattr(services, "day_total", day_total)
+    monkeypatch.setattr(ledger, "day_total", day_total)
     c, other = login_as("volunteer"), login_as("volunteer")
     payloads = [{"submit_token": secrets.token_hex(16), "worked_on": TODAY.isoformat(), "hours": "8",
                  "activity": "lecture", "csrf_token": t.csrf("/hours/new")} for t in (c, other)]

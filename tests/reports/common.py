@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from portal.events.models import Event
 from portal.extensions import db
-from portal.hours.services import Period
+from portal.hours.totals import Period
 from portal.needs.models import Need
 from portal.pairs.models import Pair, PairNeed
 from portal.parent_school.models import Feedback

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.hours.services import year_period
+from portal.hours.totals import year_period
 from portal.pairs.models import END_REASONS, PAIR_KINDS
 from portal.people.models import Student
 from portal.reports import exports, services

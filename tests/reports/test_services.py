@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.hours.services import year_period
+from portal.hours.totals import year_period
 from portal.needs.models import Need
 from portal.pairs.models import END_REASONS, PAIR_KINDS
 from portal.people.models import Term, Volunteer
@@ -369,7 +369,7 @@ def _approved(volunteer, by, hours, day, **kw):
 
 
 def _reverse(entry, by):
-    """The correcting row that cancels an approved entry, as hours.services.reverse writes it."""
+    """The correcting row that cancels an approved entry, as hours.ledger.reverse writes it."""
     return factories.hour_entry(db.session.get(Volunteer, entry.volunteer_id), by, str(-entry.hours),
                                 day=entry.worked_on, status="approved", reverses_id=entry.id)
 

@@ -1,19 +1,17 @@
-"""服务时长: logging, review, corrections, totals, recognition and service records. Each write commits.
+"""服务时长, the ledger: logging hours, review, corrections and the lists of entries. Each write commits.
 
-Every total is a sum over approved rows, reversals (negative rows) included, so a correction never edits
-history and the sums stay right.
+A correction never edits a row: a reversal (a negative approved row) cancels it, so every sum over approved rows
+stays right.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, literal, or_, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy import func, literal, or_, select, update
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit.services import record
 from ..core.errors import DomainError, saving
@@ -24,17 +22,15 @@ from ..events.models import Event
 from ..extensions import db
 from ..needs.models import Need
 from ..pairs.models import Pair, PairNeed, PairVolunteer
-from ..people.models import VOLUNTEER_KINDS, Term, Volunteer
+from ..people.models import VOLUNTEER_KINDS, Volunteer
 from ..permissions import can, scope
-from .models import ACTIVITIES, HOUR_STEP, MAX_HOURS_PER_DAY, HourEntry, RecognitionLevel, ServiceRecord
+from .models import ACTIVITIES, HOUR_STEP, MAX_HOURS_PER_DAY, HourEntry
 
 MAX_NOTE = 500
 MAX_REASON = 200
 MAX_BACKDATE_DAYS = 366  # what a volunteer may log; older service comes to the office on paper
 OFFICE_BACKDATE_DAYS = 5 * 366  # the office enters paper records of the last five years
 MAX_BATCH = 500
-MAX_LEVELS = 6
-DEFAULT_LEVELS = (("一星志愿者", Decimal(50)), ("二星志愿者", Decimal(100)), ("三星志愿者", Decimal(200)))
 ZERO = Decimal(0)
 
 
@@ -313,291 +309,3 @@ def history(volunteer_id: int, limit: int | None = None):
     stmt = (select(HourEntry).where(HourEntry.volunteer_id == volunteer_id)
             .order_by(HourEntry.worked_on.desc(), HourEntry.id.desc()))
     return db.session.scalars(stmt.limit(limit) if limit else stmt).all()
-
-
-# --- totals --------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Period:
-    """A span of days for totals: a calendar year, a term, or all time (start and end None)."""
-
-    key: str
-    label: str
-    start: date | None = None
-    end: date | None = None
-
-    def conditions(self):
-        conds = []
-        if self.start:
-            conds.append(HourEntry.worked_on >= self.start)
-        if self.end:
-            conds.append(HourEntry.worked_on <= self.end)
-        return conds
-
-
-def year_period(year: int) -> Period:
-    return Period(f"y{year}", _("Year %(year)d", year=year), date(year, 1, 1), date(year, 12, 31))
-
-
-def periods(school_id: int, today: date) -> list[Period]:
-    """The choices of the totals page: this year and the previous two, every term, all time."""
-    terms = db.session.scalars(select(Term).where(Term.school_id == school_id).order_by(Term.starts_on.desc())).all()
-    return ([year_period(today.year - i) for i in range(3)]
-            + [Period(f"t{t.id}", t.name, t.starts_on, t.ends_on) for t in terms]
-            + [Period("all", _("All time"))])
-
-
-def period_from_arg(value: str | None, school_id: int, today: date) -> Period:
-    choices = {p.key: p for p in periods(school_id, today)}
-    return choices.get(value or "", choices[f"y{today.year}"])
-
-
-def _approved(*conds):
-    return [HourEntry.status == "approved", *conds]
-
-
-def sum_hours(*conds) -> Decimal:
-    return Decimal(db.session.scalar(select(func.coalesce(func.sum(HourEntry.hours), 0)).where(*conds)) or 0)
-
-
-@dataclass
-class Progress:
-    year_hours: Decimal
-    reached: tuple | None
-    next_level: tuple | None
-
-    @property
-    def remaining(self) -> Decimal:
-        return max(self.next_level[1] - self.year_hours, ZERO) if self.next_level else ZERO
-
-    @property
-    def percent(self) -> int:
-        if not self.next_level:
-            return 100
-        low = self.reached[1] if self.reached else ZERO
-        return int(min(max((self.year_hours - low) / (self.next_level[1] - low) * 100, 0), 100))
-
-
-def progress(levels, year_hours: Decimal) -> Progress:
-    reached = [lv for lv in levels if year_hours >= lv[1]]
-    ahead = [lv for lv in levels if year_hours < lv[1]]
-    return Progress(year_hours, reached[-1] if reached else None, ahead[0] if ahead else None)
-
-
-@dataclass
-class Summary:
-    total: Decimal
-    year: Decimal
-    term: Decimal
-    term_name: str
-    pending: Decimal
-    by_term: list
-    by_activity: list
-    progress: Progress
-    levels: list
-
-
-def summary(volunteer: Volunteer, today: date) -> Summary:
-    """A volunteer's page: totals in all, this year and this term, per term and activity, and the next level."""
-    from ..people.services import current_term
-
-    vid = volunteer.id
-    term = current_term(volunteer.school_id, today)
-    year = year_period(today.year)
-    # One grouped read feeds the totals, the per-term and the per-activity figures.
-    rows = db.session.execute(
-        select(HourEntry.status, HourEntry.worked_on, HourEntry.activity, func.sum(HourEntry.hours))
-        .where(HourEntry.volunteer_id == vid, HourEntry.status.in_(("approved", "pending")))
-        .group_by(HourEntry.status, HourEntry.worked_on, HourEntry.activity)).all()
-    approved = [(day, activity, Decimal(h)) for status, day, activity, h in rows if status == "approved"]
-    total = sum((h for _d, _a, h in approved), ZERO)
-    year_hours = sum((h for d, _a, h in approved if year.start <= d <= year.end), ZERO)
-    term_hours = sum((h for d, _a, h in approved if term.starts_on <= d <= term.ends_on), ZERO)
-    pending = sum((Decimal(h) for status, _d, _a, h in rows if status == "pending"), ZERO)
-    lvls = levels(volunteer.school_id)
-    return Summary(total=total, year=year_hours, term=term_hours, term_name=term.name, pending=pending,
-                   by_term=_per_term(_terms_of(volunteer.school_id), ((d, h) for d, _a, h in approved)),
-                   by_activity=_per_activity((a, h) for _d, a, h in approved),
-                   progress=progress(lvls, year_hours), levels=lvls)
-
-
-def _terms_of(school_id: int):
-    return db.session.scalars(select(Term).where(Term.school_id == school_id).order_by(Term.starts_on.desc())).all()
-
-
-def _per_term(terms, day_hours) -> list[tuple[str, Decimal]]:
-    sums: dict[str, Decimal] = {}
-    for day, hours in day_hours:
-        name = next((t.name for t in terms if t.starts_on <= day <= t.ends_on), _("Outside school terms"))
-        sums[name] = sums.get(name, ZERO) + Decimal(hours)
-    order = [t.name for t in terms] + [_("Outside school terms")]
-    return [(n, sums[n]) for n in order if sums.get(n)]
-
-
-def _per_activity(activity_hours) -> list[tuple[str, Decimal]]:
-    sums: dict[str, Decimal] = {}
-    for activity, hours in activity_hours:
-        if hours:
-            sums[activity] = sums.get(activity, ZERO) + Decimal(hours)
-    return [(ACTIVITIES[a], sums[a]) for a in ACTIVITIES if sums.get(a)]
-
-
-def by_term(volunteer: Volunteer, start: date | None = None, end: date | None = None) -> list[tuple[str, Decimal]]:
-    """Approved hours per term of the school (newest first); days outside every term under 其他时间."""
-    terms = _terms_of(volunteer.school_id)
-    conds = [HourEntry.volunteer_id == volunteer.id, *_approved()]
-    if start:
-        conds.append(HourEntry.worked_on >= start)
-    if end:
-        conds.append(HourEntry.worked_on <= end)
-    rows = db.session.execute(select(HourEntry.worked_on, func.sum(HourEntry.hours)).where(*conds)
-                              .group_by(HourEntry.worked_on)).all()
-    return _per_term(terms, rows)
-
-
-def by_activity(conds) -> list[tuple[str, Decimal]]:
-    rows = db.session.execute(select(HourEntry.activity, func.sum(HourEntry.hours)).where(*_approved(*conds))
-                              .group_by(HourEntry.activity)).all()
-    return _per_activity(rows)
-
-
-def by_kind(school_id: int, period: Period) -> list[tuple[str, Decimal, int]]:
-    """Approved hours and volunteers with hours per 五老 kind."""
-    rows = db.session.execute(
-        select(Volunteer.kind, func.sum(HourEntry.hours), func.count(func.distinct(HourEntry.volunteer_id)))
-        .join(Volunteer, Volunteer.id == HourEntry.volunteer_id)
-        .where(*_approved(HourEntry.school_id == school_id, *period.conditions())).group_by(Volunteer.kind)).all()
-    got = {k: (Decimal(h or 0), n) for k, h, n in rows}
-    return [(k, *got.get(k, (ZERO, 0))) for k in VOLUNTEER_KINDS]
-
-
-def one_occasion():
-    """A row that stands for an occasion of service: not a reversal, and not an entry a correction reversed (its
-    replacement, if any, is the occasion)."""
-    reversal = aliased(HourEntry)
-    return and_(HourEntry.reverses_id.is_(None),
-                ~select(reversal.id).where(reversal.reverses_id == HourEntry.id).exists())
-
-
-@dataclass
-class VolunteerTotal:
-    volunteer: Volunteer
-    approved: Decimal
-    pending: Decimal
-    entries: int
-
-
-def volunteer_totals(school_id: int, period: Period, kind: str = "", q: str = "") -> list[VolunteerTotal]:
-    """Every volunteer of the school with their approved and pending hours in the period, most hours first."""
-    approved = func.coalesce(func.sum(case((HourEntry.status == "approved", HourEntry.hours), else_=0)), 0)
-    pending = func.coalesce(func.sum(case((HourEntry.status == "pending", HourEntry.hours), else_=0)), 0)
-    counted = func.count(case((one_occasion(), HourEntry.id)))
-    join_on = [HourEntry.volunteer_id == Volunteer.id, *period.conditions()]
-    stmt = (select(Volunteer, approved, pending, counted).outerjoin(HourEntry, db.and_(*join_on))
-            .where(Volunteer.school_id == school_id).group_by(Volunteer.id)
-            .order_by(approved.desc(), Volunteer.name_initials, Volunteer.id))
-    if kind in VOLUNTEER_KINDS:
-        stmt = stmt.where(Volunteer.kind == kind)
-    if q:
-        stmt = stmt.where(volunteer_match(q))
-    return [VolunteerTotal(v, Decimal(a), Decimal(p), n) for v, a, p, n in db.session.execute(stmt)
-            if v.active or a or p]
-
-
-# --- recognition ---------------------------------------------------------------------------------
-
-def levels(school_id: int) -> list[tuple[str, Decimal]]:
-    """The school's 表彰 levels, lowest first; the defaults until the school sets its own."""
-    rows = db.session.execute(select(RecognitionLevel.name, RecognitionLevel.min_hours)
-                              .where(RecognitionLevel.school_id == school_id)
-                              .order_by(RecognitionLevel.min_hours)).all()
-    return [(n, Decimal(h)) for n, h in rows] or list(DEFAULT_LEVELS)
-
-
-def save_levels(actor, rows: list[tuple[str, str]]):
-    """Replace the school's levels with the filled rows (name, hours); all or nothing."""
-    clean = []
-    for i, (name, hours) in enumerate(rows):
-        name, hours = (name or "").strip(), (hours or "").strip()
-        if not name and not hours:
-            continue
-        if not name:
-            raise DomainError(_("Row %(n)d: please give the level a name.", n=i + 1))
-        if len(name) > 30:
-            raise DomainError(_("Row %(n)d: please keep the name under 30 characters.", n=i + 1))
-        try:
-            value = Decimal(hours)
-        except InvalidOperation:
-            value = Decimal("NaN")
-        if (not value.is_finite() or value <= 0 or value > 5000 or value != value.quantize(HOUR_STEP)
-                or value % HOUR_STEP):
-            raise DomainError(_("Row %(n)d: the hours must be a number between 0.5 and 5000, e.g. 50.", n=i + 1))
-        clean.append((name, value))
-    if not clean:
-        raise DomainError(_("Please keep at least one level."))
-    if len(clean) > MAX_LEVELS:
-        raise DomainError(_("At most %(n)d levels.", n=MAX_LEVELS))
-    if len({h for _n, h in clean}) != len(clean) or len({n for n, _h in clean}) != len(clean):
-        raise DomainError(_("Two levels have the same name or the same hours. Please make each different."))
-    with saving(_("The levels could not be saved. Please try again.")):
-        db.session.execute(RecognitionLevel.__table__.delete().where(RecognitionLevel.school_id == actor.school_id))
-        db.session.add_all([RecognitionLevel(school_id=actor.school_id, name=n, min_hours=h) for n, h in clean])
-        record(actor, "hours.levels", None, "; ".join(f"{n}={h}" for n, h in sorted(clean, key=lambda r: r[1])))
-
-
-def recognition(school_id: int, year: int) -> list[tuple[tuple[str, Decimal], list[VolunteerTotal]]]:
-    """For each level, highest first, the volunteers whose approved hours in the year reach it (and not the
-    level above)."""
-    lvls = levels(school_id)
-    rows = [t for t in volunteer_totals(school_id, year_period(year)) if t.approved >= lvls[0][1]]
-    out = []
-    for i, level in reversed(list(enumerate(lvls))):
-        upper = lvls[i + 1][1] if i + 1 < len(lvls) else None
-        out.append((level, [t for t in rows if t.approved >= level[1] and (upper is None or t.approved < upper)]))
-    return out
-
-
-# --- service records -----------------------------------------------------------------------------
-
-def record_figures(volunteer: Volunteer, start: date, end: date) -> dict:
-    conds = [HourEntry.volunteer_id == volunteer.id, HourEntry.worked_on >= start, HourEntry.worked_on <= end]
-    return {"total": str(sum_hours(*_approved(*conds))),
-            "by_term": [(n, str(h)) for n, h in by_term(volunteer, start, end)],
-            "by_activity": [(str(a), str(h)) for a, h in by_activity(conds)],
-            "entries": db.session.scalar(select(func.count()).select_from(HourEntry).where(
-                *_approved(*conds), one_occasion())) or 0}
-
-
-def issue_record(actor, volunteer: Volunteer, start: date | None, end: date | None, today: date) -> ServiceRecord:
-    """志愿服务记录证明 for a period, under the next serial number of the year; the figures are frozen."""
-    if start is None or end is None:
-        raise DomainError(_("Please give both dates of the period."), "period_from" if start is None else "period_to")
-    if start > end:
-        raise DomainError(_("The period cannot end before it starts."), "period_to")
-    if end > today:
-        raise DomainError(_("The period cannot end in the future."), "period_to")
-    figures = record_figures(volunteer, start, end)
-    if Decimal(figures["total"]) <= 0:
-        raise DomainError(_("%(name)s has no approved hours in this period.", name=volunteer.name), "period_from")
-    for _attempt in range(3):
-        taken = db.session.scalars(select(ServiceRecord.serial).where(
-            ServiceRecord.school_id == volunteer.school_id, ServiceRecord.serial.like(f"{today.year}-%"))).all()
-        number = max((int(s.split("-")[1]) for s in taken), default=0) + 1
-        rec = ServiceRecord(school_id=volunteer.school_id, serial=f"{today.year}-{number:04d}",
-                            volunteer_id=volunteer.id, period_from=start, period_to=end,
-                            total_hours=Decimal(figures["total"]), breakdown=json.dumps(figures, ensure_ascii=False),
-                            issued_by_id=actor.id)
-        try:
-            db.session.add(rec)
-            db.session.flush()
-            record(actor, "hours.service_record", rec, f"volunteer={volunteer.id} serial={rec.serial}")
-            db.session.commit()
-            return rec
-        except IntegrityError:  # another office issued the same number a moment ago
-            db.session.rollback()
-    raise DomainError(_("The record could not be issued. Please try again."))
-
-
-def records_of(volunteer: Volunteer):
-    return db.session.scalars(select(ServiceRecord).where(ServiceRecord.volunteer_id == volunteer.id)
-                              .order_by(ServiceRecord.issued_at.desc())).all()
