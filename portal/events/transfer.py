@@ -17,7 +17,7 @@ from ..auth.models import User
 from ..core.clock import local_today
 from ..core.xlsx import WRAP, workbook_bytes, write_sheet
 from ..extensions import db
-from ..imports.services import Checked, Column, _has_control, _text_value, register_kind
+from ..imports.services import Checked, Column, has_control, register_kind, text_value
 from ..people.models import Volunteer
 from ..permissions import holders
 from .calendar import when_text
@@ -130,33 +130,33 @@ def _col(key) -> Column:
 
 def _check(row: Checked, look: _Lookup, seen: dict, today: date) -> None:
     when_col = _col("when")
-    when = _text_value(row, when_col, required=True)
+    when = text_value(row, when_col, required=True)
     precision = starts = ends = None
-    if when and not _has_control(when):
+    if when and not has_control(when):
         try:
             precision, starts, ends = parse_when(when, today)
         except ValueError:
             row.error(when_col.header, _("Write the time like 3月5日, 3月5日 14:00-16:00, 2026-03-05, 三月 or 下半年."))
     title_col = _col("title")
-    titles = split_items(_text_value(row, title_col, required=True))
+    titles = split_items(text_value(row, title_col, required=True))
     if any(len(t) > MAX_TITLE for t in titles):
         row.error(title_col.header, _("At most %(max)d characters for each activity.", max=MAX_TITLE))
     if not any(titles) and not any(e[0] == title_col.header for e in row.errors):
         row.error(title_col.header, _("This field is required."))
     leads_col = _col("leads")
-    lead_lines = [line for line in _text_value(row, leads_col).splitlines() if line.strip()]
+    lead_lines = [line for line in text_value(row, leads_col).splitlines() if line.strip()]
     if len(lead_lines) != len(titles):
         lead_lines = ["、".join(lead_lines)] * len(titles)
     kind_col = _col("kind")
-    kind = _text_value(row, kind_col) or "其他"
-    if kind not in EVENT_KINDS and not _has_control(kind):
+    kind = text_value(row, kind_col) or "其他"
+    if kind not in EVENT_KINDS and not has_control(kind):
         row.error(kind_col.header, _("Unknown type “%(word)s”. Use %(choices)s.", word=kind, choices="、".join(EVENT_KINDS)))
-    place = _text_value(row, _col("place"), MAX_PLACE)
-    description = _text_value(row, _col("description"), MAX_DESCRIPTION)
+    place = text_value(row, _col("place"), MAX_PLACE)
+    description = text_value(row, _col("description"), MAX_DESCRIPTION)
     partner_col = _col("partner")
-    partner_name = _text_value(row, partner_col)
+    partner_name = text_value(row, partner_col)
     partner = look.partners.get(partner_name)
-    if partner_name and partner is None and not _has_control(partner_name):
+    if partner_name and partner is None and not has_control(partner_name):
         row.error(partner_col.header, _("“%(name)s” is not in the partner directory. Add it there first.",
                                         name=partner_name))
     events = []
@@ -182,7 +182,7 @@ def _check(row: Checked, look: _Lookup, seen: dict, today: date) -> None:
         row.who = "；".join(f"{e['title']}" for e in events) if len(events) > 1 else ""
 
 
-def check_rows(actor, rows: list[dict]) -> list[Checked]:
+def check_rows(actor, rows: list[dict], term=None) -> list[Checked]:
     look, seen = _Lookup(actor.school_id), {}
     today = local_today()
     out = []

@@ -1,4 +1,4 @@
-"""Excel export and import of the two menus: thin views over imports.services."""
+"""Excel export and import of the two menus: thin views over imports.services and each menu's transfer.py."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -10,7 +10,9 @@ from ..core.errors import DomainError
 from ..core.listing import clean_query
 from ..core.users import acting_user
 from ..core.xlsx import xlsx_response
+from ..needs import transfer as needs_transfer
 from ..needs.services import NeedFilters
+from ..offers import transfer as offers_transfer
 from ..offers.services import OfferFilters
 from ..permissions import requires
 from . import services
@@ -19,6 +21,8 @@ from .forms import ConfirmForm, UploadForm
 bp = Blueprint("imports", __name__)
 
 FILTERS = {"needs": NeedFilters, "offers": OfferFilters}
+# Each menu's sheet; importing them here, at start-up, also registers their import with imports.services.
+TRANSFER = {"needs": needs_transfer, "offers": offers_transfer}
 
 
 def _titles(kind):
@@ -33,7 +37,7 @@ def export(kind):
     if not is_fresh():
         return ask_password_again("children" if kind == "needs" else "people")
     f = FILTERS[kind].from_args(request.args, clean_query)
-    data, _count = services.export_workbook(acting_user(), kind, f)
+    data, _count = TRANSFER[kind].export_workbook(acting_user(), f)
     day = local_today()
     return xlsx_response(data, services.export_filename(kind, day), f"{kind}-{day.isoformat()}.xlsx")
 
@@ -41,7 +45,7 @@ def export(kind):
 @bp.route("/<any(needs, offers):kind>/import/template.xlsx")
 @requires("menus.transfer")
 def template(kind):
-    data = services.template_workbook(kind, current_user.school_id)
+    data = TRANSFER[kind].template_workbook(current_user.school_id)
     return xlsx_response(data, f"{services.MENU_NAME[kind]}-导入模板.xlsx", f"{kind}-import-template.xlsx")
 
 
