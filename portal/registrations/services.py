@@ -1,13 +1,13 @@
 """The one way seats are taken and given back, for parent-school sessions and for events alike.
 
-A seat holder is a CourseSession or an Event: both keep capacity, taken and queue_no, say which Registration
-column points at them (REG_KEY), when registration closes (closes_at), their state at a given time, and whether
-a child's family may come (admits). Every change runs in `holding(holder)`, which starts by locking the holder's
-row with an UPDATE, before anything is read (a registration writes a family's first row under the lock without looking for one, and a row the
-family had is read again under the lock): PostgreSQL then holds the row until commit, and SQLite takes its write
-lock (waiting out busy_timeout) on a fresh snapshot. So two registrations for one holder run one after the other,
-the seat count read under the lock is the true one, the database's CHECK (taken <= capacity) is the last guard,
-and a freed seat goes to the first family waiting in the same transaction that freed it.
+A seat holder is a CourseSession or an Event: both keep capacity, taken and queue_no, say which Registration column
+points at them (REG_KEY), when registration closes (closes_at), their state at a given time, and whether a child's
+family may come (admits). Every change runs in `holding(holder)`, which starts by locking the holder's row with an
+UPDATE, before anything is read (a registration writes a family's first row under the lock without looking for one,
+and a row the family had is read again under the lock): PostgreSQL then holds the row until commit, and SQLite
+takes its write lock (waiting out busy_timeout) on a fresh snapshot. So two registrations for one holder run one
+after the other, the seat count read under the lock is the true one, the database's CHECK (taken <= capacity) is
+the last guard, and a freed seat goes to the first family waiting in the same transaction that freed it.
 """
 from __future__ import annotations
 
