@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
+from .core.errors import saving
 from .extensions import db
 
 
@@ -39,16 +40,16 @@ def create_admin(username, display_name, school_name, password):
         raise click.ClickException("密码至少 8 位。")
     if db.session.scalar(select(User).where(User.username == username)):
         raise click.ClickException(f"用户名 {username} 已存在。")
-    school = db.session.scalar(select(School).where(School.name == school_name))
-    if school is None:
-        school = School(name=school_name)
-        db.session.add(school)
-        db.session.flush()
-        db.session.add_all([Category(school_id=school.id, name=n, sort_order=i) for i, n in enumerate(DEFAULT_CATEGORIES)])
-        db.session.add_all([SupportTag(school_id=school.id, name=n) for n in DEFAULT_SUPPORT_TAGS])
-    db.session.add(User(school_id=school.id, username=username, display_name=display_name, role="admin",
-                        password_hash=hash_password(password)))
-    db.session.commit()
+    with saving():
+        school = db.session.scalar(select(School).where(School.name == school_name))
+        if school is None:
+            school = School(name=school_name)
+            db.session.add(school)
+            db.session.flush()
+            db.session.add_all([Category(school_id=school.id, name=n, sort_order=i) for i, n in enumerate(DEFAULT_CATEGORIES)])
+            db.session.add_all([SupportTag(school_id=school.id, name=n) for n in DEFAULT_SUPPORT_TAGS])
+        db.session.add(User(school_id=school.id, username=username, display_name=display_name, role="admin",
+                            password_hash=hash_password(password)))
     click.echo(f"已创建管理员 {username}（{school.name}）。")
 
 

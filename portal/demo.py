@@ -7,6 +7,7 @@ from sqlalchemy import insert, select
 
 from .auth.models import User
 from .auth.services import hash_password
+from .core.errors import saving
 from .core.models import utcnow
 from .events.models import Event, event_leads
 from .extensions import db
@@ -138,23 +139,23 @@ def seed(scale="school", seed_value=2026):
     n_schools, classes_per_grade, per_class, n_vol = (20, 6, 42, 100) if scale == "district" else (1, 4, 38, 40)
     names = ["滨湖实验小学"] + [f"滨湖区第{i}实验学校" for i in range(2, n_schools + 1)]
     for index, name in enumerate(names):
-        school, tags, tagged, student_ids = _school(name, rng, classes_per_grade, per_class,
-                                                    mobile_base=3_000_000_000 + index * 100_000)
-        vol_ids = _volunteers(school.id, rng, n_vol, phone_base=5_000_000_000 + index * 10_000)
-        if index == 0:
-            recorder = _demo_accounts(school, pw, vol_ids[0])
-        else:
-            recorder = User(school_id=school.id, username=f"coordinator{index + 1}",
-                            display_name=f"{name}关工委", role="coordinator", password_hash=pw)
-            db.session.add(recorder)
-            db.session.flush()
-        _consents_and_tags(school.id, rng, tags, tagged, recorder.id)
-        _menus(school.id, rng, student_ids, tagged, vol_ids, recorder.id)
-        _pairs(school.id, rng, recorder.id, vol_ids[0] if index == 0 else None)
-        _events_and_hours(school.id, rng, recorder.id, vol_ids)
-        _parent_school(school.id, rng, recorder.id, vol_ids)
-        _calendar(school.id, recorder.id, vol_ids)
-        db.session.commit()
+        with saving():
+            school, tags, tagged, student_ids = _school(name, rng, classes_per_grade, per_class,
+                                                        mobile_base=3_000_000_000 + index * 100_000)
+            vol_ids = _volunteers(school.id, rng, n_vol, phone_base=5_000_000_000 + index * 10_000)
+            if index == 0:
+                recorder = _demo_accounts(school, pw, vol_ids[0])
+            else:
+                recorder = User(school_id=school.id, username=f"coordinator{index + 1}",
+                                display_name=f"{name}关工委", role="coordinator", password_hash=pw)
+                db.session.add(recorder)
+                db.session.flush()
+            _consents_and_tags(school.id, rng, tags, tagged, recorder.id)
+            _menus(school.id, rng, student_ids, tagged, vol_ids, recorder.id)
+            _pairs(school.id, rng, recorder.id, vol_ids[0] if index == 0 else None)
+            _events_and_hours(school.id, rng, recorder.id, vol_ids)
+            _parent_school(school.id, rng, recorder.id, vol_ids)
+            _calendar(school.id, recorder.id, vol_ids)
         if index == 0:
             _help_and_record(school.id, recorder, vol_ids[0])
 
@@ -168,11 +169,11 @@ def _help_and_record(sid, admin, volunteer_id):
     child = db.session.scalar(select(Student).where(Student.family_id == parent.guardian.family_id)
                               .order_by(Student.id))
     category = db.session.scalar(select(Category).where(Category.school_id == sid, Category.name == "家庭教育指导"))
-    db.session.add(HelpRequest(school_id=sid, family_id=child.family_id, student_id=child.id,
-                               category_id=category.id, detail="孩子最近不愿意上学，想请老师帮忙了解原因。",
-                               urgency=2, contact_method="电话", contact_phone=parent.mobile or "13900000005",
-                               contact_time="工作日晚上", submitted_by_id=parent.id))
-    db.session.commit()
+    with saving():
+        db.session.add(HelpRequest(school_id=sid, family_id=child.family_id, student_id=child.id,
+                                   category_id=category.id, detail="孩子最近不愿意上学，想请老师帮忙了解原因。",
+                                   urgency=2, contact_method="电话", contact_phone=parent.mobile or "13900000005",
+                                   contact_time="工作日晚上", submitted_by_id=parent.id))
     today = date.today()
     issue_record(admin, db.session.get(Volunteer, volunteer_id), today - timedelta(days=365), today, today)
 

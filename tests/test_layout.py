@@ -83,3 +83,23 @@ def test_no_import_cycle_among_portal_modules():
 def test_only_the_app_factory_imports_the_navigation():
     """The menu reads every domain's count query: a domain importing it back would close a circle."""
     assert {m for m, targets in import_graph().items() if "portal.navigation" in targets} == {"portal"}
+
+
+def _ends_a_transaction(node) -> bool:
+    """`db.session.commit()` or `db.session.rollback()`."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("commit", "rollback") and ast.unparse(node.func.value) == "db.session")
+
+
+def test_changes_end_through_saving_or_the_seat_service():
+    """One way to end a transaction: `saving()` (portal/core/errors.py) everywhere, `holding()` for seats. The seat
+    service also ends its pre-lock reads; the core plumbing (error pages, the database, submit-once) ends its own."""
+    root = Path(__file__).resolve().parent.parent
+    allowed = ("portal/core/", "portal/registrations/services.py")
+    found = []
+    for path in sorted((root / "portal").rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith(allowed):
+            continue
+        found += [f"{rel}:{n.lineno}" for n in ast.walk(ast.parse(path.read_text())) if _ends_a_transaction(n)]
+    assert found == []

@@ -9,6 +9,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import delete, func, or_, select
 
 from ..audit.services import record
+from ..core.errors import saving
 from ..core.models import utcnow
 from ..extensions import db
 from ..permissions import may_sign_in
@@ -83,20 +84,20 @@ class DatabaseThrottle:
     def hit(self, key: str, window: int) -> int:
         """Count one more and return the count with it, as one step: the row is written and committed before it
         is counted, so of many attempts at once each sees those before it."""
-        db.session.add(LoginFailure(key=key))
-        longest = max(window, current_app.config["LOGIN_WINDOW_SECONDS"])
-        db.session.execute(delete(LoginFailure).where(LoginFailure.at < utcnow() - timedelta(seconds=longest)))
-        db.session.commit()
+        with saving():
+            db.session.add(LoginFailure(key=key))
+            longest = max(window, current_app.config["LOGIN_WINDOW_SECONDS"])
+            db.session.execute(delete(LoginFailure).where(LoginFailure.at < utcnow() - timedelta(seconds=longest)))
         return self.failures(key, window)
 
     def take_back(self, key: str) -> None:
         newest = db.session.scalar(select(func.max(LoginFailure.id)).where(LoginFailure.key == key))
-        db.session.execute(delete(LoginFailure).where(LoginFailure.id == newest))
-        db.session.commit()
+        with saving():
+            db.session.execute(delete(LoginFailure).where(LoginFailure.id == newest))
 
     def clear(self, key: str) -> None:
-        db.session.execute(delete(LoginFailure).where(LoginFailure.key == key))
-        db.session.commit()
+        with saving():
+            db.session.execute(delete(LoginFailure).where(LoginFailure.key == key))
 
 
 class RedisThrottle:
@@ -157,11 +158,11 @@ def authenticate(identifier: str, password: str, ip: str, known: frozenset[int] 
     store.clear(account)
     if user.temporary_password_until is not None and utcnow() > user.temporary_password_until:
         raise PasswordExpired()
-    if _hasher().check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    user.last_login_at = utcnow()
-    record(user, "auth.login")
-    db.session.commit()
+    with saving():
+        if _hasher().check_needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        user.last_login_at = utcnow()
+        record(user, "auth.login")
     return user
 
 
@@ -192,9 +193,9 @@ def remember_account(response, user) -> None:
 
 def end_session(user) -> None:
     """Invalidate every cookie issued to this user so far."""
-    user.session_token = new_session_token()
-    record(user, "auth.logout")
-    db.session.commit()
+    with saving():
+        user.session_token = new_session_token()
+        record(user, "auth.logout")
 
 
 def give_temporary_password(user, password: str) -> None:
@@ -212,26 +213,26 @@ def set_own_password(user, new: str) -> None:
     """The first login with a password the office gave out: the user's own replaces it."""
     if verify_password(user, new):
         raise AuthError()
-    user.password_hash = hash_password(new)
-    user.temporary_password_until = None
-    user.session_token = new_session_token()
-    record(user, "auth.password_set", user)
-    db.session.commit()
+    with saving():
+        user.password_hash = hash_password(new)
+        user.temporary_password_until = None
+        user.session_token = new_session_token()
+        record(user, "auth.password_set", user)
 
 
 def change_password(user, current: str, new: str) -> None:
     if not verify_password(user, current):
         raise AuthError()
-    user.password_hash = hash_password(new)
-    user.session_token = new_session_token()
-    record(user, "auth.password_changed", user)
-    db.session.commit()
+    with saving():
+        user.password_hash = hash_password(new)
+        user.session_token = new_session_token()
+        record(user, "auth.password_changed", user)
 
 
 def update_preferences(user, locale: str, large_text: bool) -> None:
-    user.locale = locale
-    user.large_text = large_text
-    db.session.commit()
+    with saving():
+        user.locale = locale
+        user.large_text = large_text
 
 
 def mark_fresh() -> None:

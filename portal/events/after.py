@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
-from ..core.errors import DomainError
+from ..core.errors import DomainError, saving
 from ..core.models import utcnow
 from ..extensions import db
 from ..hours import ledger as hours
@@ -27,12 +27,12 @@ def save_summary(actor, event: Event, summary: str, participants: int | None) ->
         raise DomainError(_("The summary is written after the event has started."))
     if participants is not None and not 0 <= participants <= 100000:
         raise DomainError(_("Please give a whole number from 0 to 100000."), "participants")
-    event.summary, event.participants = summary, participants
-    event.summarised_at, event.summarised_by_id = utcnow(), actor.id
-    if event.status == "planned":
-        event.status = "done"
-    record(actor, "event.summary", event, f"participants={participants}")
-    db.session.commit()
+    with saving():
+        event.summary, event.participants = summary, participants
+        event.summarised_at, event.summarised_by_id = utcnow(), actor.id
+        if event.status == "planned":
+            event.status = "done"
+        record(actor, "event.summary", event, f"participants={participants}")
 
 
 @dataclass
@@ -46,7 +46,7 @@ def record_helpers(actor, event: Event, claims: list[HelperClaim], day: date, to
     """Attendance of the event's volunteers and their hours in one step: a pending hour entry for each volunteer who
     came and has none for this event yet. All or nothing. Returns the number of entries made."""
     made = 0
-    try:
+    with saving():
         for claim in claims:
             h = claim.helper
             if h.event_id != event.id:
@@ -61,10 +61,6 @@ def record_helpers(actor, event: Event, claims: list[HelperClaim], day: date, to
             h.hour_entry_id = entry.id
             made += 1
         record(actor, "event.attendance", event, f"helpers={len(claims)} hours_entries={made}")
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return made
 
 
@@ -72,20 +68,19 @@ def family_attendance(actor, event: Event, attended_ids: set[int]) -> int:
     """Tick the families who came after the event, from the paper sign-in sheet; not before it has begun."""
     if event.dated and seats.local_now() < event.starts_at:
         raise DomainError(_("Attendance is ticked after the event has started."))
-    seats.lock(event)
     changed = 0
-    for reg in db.session.scalars(select(Registration).where(Registration.event_id == event.id,
-                                                             Registration.status == "confirmed")
-                                  .execution_options(populate_existing=True)):
-        came = reg.id in attended_ids
-        if came and reg.attended_at is None:
-            reg.attended_at, reg.checked_in_by_id = utcnow(), actor.id
-            changed += 1
-        elif not came and reg.attended_at is not None:
-            reg.attended_at, reg.checked_in_by_id = None, None
-            changed += 1
-    record(actor, "event.family_attendance", event, f"attended={len(attended_ids)}")
-    db.session.commit()
+    with seats.holding(event):
+        for reg in db.session.scalars(select(Registration).where(Registration.event_id == event.id,
+                                                                 Registration.status == "confirmed")
+                                      .execution_options(populate_existing=True)):
+            came = reg.id in attended_ids
+            if came and reg.attended_at is None:
+                reg.attended_at, reg.checked_in_by_id = utcnow(), actor.id
+                changed += 1
+            elif not came and reg.attended_at is not None:
+                reg.attended_at, reg.checked_in_by_id = None, None
+                changed += 1
+        record(actor, "event.family_attendance", event, f"attended={len(attended_ids)}")
     return changed
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
 from ..auth.models import User
+from ..core.errors import saving
 from ..extensions import db
 from ..parent_school.models import CourseSession
 from ..permissions import may_sign_in
@@ -24,9 +25,9 @@ FEED_TOKEN = re.compile(r"[A-Za-z0-9_-]+")
 
 def feed_token(user, renew: bool = False) -> str:
     if user.calendar_token is None or renew:
-        user.calendar_token = secrets.token_urlsafe(24)
-        record(user, "calendar.feed_token", user, "renewed" if renew else "created")
-        db.session.commit()
+        with saving():
+            user.calendar_token = secrets.token_urlsafe(24)
+            record(user, "calendar.feed_token", user, "renewed" if renew else "created")
     return user.calendar_token
 
 

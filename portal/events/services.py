@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
 from ..auth.models import User
-from ..core.errors import DomainError, saving
+from ..core.errors import DomainError
 from ..core.listing import clean_query, to_id
 from ..extensions import db
 from ..people.models import GRADE_NAMES, SchoolClass, Volunteer
@@ -116,29 +116,27 @@ def save_event(actor, event: Event | None, data: dict) -> Event:
     if event is None:
         event = Event(school_id=sid, created_by_id=actor.id, status="planned")
         db.session.add(event)
-    else:
-        seats.lock(event)
-        if capacity < event.taken:
-            db.session.rollback()
-            raise DomainError(_("%(n)d families already hold seats; the seats cannot be fewer.", n=event.taken),
-                              "capacity")
-        for role in ("helper", "speaker"):
-            have = sum(1 for h in event.helpers if h.role == role and h.status == "confirmed")
-            if have > (data.get(f"{role}s_needed") or 0):
-                db.session.rollback()
-                raise DomainError(_("%(n)d volunteers have already signed up; ask fewer of them to withdraw first.",
-                                    n=have), f"{role}s_needed")
-    event.title, event.kind, event.description = data["title"], data["kind"], data.get("description") or ""
-    event.partner_id = partner.id if partner else None
-    event.place, event.precision, event.starts_at, event.ends_at = data.get("place") or "", data["precision"], starts, ends
-    event.lead_groups = data.get("lead_groups") or ""
-    event.audience_grades = ",".join(str(g) for g in grades)
-    event.for_parents, event.for_volunteers = bool(data.get("for_parents")), bool(data.get("for_volunteers"))
-    event.capacity, event.deadline = capacity, deadline
-    event.helpers_needed, event.speakers_needed = data.get("helpers_needed") or 0, data.get("speakers_needed") or 0
-    event.leads, event.classes = leads, classes
-    _set_lead_volunteers(actor, event, lead_volunteers)
-    with saving(_("The event could not be saved. Please try again.")):
+    with seats.holding(event, conflict=_("The event could not be saved. Please try again.")):
+        if event.id is not None:
+            if capacity < event.taken:
+                raise DomainError(_("%(n)d families already hold seats; the seats cannot be fewer.", n=event.taken),
+                                  "capacity")
+            for role in ("helper", "speaker"):
+                have = sum(1 for h in event.helpers if h.role == role and h.status == "confirmed")
+                if have > (data.get(f"{role}s_needed") or 0):
+                    raise DomainError(_("%(n)d volunteers have already signed up; ask fewer of them to withdraw "
+                                        "first.", n=have), f"{role}s_needed")
+        event.title, event.kind, event.description = data["title"], data["kind"], data.get("description") or ""
+        event.partner_id = partner.id if partner else None
+        event.place, event.precision, event.starts_at, event.ends_at = (data.get("place") or "", data["precision"],
+                                                                        starts, ends)
+        event.lead_groups = data.get("lead_groups") or ""
+        event.audience_grades = ",".join(str(g) for g in grades)
+        event.for_parents, event.for_volunteers = bool(data.get("for_parents")), bool(data.get("for_volunteers"))
+        event.capacity, event.deadline = capacity, deadline
+        event.helpers_needed, event.speakers_needed = data.get("helpers_needed") or 0, data.get("speakers_needed") or 0
+        event.leads, event.classes = leads, classes
+        _set_lead_volunteers(actor, event, lead_volunteers)
         db.session.flush()
         if capacity > 0:
             seats.promote(event, seats.local_now())
@@ -173,10 +171,9 @@ def set_status(actor, event: Event, status: str, reason: str = "", now: datetime
         raise DomainError(_("An event can be marked as held once it has started."))
     if status not in ("planned", "done", "cancelled"):
         raise DomainError(_("Please choose a status."))
-    seats.lock(event)
-    event.status, event.cancel_reason = status, reason if status == "cancelled" else ""
-    record(actor, f"event.{status}", event, reason)
-    db.session.commit()
+    with seats.holding(event):
+        event.status, event.cancel_reason = status, reason if status == "cancelled" else ""
+        record(actor, f"event.{status}", event, reason)
 
 
 # Who sees what -------------------------------------------------------------------------------------

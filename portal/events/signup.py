@@ -50,16 +50,14 @@ def sign_up(event: Event, volunteer: Volunteer, role: str, by, now: datetime | N
         raise DomainError(_("Please choose to help or to speak."), "role")
     if volunteer.school_id != event.school_id or not volunteer.active:
         raise DomainError(_("Please choose an active volunteer."))
-    seats.lock(event)
-    try:
+    with seats.holding(event, conflict=_("You are already on this event.")):
         if event.status != "planned" or now >= event.starts_at and event.dated:
             raise DomainError(_("This event no longer takes sign-ups."))
         helper = db.session.scalar(select(EventHelper).where(EventHelper.event_id == event.id,
                                                              EventHelper.volunteer_id == volunteer.id)
                                    .execution_options(populate_existing=True))
         if helper is not None and helper.status == "confirmed" and helper.role == role:
-            db.session.commit()  # a double tap: the place is already theirs, which is what they asked for
-            return helper
+            return helper  # a double tap: the place is already theirs, which is what they asked for
         if helper is not None and helper.status == "confirmed":
             raise DomainError(_("You are already on this event as %(role)s.", role=helper.role_label))
         taken = db.session.scalar(select(func.count()).where(EventHelper.event_id == event.id,
@@ -68,14 +66,11 @@ def sign_up(event: Event, volunteer: Volunteer, role: str, by, now: datetime | N
         needed = event.helpers_needed if role == "helper" else event.speakers_needed
         if taken >= needed:
             raise DomainError(_("All places have been taken. Thank you all the same!"))
-    except DomainError:
-        db.session.rollback()
-        raise
-    if helper is None:
-        helper = EventHelper(school_id=event.school_id, event_id=event.id, volunteer_id=volunteer.id, added_by_id=by.id)
-        db.session.add(helper)
-    helper.role, helper.status, helper.added_by_id = role, "confirmed", by.id
-    with saving(_("You are already on this event.")):
+        if helper is None:
+            helper = EventHelper(school_id=event.school_id, event_id=event.id, volunteer_id=volunteer.id,
+                                 added_by_id=by.id)
+            db.session.add(helper)
+        helper.role, helper.status, helper.added_by_id = role, "confirmed", by.id
         db.session.flush()
         record(by, "event.sign_up", event, f"volunteer={volunteer.id} role={role}")
     return helper
@@ -83,14 +78,13 @@ def sign_up(event: Event, volunteer: Volunteer, role: str, by, now: datetime | N
 
 def withdraw(helper: EventHelper, by, now: datetime | None = None) -> None:
     now = now or seats.local_now()
-    event = seats.lock(helper.event)
-    db.session.refresh(helper)
-    if event.dated and now >= event.starts_at and not can(by, "events.manage"):
-        db.session.rollback()
-        raise DomainError(_("The event has started; please tell the committee office."))
-    helper.status = "cancelled"
-    record(by, "event.withdraw", event, f"volunteer={helper.volunteer_id}")
-    db.session.commit()
+    with seats.holding(helper.event) as held:
+        event = held.holder
+        db.session.refresh(helper)
+        if event.dated and now >= event.starts_at and not can(by, "events.manage"):
+            raise DomainError(_("The event has started; please tell the committee office."))
+        helper.status = "cancelled"
+        record(by, "event.withdraw", event, f"volunteer={helper.volunteer_id}")
 
 
 def withdraw_volunteer(actor, volunteer_id: int, now: datetime) -> int:
@@ -100,8 +94,8 @@ def withdraw_volunteer(actor, volunteer_id: int, now: datetime) -> int:
         select(EventHelper).join(Event).where(EventHelper.volunteer_id == volunteer_id,
                                               EventHelper.status == "confirmed", Event.status == "planned",
                                               or_(Event.precision.not_in(("time", "day")), Event.starts_at > now))).all()
-    for helper in helpers:
-        helper.status = "cancelled"
-        record(actor, "event.withdraw", helper.event, f"volunteer={volunteer_id} deactivated")
-    db.session.commit()
+    with saving():
+        for helper in helpers:
+            helper.status = "cancelled"
+            record(actor, "event.withdraw", helper.event, f"volunteer={volunteer_id} deactivated")
     return len(helpers)

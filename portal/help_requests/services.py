@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..audit.services import record
-from ..core.errors import DomainError
+from ..core.errors import DomainError, saving
 from ..core.models import utcnow
 from ..core.submit_token import earlier_submit, save_once
 from ..extensions import db
@@ -59,7 +59,7 @@ def answer(actor, req: HelpRequest, reply: str) -> HelpRequest:
     reply = (reply or "").strip()
     if not reply:
         raise DomainError(_("Please write the answer the family will see."), "reply")
-    req.status, req.reply, req.handled_by_id, req.handled_at = "answered", reply, actor.id, utcnow()
-    record(actor, "help.answer", req)
-    db.session.commit()
+    with saving():
+        req.status, req.reply, req.handled_by_id, req.handled_at = "answered", reply, actor.id, utcnow()
+        record(actor, "help.answer", req)
     return req

@@ -4,6 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
+from ..core.errors import saving
 from ..core.xlsx import WRAP, local_date, workbook_bytes, write_sheet
 from ..extensions import db
 from .models import ACTIVITIES, HourEntry
@@ -49,8 +50,8 @@ def ledger_workbook(actor, period) -> bytes:
     kinds = wb.create_sheet("按五老类别")
     write_sheet(kinds, [("五老类别", 10), ("已通过（小时）", 14), ("志愿者人数", 12)],
                 [[k, float(h), n] for k, h, n in by_kind(actor.school_id, period)])
-    record(actor, "hours.export", None, f"period={period.key} rows={len(entries)}")
-    db.session.commit()
+    with saving():
+        record(actor, "hours.export", None, f"period={period.key} rows={len(entries)}")
     return workbook_bytes(wb)
 
 
@@ -62,8 +63,8 @@ def recognition_workbook(actor, year: int) -> bytes:
     for (name, _hours), people in recognition(actor.school_id, year):
         rows += [[name, t.volunteer.name, t.volunteer.kind, float(t.approved), t.entries] for t in people]
     write_sheet(ws, RECOGNITION, rows)
-    record(actor, "hours.recognition_export", None, f"year={year} rows={len(rows)}")
-    db.session.commit()
+    with saving():
+        record(actor, "hours.recognition_export", None, f"year={year} rows={len(rows)}")
     return workbook_bytes(wb)
 
 

@@ -104,13 +104,13 @@ def issue_record(actor, volunteer: Volunteer, start: date | None, end: date | No
                             total_hours=Decimal(figures["total"]), breakdown=json.dumps(figures, ensure_ascii=False),
                             issued_by_id=actor.id)
         try:
-            db.session.add(rec)
-            db.session.flush()
-            record(actor, "hours.service_record", rec, f"volunteer={volunteer.id} serial={rec.serial}")
-            db.session.commit()
+            with saving():
+                db.session.add(rec)
+                db.session.flush()
+                record(actor, "hours.service_record", rec, f"volunteer={volunteer.id} serial={rec.serial}")
             return rec
         except IntegrityError:  # another office issued the same number a moment ago
-            db.session.rollback()
+            continue
     raise DomainError(_("The record could not be issued. Please try again."))
 
 

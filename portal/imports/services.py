@@ -17,11 +17,10 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..core.clock import local_today
-from ..core.errors import DomainError
+from ..core.errors import DomainError, saving
 from ..core.models import utcnow
 from ..core.xlsx import WRAP, workbook_bytes, write_sheet
 from ..extensions import db
@@ -93,8 +92,8 @@ def menu_workbook(actor, kind: str, filters, columns: list, rows: list, date_col
     for row in ws.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = WRAP
-    record(actor, f"{kind}.export", None, f"filters={filters.args()} rows={len(rows)}")
-    db.session.commit()
+    with saving():
+        record(actor, f"{kind}.export", None, f"filters={filters.args()} rows={len(rows)}")
     return workbook_bytes(wb), len(rows)
 
 
@@ -339,16 +338,16 @@ def stage(actor, kind: str, filename: str, data: bytes) -> ImportBatch:
     """Read and check an upload and keep it for the preview. Nothing is added to the menus."""
     rows = read_sheet(kind, data)
     checked = check_rows(kind, actor, rows, default_term(kind, actor))
-    # A new upload replaces the user's unconfirmed one: abandoned previews do not pile up children's data.
-    db.session.execute(delete(ImportBatch).where(ImportBatch.user_id == actor.id, ImportBatch.kind == kind,
-                                                 ImportBatch.applied_at.is_(None)))
     batch = ImportBatch(school_id=actor.school_id, kind=kind, user_id=actor.id, filename=_clean_filename(filename),
                         rows=[c.as_json() for c in checked])
-    db.session.add(batch)
-    db.session.flush()
-    record(actor, f"{kind}.import.upload", batch,
-           f"file={batch.filename} rows={len(checked)} errors={sum(1 for c in checked if c.errors)}")
-    db.session.commit()
+    with saving():
+        # A new upload replaces the user's unconfirmed one: abandoned previews do not pile up children's data.
+        db.session.execute(delete(ImportBatch).where(ImportBatch.user_id == actor.id, ImportBatch.kind == kind,
+                                                     ImportBatch.applied_at.is_(None)))
+        db.session.add(batch)
+        db.session.flush()
+        record(actor, f"{kind}.import.upload", batch,
+               f"file={batch.filename} rows={len(checked)} errors={sum(1 for c in checked if c.errors)}")
     return batch
 
 
@@ -366,6 +365,14 @@ def find_batch(actor, kind: str, batch_id: int) -> ImportBatch | None:
     return batch
 
 
+class _NoLongerValid(Exception):
+    """Rows that passed the preview fail the check at confirmation (a student left, a duplicate was added)."""
+
+    def __init__(self, checked: list):
+        super().__init__()
+        self.checked = checked
+
+
 def apply(actor, batch: ImportBatch) -> int:
     """Check the rows again and add them all in one transaction, or nothing. Returns the count."""
     already = _("This file has already been imported.")
@@ -374,28 +381,27 @@ def apply(actor, batch: ImportBatch) -> int:
     if any(r["errors"] for r in batch.rows):
         raise DomainError(_("Please correct the rows with errors in the file and upload it again. Nothing was imported."))
     term = default_term(batch.kind, actor)
-    # Claim the batch first: a second confirm, even a concurrent one, finds it taken.
-    claimed = db.session.execute(update(ImportBatch).where(ImportBatch.id == batch.id, ImportBatch.applied_at.is_(None))
-                                 .values(applied_at=utcnow()))
-    if claimed.rowcount != 1:
-        db.session.rollback()
-        raise DomainError(already)
-    checked = check_rows(batch.kind, actor, [{"line": r["line"], "values": r["values"]} for r in batch.rows], term)
-    if not checked or any(c.errors for c in checked):
-        db.session.rollback()
-        batch.rows = [c.as_json() for c in checked]
-        db.session.commit()
-        raise DomainError(_("Nothing was imported: some rows are no longer valid. See the errors below."))
-    objects = HANDLERS[batch.kind][1](actor, checked)
     try:
-        db.session.add_all(objects)
-        db.session.flush()
-        action = HANDLERS[batch.kind][2]
-        for obj in objects:
-            record(actor, action, obj, f"import={batch.id}")
-        record(actor, f"{batch.kind}.import", batch, f"file={batch.filename} rows={len(objects)}")
-        db.session.commit()
-    except IntegrityError as exc:
-        db.session.rollback()
-        raise DomainError(_("The rows could not be saved. Nothing was imported. Please try again.")) from exc
+        with saving(_("The rows could not be saved. Nothing was imported. Please try again.")):
+            # Claim the batch first: a second confirm, even a concurrent one, finds it taken.
+            claimed = db.session.execute(update(ImportBatch).where(ImportBatch.id == batch.id,
+                                                                   ImportBatch.applied_at.is_(None))
+                                         .values(applied_at=utcnow()))
+            if claimed.rowcount != 1:
+                raise DomainError(already)
+            checked = check_rows(batch.kind, actor, [{"line": r["line"], "values": r["values"]} for r in batch.rows],
+                                 term)
+            if not checked or any(c.errors for c in checked):
+                raise _NoLongerValid(checked)
+            objects = HANDLERS[batch.kind][1](actor, checked)
+            db.session.add_all(objects)
+            db.session.flush()
+            action = HANDLERS[batch.kind][2]
+            for obj in objects:
+                record(actor, action, obj, f"import={batch.id}")
+            record(actor, f"{batch.kind}.import", batch, f"file={batch.filename} rows={len(objects)}")
+    except _NoLongerValid as stale:  # the claim is rolled back; the preview shows the rows' errors as they are now
+        with saving():
+            batch.rows = [c.as_json() for c in stale.checked]
+        raise DomainError(_("Nothing was imported: some rows are no longer valid. See the errors below.")) from None
     return len(objects)

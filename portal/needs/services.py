@@ -7,7 +7,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..audit.services import record
-from ..core.errors import DomainError
+from ..core.errors import DomainError, saving
 from ..core.listing import int_arg
 from ..core.models import utcnow
 from ..core.submit_token import earlier_submit, save_once
@@ -197,8 +197,8 @@ def _take_on(actor, help_request, need):
 
 def note_tag_filter(actor, f: NeedFilters) -> None:
     """Filtering by support tags reveals who has them: that is a view of sensitive data."""
-    record(actor, "needs.filter.support_tags", None, f"q={f.q} place={f.place}")
-    db.session.commit()
+    with saving():
+        record(actor, "needs.filter.support_tags", None, f"q={f.q} place={f.place}")
 
 
 def set_status(actor, need: Need, status: str, reason: str = "") -> Need:
@@ -212,12 +212,12 @@ def set_status(actor, need: Need, status: str, reason: str = "") -> Need:
         raise DomainError(_("Please give the reason for closing."), "reason")
     if len(reason) > 200:
         raise DomainError(_("The reason can have at most 200 characters."), "reason")
-    old = need.status
-    need.status = status
-    need.close_reason = reason if status == "closed" else ""
-    need.closed_at = utcnow() if status in ("done", "closed") else None
-    record(actor, "need.status", need, f"{old}→{status} {reason}".strip())
-    db.session.commit()
+    with saving():
+        old = need.status
+        need.status = status
+        need.close_reason = reason if status == "closed" else ""
+        need.closed_at = utcnow() if status in ("done", "closed") else None
+        record(actor, "need.status", need, f"{old}→{status} {reason}".strip())
     return need
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..audit.services import record
-from ..core.errors import DomainError
+from ..core.errors import DomainError, saving
 from ..core.listing import int_arg
 from ..core.submit_token import earlier_submit, save_once
 from ..extensions import db
@@ -128,7 +128,7 @@ def save_offer(actor, offer: Offer | None, volunteer: Volunteer | None, data: di
 def set_status(actor, offer: Offer, status: str) -> Offer:
     if status not in OFFER_STATUS:
         raise DomainError(_("Unknown status."), "status")
-    old, offer.status = offer.status, status
-    record(actor, "offer.status", offer, f"{old}→{status}")
-    db.session.commit()
+    with saving():
+        old, offer.status = offer.status, status
+        record(actor, "offer.status", offer, f"{old}→{status}")
     return offer

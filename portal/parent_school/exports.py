@@ -8,9 +8,9 @@ from openpyxl import Workbook
 
 from ..audit.services import record
 from ..core.clock import SHANGHAI
+from ..core.errors import saving
 from ..core.ical import Entry, calendar
 from ..core.xlsx import workbook_bytes, write_sheet
-from ..extensions import db
 from . import services
 
 ATTENDANCE = [("序号", 6), ("家庭", 14), ("学生", 10), ("班级", 12), ("家长", 20), ("报名状态", 10), ("签到时间", 18),
@@ -62,8 +62,8 @@ def attendance_workbook(actor, session) -> bytes:
     write_sheet(ws, ATTENDANCE, rows)
     for (cell,) in ws.iter_rows(min_row=2, min_col=7, max_col=7):
         cell.number_format = "yyyy-mm-dd hh:mm"
-    record(actor, "course_session.export", session, f"{len(rows)} families")
-    db.session.commit()
+    with saving():
+        record(actor, "course_session.export", session, f"{len(rows)} families")
     return workbook_bytes(wb)
 
 
@@ -84,7 +84,7 @@ def coverage_workbook(actor, course, rows) -> bytes:
     write_sheet(summary, [("班级", 12), ("家庭数", 10), ("已报名", 10), ("已完成", 10), ("完成率", 10)],
                 [[r.school_class.label, r.families, r.registered, r.completed,
                   f"{r.completed * 100 // r.families}%" if r.families else "—"] for r in rows])
-    record(actor, "course.coverage_export", course, f"{len(lines)} families")
-    db.session.commit()
+    with saving():
+        record(actor, "course.coverage_export", course, f"{len(lines)} families")
     return workbook_bytes(wb)
 

@@ -208,9 +208,9 @@ def link_child(actor, family: Family, student_no: str) -> Student:
         raise DomainError(_("No student has this student number."), "student_no")
     if student.family_id and student.family_id != family.id:
         raise DomainError(_("This student already belongs to another family."), "student_no")
-    student.family = family
-    record(actor, "family.link_child", student, f"family={family.id}")
-    db.session.commit()
+    with saving():
+        student.family = family
+        record(actor, "family.link_child", student, f"family={family.id}")
     return student
 
 
@@ -250,14 +250,14 @@ def save_young_teacher(actor, teacher: YoungTeacher | None, data: dict) -> Young
 def set_active(actor, obj, active: bool) -> int:
     """Deactivate instead of delete: records with history are kept. Returns how many offers paused or waiting
     needs closed with it (people/leaving.py ends the rest of what a person takes part in)."""
-    if isinstance(obj, User) and not active:
-        if obj.id == actor.id:
-            raise DomainError(_("You cannot deactivate your own account."))
-        obj.session_token = new_session_token()
-    obj.active = active
-    record(actor, f"{type(obj).__name__.lower()}.{'activate' if active else 'deactivate'}", obj)
-    left = _leave_the_menus(actor, obj) if not active else 0
-    db.session.commit()
+    with saving():
+        if isinstance(obj, User) and not active:
+            if obj.id == actor.id:
+                raise DomainError(_("You cannot deactivate your own account."))
+            obj.session_token = new_session_token()
+        obj.active = active
+        record(actor, f"{type(obj).__name__.lower()}.{'activate' if active else 'deactivate'}", obj)
+        left = _leave_the_menus(actor, obj) if not active else 0
     return left
 
 
@@ -327,11 +327,11 @@ def open_account(actor, person) -> tuple[User, str]:
 def record_consent(actor, student: Student, data: dict) -> Consent:
     if student.active_consent:
         raise DomainError(_("A consent is already on record for this student."))
-    consent = Consent(school_id=student.school_id, student=student, recorded_by_id=actor.id, **data)
-    db.session.add(consent)
-    db.session.flush()
-    record(actor, "consent.record", student, data["guardian_name"])
-    db.session.commit()
+    with saving():
+        consent = Consent(school_id=student.school_id, student=student, recorded_by_id=actor.id, **data)
+        db.session.add(consent)
+        db.session.flush()
+        record(actor, "consent.record", student, data["guardian_name"])
     return consent
 
 
@@ -340,13 +340,13 @@ def withdraw_consent(actor, student: Student) -> None:
     consent = student.active_consent
     if consent is None:
         raise DomainError(_("There is no consent to withdraw."))
-    consent.withdrawn_at = utcnow()
-    student.support_tags = []
-    family = student.family
-    if family and not any(c.active_consent for c in family.children if c.id != student.id):
-        family.notes = ""
-    record(actor, "consent.withdraw", student, "support tags and family notes purged")
-    db.session.commit()
+    with saving():
+        consent.withdrawn_at = utcnow()
+        student.support_tags = []
+        family = student.family
+        if family and not any(c.active_consent for c in family.children if c.id != student.id):
+            family.notes = ""
+        record(actor, "consent.withdraw", student, "support tags and family notes purged")
 
 
 def set_support_tags(actor, student: Student, tag_ids: list[int]) -> None:
@@ -355,9 +355,9 @@ def set_support_tags(actor, student: Student, tag_ids: list[int]) -> None:
     tags = db.session.scalars(
         select(SupportTag).where(SupportTag.school_id == student.school_id, SupportTag.id.in_(tag_ids or [0]))
     ).all()
-    student.support_tags = list(tags)
-    record(actor, "student.tags.update", student, ",".join(t.name for t in tags))
-    db.session.commit()
+    with saving():
+        student.support_tags = list(tags)
+        record(actor, "student.tags.update", student, ",".join(t.name for t in tags))
 
 
 def student_page_options():
@@ -367,8 +367,8 @@ def student_page_options():
 
 
 def view_sensitive(actor, student: Student) -> None:
-    record(actor, "student.sensitive.view", student)
-    db.session.commit()
+    with saving():
+        record(actor, "student.sensitive.view", student)
 
 
 def support_tags_of(school_id: int):

@@ -48,7 +48,7 @@ def of(holder):
     return getattr(Registration, holder.REG_KEY) == holder.id
 
 
-def lock(holder, arrival: bool = False):
+def _lock(holder, arrival: bool = False):
     """Take the holder's row for this transaction and read it afresh in the same statement (UPDATE … RETURNING:
     the lock is held until commit, so every statement under it delays the next family); `arrival` also draws a
     queue number. A storm can queue past any worker timeout, so the wait is bounded (database.py: LOCK_WAIT_SECONDS,
@@ -90,7 +90,7 @@ def holding(holder, arrival: bool = False, conflict: str | None = None):
     held = Held(holder)
     with saving(conflict):
         if holder.id is not None:
-            held.holder = lock(holder, arrival)
+            held.holder = _lock(holder, arrival)
         yield held
         if not held.kept:
             db.session.rollback()

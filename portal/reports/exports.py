@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
+from ..core.errors import saving
 from ..core.xlsx import WRAP, workbook_bytes, write_sheet
 from ..events.calendar import when_text
 from ..events.models import Event, EventHelper
@@ -160,8 +161,8 @@ def report_workbook(actor, key: str, d: services.Dashboard) -> bytes:
     detail = f"report={key} period={d.period.key}"
     if key == "coverage":
         detail += f" uncovered={len(d.coverage.uncovered)}"
-    record(actor, "reports.export", None, detail)
-    db.session.commit()
+    with saving():
+        record(actor, "reports.export", None, detail)
     return workbook_bytes(wb)
 
 
@@ -187,6 +188,6 @@ def annual_workbook(actor, school_name: str, d: services.Dashboard, made: dateti
     ])
     for sheet in ANNUAL:
         sheet(wb, d)
-    record(actor, "reports.annual_export", None, f"period={d.period.key}")
-    db.session.commit()
+    with saving():
+        record(actor, "reports.annual_export", None, f"period={d.period.key}")
     return workbook_bytes(wb)

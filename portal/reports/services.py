@@ -23,7 +23,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..audit.services import record
 from ..core.clock import SHANGHAI
+from ..core.errors import saving
 from ..events.models import EVENT_KINDS, Event
 from ..extensions import db
 from ..hours import totals as hours
@@ -245,6 +247,12 @@ class Coverage:
 def _running_in(period: Period):
     return or_(and_(Pair.status == "active", Pair.started_on <= period.end),
                and_(Pair.status == "ended", Pair.started_on <= period.end, Pair.ended_on >= period.start))
+
+
+def note_coverage_view(actor, period: Period, cov) -> None:
+    """The names of children without a running pair are sensitive: every look at them is audited."""
+    with saving():
+        record(actor, "reports.coverage_view", None, f"period={period.key} uncovered={len(cov.uncovered)}")
 
 
 def coverage(school_id: int, period: Period, with_names: bool = False) -> Coverage:

@@ -2,12 +2,10 @@ from datetime import date
 
 from flask import abort, render_template, request
 
-from ..audit.services import record
 from ..auth.services import ask_password_again, is_fresh
 from ..core.htmx import render
 from ..core.users import acting_user
 from ..core.xlsx import xlsx_response
-from ..extensions import db
 from ..hours.totals import year_period
 from ..needs.models import NEED_STATUS
 from ..permissions import requires
@@ -48,8 +46,7 @@ def coverage():
     now = local_now()
     period, choices = services.period_from_arg(request.args.get("period"), me.school_id, now.date())
     cov = services.coverage(me.school_id, period, with_names=True)
-    record(me, "reports.coverage_view", None, f"period={period.key} uncovered={len(cov.uncovered)}")
-    db.session.commit()
+    services.note_coverage_view(me, period, cov)
     return render("reports/coverage.html", "reports/_coverage_page.html", cov=cov, period=period,
                   period_options=[(p.key, p.label) for p in choices])
 
