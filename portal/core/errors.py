@@ -26,6 +26,6 @@ def saving(conflict_message: str | None = None, field: str | None = None):
         if conflict_message is None:
             raise
         raise DomainError(conflict_message, field) from exc
-    except Exception:
+    except BaseException:
         db.session.rollback()
         raise

@@ -184,5 +184,5 @@ def _entry(e: Event) -> ical.Entry:
     description = "\n".join(x for x in (e.description, f"责任人：{services.responsible_text(e)}",
                                         e.cancel_reason and f"取消原因：{e.cancel_reason}") if x)
     return ical.Entry(uid=f"event-{e.id}@carebridge", summary=e.title, starts=starts, ends=ends, location=e.place,
-                 description=description, cancelled=e.status == "cancelled", alarm=e.precision == "time")
+                      description=description, cancelled=e.status == "cancelled", alarm=e.precision == "time")
 

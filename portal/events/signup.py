@@ -78,8 +78,8 @@ def sign_up(event: Event, volunteer: Volunteer, role: str, by, now: datetime | N
 
 def withdraw(helper: EventHelper, by, now: datetime | None = None) -> None:
     now = now or seats.local_now()
-    with seats.holding(helper.event) as held:
-        event = held.holder
+    event = helper.event
+    with seats.holding(event):
         db.session.refresh(helper)
         if event.dated and now >= event.starts_at and not can(by, "events.manage"):
             raise DomainError(_("The event has started; please tell the committee office."))

@@ -263,7 +263,7 @@ def helpers_attendance(event_id):
         abort(400)
     helpers = [h for h in event.helpers if h.status == "confirmed"]
     claims = [after.HelperClaim(h, request.form.get(f"attended-{h.id}") == "y",
-                                   (request.form.get(f"hours-{h.id}") or "").strip()[:10]) for h in helpers]
+                                (request.form.get(f"hours-{h.id}") or "").strip()[:10]) for h in helpers]
     today = seats.local_now().date()
     try:
         made = after.record_helpers(acting_user(), event, claims, min(event.starts_at.date(), today), today)

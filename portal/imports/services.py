@@ -25,9 +25,7 @@ from ..core.models import utcnow
 from ..core.xlsx import WRAP, workbook_bytes, write_sheet
 from ..extensions import db
 from ..menus.slots import MODES, parse_modes, parse_slots
-from ..needs.models import Need
-from ..offers.models import Offer
-from ..people.models import Category, Student, Term, Volunteer, YoungTeacher
+from ..people.models import Category, Term
 from ..people.services import categories_of, current_term
 from .models import ImportBatch
 
@@ -258,34 +256,13 @@ def column_of(kind, key) -> Column:
 
 
 class Lookup:
-    """The school's lists, loaded once for a whole file."""
+    """The school's lists a sheet's rows are checked against, loaded once for a whole file; each menu's transfer.py
+    adds its own."""
 
-    def __init__(self, kind: str, school_id: int, rows: list[dict], term: Term | None):
+    def __init__(self, school_id: int, term: Term | None):
         self.school_id = school_id
         self.term = term
         self.categories = {c.name: c for c in db.session.scalars(select(Category).where(Category.school_id == school_id))}
-        if kind == "needs":
-            numbers = sorted({r["values"].get("student_no", "") for r in rows} - {""})
-            self.students = {}
-            for i in range(0, len(numbers), 500):
-                self.students.update({s.student_no: s for s in db.session.scalars(select(Student).where(
-                    Student.school_id == school_id, Student.student_no.in_(numbers[i:i + 500])))})
-            self.teachers: dict[str, list[YoungTeacher]] = {}
-            for t in db.session.scalars(select(YoungTeacher).where(YoungTeacher.school_id == school_id,
-                                                                  YoungTeacher.active.is_(True))):
-                self.teachers.setdefault(t.name, []).append(t)
-            self.terms = {t.name: t for t in db.session.scalars(select(Term).where(Term.school_id == school_id))}
-            self.existing = set(map(tuple, db.session.execute(
-                select(Need.student_id, Need.young_teacher_id, Need.category_id, Need.detail)
-                .where(Need.school_id == school_id, Need.status.in_(("open", "matched"))))))
-        else:
-            self.volunteers: dict[str, list[Volunteer]] = {}
-            for v in db.session.scalars(select(Volunteer).where(Volunteer.school_id == school_id,
-                                                                Volunteer.active.is_(True))):
-                self.volunteers.setdefault(v.name, []).append(v)
-            self.existing = set(map(tuple, db.session.execute(
-                select(Offer.volunteer_id, Offer.category_id, Offer.skills, Offer.detail)
-                .where(Offer.school_id == school_id))))
 
 
 def category_of(row: Checked, kind: str, look: Lookup):

@@ -5,6 +5,7 @@ A row names its student by 学号, or a young teacher by name; an exported file'
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..core.xlsx import local_date
@@ -26,7 +27,7 @@ from ..imports.services import (
 )
 from ..menus.slots import modes_text_zh, slots_text_zh
 from ..menus.words import URGENCY_ZH
-from ..people.models import Student, Term
+from ..people.models import Student, Term, YoungTeacher
 from .models import Need
 from .services import need_list
 
@@ -86,7 +87,27 @@ def template_workbook(school_id: int) -> bytes:
     return menu_template("needs", school_id, NEED_RULES)
 
 
-def _check_need(row: Checked, look: Lookup, seen: dict):
+class _Lookup(Lookup):
+    """The students named by the file's 学号, the young teachers, the terms, and the open needs already listed."""
+
+    def __init__(self, school_id: int, rows: list[dict], term: Term | None):
+        super().__init__(school_id, term)
+        numbers = sorted({r["values"].get("student_no", "") for r in rows} - {""})
+        self.students = {}
+        for i in range(0, len(numbers), 500):
+            self.students.update({s.student_no: s for s in db.session.scalars(select(Student).where(
+                Student.school_id == school_id, Student.student_no.in_(numbers[i:i + 500])))})
+        self.teachers: dict[str, list[YoungTeacher]] = {}
+        for t in db.session.scalars(select(YoungTeacher).where(YoungTeacher.school_id == school_id,
+                                                              YoungTeacher.active.is_(True))):
+            self.teachers.setdefault(t.name, []).append(t)
+        self.terms = {t.name: t for t in db.session.scalars(select(Term).where(Term.school_id == school_id))}
+        self.existing = set(map(tuple, db.session.execute(
+            select(Need.student_id, Need.young_teacher_id, Need.category_id, Need.detail)
+            .where(Need.school_id == school_id, Need.status.in_(("open", "matched"))))))
+
+
+def _check_need(row: Checked, look: _Lookup, seen: dict):
     v = row.values
     no_col, yt_col = column_of("needs", "student_no"), column_of("needs", "young_teacher")
     number, teacher_name = text_value(row, no_col), text_value(row, yt_col)
@@ -149,7 +170,7 @@ def _check_need(row: Checked, look: Lookup, seen: dict):
 
 
 def check_rows(actor, rows: list[dict], term: Term | None = None) -> list[Checked]:
-    look = Lookup("needs", actor.school_id, rows, term)
+    look = _Lookup(actor.school_id, rows, term)
     seen: dict = {}
     out = []
     for r in rows:

@@ -5,6 +5,7 @@ Staff import offers on volunteers' behalf; a row names its volunteer, with the p
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -24,7 +25,7 @@ from ..imports.services import (
     text_value,
 )
 from ..menus.slots import modes_text_zh, slots_text_zh
-from ..people.models import Term
+from ..people.models import Term, Volunteer
 from .models import MAX_CAPACITY, Offer
 from .services import offer_list
 
@@ -74,7 +75,21 @@ def template_workbook(school_id: int) -> bytes:
     return menu_template("offers", school_id, OFFER_RULES)
 
 
-def _check_offer(row: Checked, look: Lookup, seen: dict):
+class _Lookup(Lookup):
+    """The active volunteers by name, and the offers already listed."""
+
+    def __init__(self, school_id: int, term: Term | None):
+        super().__init__(school_id, term)
+        self.volunteers: dict[str, list[Volunteer]] = {}
+        for v in db.session.scalars(select(Volunteer).where(Volunteer.school_id == school_id,
+                                                            Volunteer.active.is_(True))):
+            self.volunteers.setdefault(v.name, []).append(v)
+        self.existing = set(map(tuple, db.session.execute(
+            select(Offer.volunteer_id, Offer.category_id, Offer.skills, Offer.detail)
+            .where(Offer.school_id == school_id))))
+
+
+def _check_offer(row: Checked, look: _Lookup, seen: dict):
     name_col, phone_col = column_of("offers", "volunteer"), column_of("offers", "phone")
     name, phone = text_value(row, name_col, required=True), text_value(row, phone_col)
     volunteer = None
@@ -124,7 +139,7 @@ def _check_offer(row: Checked, look: Lookup, seen: dict):
 
 
 def check_rows(actor, rows: list[dict], term: Term | None = None) -> list[Checked]:
-    look = Lookup("offers", actor.school_id, rows, term)
+    look = _Lookup(actor.school_id, term)
     seen: dict = {}
     out = []
     for r in rows:

@@ -250,10 +250,10 @@ def save_young_teacher(actor, teacher: YoungTeacher | None, data: dict) -> Young
 def set_active(actor, obj, active: bool) -> int:
     """Deactivate instead of delete: records with history are kept. Returns how many offers paused or waiting
     needs closed with it (people/leaving.py ends the rest of what a person takes part in)."""
+    if isinstance(obj, User) and not active and obj.id == actor.id:
+        raise DomainError(_("You cannot deactivate your own account."))
     with saving():
         if isinstance(obj, User) and not active:
-            if obj.id == actor.id:
-                raise DomainError(_("You cannot deactivate your own account."))
             obj.session_token = new_session_token()
         obj.active = active
         record(actor, f"{type(obj).__name__.lower()}.{'activate' if active else 'deactivate'}", obj)

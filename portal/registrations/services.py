@@ -69,28 +69,28 @@ def _lock(holder, arrival: bool = False):
 
 
 class Held:
-    """A block's hold on a seat holder: the holder as read under the lock, and whether its work is kept."""
+    """A block's hold on a seat holder: whether its work is kept."""
 
-    def __init__(self, holder):
-        self.holder = holder
+    def __init__(self):
         self.kept = True
 
-    def give_back(self) -> None:
-        """The block found nothing to change: its transaction rolls back, so the lock's write is not kept (a queue
-        number drawn on arrival stays free for the next family)."""
+    def discard(self) -> None:
+        """The block found nothing to change: its transaction rolls back, so the lock's write is not kept either (a
+        queue number drawn on arrival stays free for the next family)."""
         self.kept = False
 
 
 @contextmanager
 def holding(holder, arrival: bool = False, conflict: str | None = None):
     """The one way a change to a holder's seats ends (pretix's atomic + lock_objects): the holder's row is locked
-    and read afresh (`arrival` also draws a queue number), the block runs, and its transaction commits as the block
-    ends or rolls back on any exception; a unique constraint's refusal becomes `conflict` when one is given. A
-    holder not yet in the database has nothing to lock: no one else can see it."""
-    held = Held(holder)
+    and the holder object read afresh in place (`arrival` also draws a queue number), the block runs, and its
+    transaction commits as the block ends or rolls back on any exception; a constraint's refusal (IntegrityError)
+    becomes `conflict` when one is given. A holder not yet in the database has nothing to lock, as no one else can
+    see it, and draws no number."""
+    held = Held()
     with saving(conflict):
         if holder.id is not None:
-            held.holder = _lock(holder, arrival)
+            _lock(holder, arrival)
         yield held
         if not held.kept:
             db.session.rollback()
@@ -149,7 +149,7 @@ def admissible(holder, class_id: int, at_door: bool = False) -> bool:
 
 
 def promote(holder, now: datetime) -> list[Registration]:
-    """Give free seats to waiting families in their order of arrival; the caller holds the lock and commits."""
+    """Give free seats to waiting families in their order of arrival; runs inside the caller's `holding()`."""
     if holder.status in ("cancelled", "done") or now >= holder.starts_at:
         return []
     promoted = []
@@ -240,7 +240,7 @@ def _take_place(holder, student, by, code: str, reg: Registration | None, now: d
             if reg is not None:
                 reg = _family_registration(holder, student.family_id)
                 if reg.status in ACTIVE:
-                    held.give_back()
+                    held.discard()
                     return reg, False
             status = "confirmed" if admissible(holder, student.class_id) else "waitlisted"
             if reg is None:
@@ -272,11 +272,11 @@ def cancel(reg: Registration, by, now: datetime | None = None, staff: bool = Fal
     """Cancel a registration; a seat it held goes to the first family waiting. Families may cancel until the
     deadline, staff at any time before check-in. Returns the families promoted."""
     now = now or local_now()
-    with holding(reg.holder) as held:
-        holder = held.holder
+    holder = reg.holder
+    with holding(holder) as held:
         db.session.refresh(reg)
         if reg.status == "cancelled":
-            held.give_back()
+            held.discard()
             return []
         if reg.attended_at is not None:
             raise DomainError(_("This family has already checked in; the registration cannot be cancelled."))
@@ -360,15 +360,15 @@ def check_in(holder, code: str, by) -> tuple[Registration, bool]:
 
 
 def check_in_registration(reg: Registration, by) -> tuple[Registration, bool]:
-    with holding(reg.holder) as held:
-        holder = held.holder
+    holder = reg.holder
+    with holding(holder) as held:
         db.session.refresh(reg)
         if holder.status == "cancelled":
             raise DomainError(_closed_message(holder, "cancelled"))
         if reg.status == "cancelled":
             raise DomainError(_("This family cancelled its registration."))
         if reg.attended_at is not None:
-            held.give_back()
+            held.discard()
             return reg, False
         _door_open(holder)
         _attend(reg, by, holder)
@@ -387,7 +387,7 @@ def walk_in(holder, student, by) -> tuple[Registration, bool]:
         reg = _family_registration(holder, family.id)
         registered = reg is not None and reg.status in ACTIVE
         if registered:  # checked in on its registration, without the queue number this arrival drew
-            held.give_back()
+            held.discard()
         else:
             if holder.status == "cancelled":
                 raise DomainError(_closed_message(holder, "cancelled"))
@@ -408,8 +408,9 @@ def walk_in(holder, student, by) -> tuple[Registration, bool]:
 
 def undo_check_in(reg: Registration, by) -> None:
     """A check-in made by mistake; the seat stays the family's."""
-    with holding(reg.holder) as held:
+    holder = reg.holder
+    with holding(holder):
         db.session.refresh(reg)
         if reg.attended_at is not None:
             reg.attended_at, reg.checked_in_by_id = None, None
-            record(by, "registration.undo_check_in", reg, f"{held.holder.REG_KEY}={held.holder.id}")
+            record(by, "registration.undo_check_in", reg, f"{holder.REG_KEY}={holder.id}")

@@ -72,3 +72,30 @@ def test_a_plan_staged_with_words_keeps_them():
 
     assert reasons_text([["slots", {"slots": "周三下午"}], ["other_modes", {"modes": "线上"}]]) == [
         zh("Common time: %(slots)s", slots="周三下午"), zh("Meets only: %(modes)s", modes="线上")]
+
+
+def test_a_proposal_whose_need_went_meanwhile_fails_on_its_row_and_leaves_nothing_half_made(world):
+    from portal.core.clock import local_today
+    from portal.matching import services
+    from portal.pairs.models import Pair
+
+    cats = menu_categories(world)
+    coord = world.users["coordinator"]
+    gone = factories.need(world.pupil, cats.study, coord, skills="数学", urgency=3)
+    kept = factories.need(world.stranger, cats.study, coord, skills="数学")
+    offer = factories.offer(world.volunteer, cats.study, coord, skills="数学", capacity=2)
+    plan = services.make_plan(coord)
+    stale, fresh = sorted(plan.proposals, key=lambda p: p.need_id != gone.id)
+    gone.status = "closed"
+    db.session.commit()
+
+    services.accept(coord, stale, local_today())
+    db.session.rollback()  # read what was committed, as the next request would
+    assert (stale.status, stale.message) == ("failed", zh("The need of %(name)s is no longer waiting.",
+                                                          name=world.pupil.name))
+    assert db.session.scalar(select(Pair)) is None and offer.used == 0 and gone.status == "closed"
+
+    services.accept(coord, fresh, local_today())
+    db.session.rollback()
+    assert fresh.status == "accepted" and db.session.get(Pair, fresh.pair_id) is not None
+    assert kept.status == "matched" and offer.used == 1
