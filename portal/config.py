@@ -73,6 +73,9 @@ class Config:
     LOCK_WAIT_SECONDS = float(os.environ.get("LOCK_WAIT_SECONDS", "8"))
     # A password the office gives out (opening a login) works this many days, until its first use sets one's own.
     TEMPORARY_PASSWORD_DAYS = int(os.environ.get("TEMPORARY_PASSWORD_DAYS", "14"))
+    # The address printed on login slips and under their QR code, e.g. http://guanai.school.local/ (the one the
+    # request came in on when unset).
+    PORTAL_URL = os.environ.get("PORTAL_URL", "")
     # Exports of personal data ask for the password again after this long.
     FRESH_LOGIN_SECONDS = int(os.environ.get("FRESH_LOGIN_SECONDS", "900"))
     PAGE_SIZE = 25

@@ -130,6 +130,7 @@ def _args(pick: _Picker, endpoint: str) -> dict | None:
         "people.student": {"student_id": pick.id(Student)}, "people.student_form": {"student_id": pick.id(Student)},
         "people.family": {"family_id": pick.id(Family)}, "people.family_form": {"family_id": pick.id(Family)},
         "people.class_form": {"class_id": pick.id(SchoolClass)},
+        "people.class_accounts": {"class_id": pick.id(SchoolClass)},
         "people.user_form": {"user_id": pick.id(User, User.role == "teacher")},
         "people.volunteer_form": {"volunteer_id": volunteer},
         "people.young_teacher_form": {"teacher_id": pick.id(YoungTeacher)},

@@ -1,9 +1,7 @@
-"""What leaves the portal: the family's calendar entry and QR code, the attendance sheet and the list of
+"""What leaves the portal: the family's calendar entry, the attendance sheet and the list of
 families a mandatory course has not reached yet."""
 from datetime import UTC
-from functools import lru_cache
 
-import segno
 from openpyxl import Workbook
 
 from ..audit.services import record
@@ -18,17 +16,6 @@ ATTENDANCE = [("序号", 6), ("家庭", 14), ("学生", 10), ("班级", 12), ("�
 COVERAGE = [("班级", 12), ("学生", 14), ("家庭", 14), ("家长", 24), ("联系电话", 16), ("情况", 16)]
 STATE_ZH = {"none": "未报名", "registered": "已报名，未完成", "started": "已参加，未完成"}
 STATUS_ZH = {"confirmed": "已报名", "waitlisted": "候补", "cancelled": "已取消"}
-QR_MASK = 0
-
-
-@lru_cache(maxsize=512)
-def qr_svg(text: str) -> str:
-    """An inline SVG QR code: no image request, works offline and inside WeChat's browser.
-    Kept per worker (a family reopens its page; ~5 KB each). micro=False: phones do not read Micro QR, and
-    trying it first cost much of the time. A fixed mask: scoring all eight to pick the tidiest cost most of the
-    rest, and every reader decodes any mask."""
-    return segno.make(text, error="m", micro=False, mask=QR_MASK).svg_inline(omitsize=True, border=2, dark="#000",
-                                                                            light="#fff")
 
 
 def session_entry(session, uid: str, url: str = "") -> Entry:

@@ -10,6 +10,7 @@ from ..core.errors import DomainError
 from ..core.forms import options, show_error
 from ..core.htmx import is_htmx, render
 from ..core.listing import clean_query, to_id
+from ..core.qr import qr_svg
 from ..core.submit_once import submit_once
 from ..core.users import acting_user
 from ..core.xlsx import xlsx_response
@@ -179,7 +180,7 @@ def session(session_id):
         children = [c for c in family.children if c.active and s.course.for_grade(c.school_class.grade)]
         form.student_id.choices = options([(c.id, f"{c.name}（{c.school_class.label}）") for c in children])
         return render_template("parent_school/session_family.html", s=s, reg=reg, now=now, form=form,
-                               children=children, position=services.waiting_position(reg), qr=exports.qr_svg(
+                               children=children, position=services.waiting_position(reg), qr=qr_svg(
                                    url_for("parent_school.scan", session_id=s.id, code=reg.code, _external=True))
                                if reg else "", feedback_form=FeedbackForm(), cancel_form=StatusForm())
     if not can(me, "parent_school.manage"):

@@ -1,5 +1,4 @@
 """People: lists, saving, deactivation, consent and support tags. Each function commits."""
-import secrets
 from datetime import date
 
 from flask_babel import gettext as _
@@ -297,29 +296,6 @@ def save_user(actor, user: User | None, data: dict, classes: list[SchoolClass]) 
         db.session.flush()
         record(actor, "user.create" if creating else "user.update", user, f"role={user.role}")
     return user
-
-
-def open_account(actor, person) -> tuple[User, str]:
-    """Create a login for a volunteer or a guardian; returns the user and a one-time password."""
-    if isinstance(person, Volunteer):
-        role, link = "volunteer", {"volunteer_id": person.id}
-        taken = db.session.scalar(select(User).where(User.volunteer_id == person.id))
-    else:
-        role, link = "parent", {"guardian_id": person.id}
-        taken = db.session.scalar(select(User).where(User.guardian_id == person.id))
-    if taken:
-        raise DomainError(_("This person already has an account: %(username)s", username=taken.username))
-    mobile = person.phone if isinstance(person, Volunteer) else person.mobile
-    if not mobile:
-        raise DomainError(_("A mobile number is needed first: it becomes the username."))
-    password = f"{secrets.randbelow(10**8):08d}"
-    user = User(school_id=person.school_id, username=mobile, mobile=mobile, display_name=person.name, role=role, **link)
-    give_temporary_password(user, password)
-    with saving(_("This username or mobile number is already used by another account.")):
-        db.session.add(user)
-        db.session.flush()
-        record(actor, "user.create", user, f"role={role}")
-    return user, password
 
 
 # ---- consent and support tags ------------------------------------------------------------

@@ -8,12 +8,13 @@ from ..core.errors import DomainError
 from ..core.forms import options, show_error
 from ..core.htmx import render
 from ..core.listing import clean_query, int_arg, paginate
+from ..core.qr import qr_svg
 from ..core.submit_once import submit_once
 from ..core.users import acting_user
 from ..extensions import db
 from ..parent_school.services import attendance_of
 from ..permissions import assignable_roles, authorize, can, requires
-from . import bp, leaving, services
+from . import accounts, bp, leaving, services
 from .forms import (
     ClassForm,
     ConsentForm,
@@ -67,6 +68,33 @@ def class_form(class_id):
             return redirect(url_for("people.index"))
     return render_template("people/form.html", form=form, title=_("Edit class") if klass else _("New class"),
                            back=url_for("people.index"))
+
+
+@bp.route("/classes/<int:class_id>/accounts", methods=["GET", "POST"])
+@requires("users.manage")
+def class_accounts(class_id):
+    """The class's guardians and their logins; opening the missing ones shows their login slips, once."""
+    klass = authorize("users.manage", db.session.get(SchoolClass, class_id))
+    form = EmptyForm()
+    if form.validate_on_submit():
+        try:
+            slips = accounts.open_for_class(acting_user(), klass)
+        except DomainError as err:
+            flash(err.message, "error")
+        else:
+            if slips:
+                return render_template("people/login_slips.html", klass=klass, slips=slips,
+                                       portal_url=_portal_url(), qr=qr_svg(_portal_url()))
+            flash(_("Every guardian who can have a login already has one."), "info")
+        return redirect(url_for("people.class_accounts", class_id=klass.id))
+    lines = accounts.class_guardians(klass)
+    return render_template("people/class_accounts.html", klass=klass, lines=lines, form=form,
+                           to_open=sum(1 for line in lines if line.can_open))
+
+
+def _portal_url() -> str:
+    """The address on a slip: the configured one (behind a proxy the request may not know it), else this one."""
+    return current_app.config.get("PORTAL_URL") or request.url_root
 
 
 # ---- students ----------------------------------------------------------------------------
@@ -274,7 +302,7 @@ def _open_account(person, back):
     if not EmptyForm().validate_on_submit():
         return redirect(back)
     try:
-        user, password = services.open_account(acting_user(), person)
+        user, password = accounts.open_account(acting_user(), person)
     except DomainError as err:
         flash(err.message, "error")
         return redirect(back)

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from portal.core.qr import qr_svg
 from portal.extensions import db
-from portal.parent_school import exports
 from portal.parent_school.models import CourseSession, Feedback
 from portal.registrations.services import local_now
 from tests import factories
@@ -68,7 +68,7 @@ def test_a_family_registers_in_one_tap_and_gets_its_code_and_qr(world, login_as)
     # The QR code is drawn in the page (no image to fetch) and leads staff to this family's check-in.
     qr = re.search(r'<div class="qr"[^>]*>(.*?)</div>', html, re.S).group(1)
     assert qr.lstrip().startswith("<svg")
-    assert exports.qr_svg(f"http://localhost{PS}/check-in/{s.id}/{reg.code}") in html
+    assert qr_svg(f"http://localhost{PS}/check-in/{s.id}/{reg.code}") in html
     # The list now shows the registration among the family's own.
     mine = c.get(f"{PS}/").get_data(as_text=True).split('id="open-h"')[0]
     assert "三年级习惯养成" in mine and zh("Registered") in main_text(mine)

@@ -1,0 +1,134 @@
+"""Logins for the people the school knows: one at a time, or every guardian of a class at once, with the login slips
+(登录卡) the class teacher hands out. The login is the mobile number; the one-time password is shown once, on the
+slip, and must be replaced at the first login."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from ..audit.services import record
+from ..auth.models import User
+from ..auth.services import give_temporary_password
+from ..core.errors import DomainError, saving
+from ..extensions import db
+from .models import Family, Guardian, SchoolClass, Student, Volunteer
+
+
+def _one_time_password() -> str:
+    return f"{secrets.randbelow(10**8):08d}"
+
+
+def _new_login(person, role: str, mobile: str) -> tuple[User, str]:
+    link = {"volunteer_id": person.id} if role == "volunteer" else {"guardian_id": person.id}
+    password = _one_time_password()
+    user = User(school_id=person.school_id, username=mobile, mobile=mobile, display_name=person.name, role=role,
+                **link)
+    give_temporary_password(user, password)
+    db.session.add(user)
+    return user, password
+
+
+def open_account(actor, person) -> tuple[User, str]:
+    """Create a login for a volunteer or a guardian; returns the user and a one-time password."""
+    if isinstance(person, Volunteer):
+        role = "volunteer"
+        taken = db.session.scalar(select(User).where(User.volunteer_id == person.id))
+    else:
+        role = "parent"
+        taken = db.session.scalar(select(User).where(User.guardian_id == person.id))
+    if taken:
+        raise DomainError(_("This person already has an account: %(username)s", username=taken.username))
+    mobile = person.phone if isinstance(person, Volunteer) else person.mobile
+    if not mobile:
+        raise DomainError(_("A mobile number is needed first: it becomes the username."))
+    with saving(_("This username or mobile number is already used by another account.")):
+        user, password = _new_login(person, role, mobile)
+        db.session.flush()
+        record(actor, "user.create", user, f"role={role}")
+    return user, password
+
+
+@dataclass
+class GuardianLine:
+    """A guardian of a class's children, and where their login stands."""
+    guardian: Guardian
+    children: list[Student]
+    user: User | None = None
+    problem: str = ""  # why no login can be opened for them now
+
+    @property
+    def can_open(self) -> bool:
+        return self.user is None and not self.problem
+
+
+@dataclass
+class Slip:
+    """One login slip: who it is for, the login and the one-time password."""
+    name: str
+    relation: str
+    children: list[Student]
+    login: str
+    password: str
+
+
+def class_guardians(school_class: SchoolClass) -> list[GuardianLine]:
+    """Every guardian of the class's active children, a family's children together, in the class list's order."""
+    children = db.session.scalars(
+        select(Student).where(Student.class_id == school_class.id, Student.active.is_(True),
+                              Student.family_id.is_not(None))
+        .order_by(Student.student_no, Student.id)
+        .options(selectinload(Student.family).selectinload(Family.guardians))).all()
+    lines: dict[int, GuardianLine] = {}
+    for child in children:
+        if not child.family.active:
+            continue
+        for guardian in child.family.guardians:
+            lines.setdefault(guardian.id, GuardianLine(guardian, [])).children.append(child)
+    guardian_ids = list(lines)
+    mobiles = {line.guardian.mobile for line in lines.values() if line.guardian.mobile}
+    users = db.session.scalars(select(User).where(or_(User.guardian_id.in_(guardian_ids),
+                                                      User.username.in_(mobiles), User.mobile.in_(mobiles)))).all()
+    own = {u.guardian_id: u for u in users if u.guardian_id in lines}
+    by_mobile = {key: u for u in users for key in (u.username, u.mobile) if key}
+    for line in lines.values():
+        line.user = own.get(line.guardian.id)
+    waiting: dict[str, list[GuardianLine]] = {}
+    for line in lines.values():
+        mobile = line.guardian.mobile
+        if line.user is not None:
+            continue
+        if not mobile:
+            line.problem = _("No mobile number on record.")
+        elif mobile in by_mobile:
+            line.problem = _("This mobile number already logs in to the account of %(name)s.",
+                             name=by_mobile[mobile].display_name)
+        else:
+            waiting.setdefault(mobile, []).append(line)
+    for same in waiting.values():  # one login per mobile: the office must say whose it is
+        if len(same) > 1:
+            for line in same:
+                line.problem = _("%(names)s have the same mobile number on record.",
+                                 names="、".join(x.guardian.name for x in same))
+    return list(lines.values())
+
+
+def open_for_class(actor, school_class: SchoolClass) -> list[Slip]:
+    """Open a login for every guardian of the class who has none and can have one, in one transaction; returns
+    their slips (the only time the passwords are seen). Guardians already with a login are left as they are."""
+    lines = [line for line in class_guardians(school_class) if line.can_open]
+    slips = []
+    with saving(_("Another account took one of these mobile numbers just now. Please try again.")):
+        users = []
+        for line in lines:
+            g = line.guardian
+            user, password = _new_login(g, "parent", g.mobile)
+            users.append(user)
+            slips.append(Slip(g.name, g.relation, line.children, user.username, password))
+        db.session.flush()
+        for user in users:
+            record(actor, "user.create", user, f"role=parent class={school_class.id}")
+    return slips
