@@ -1,16 +1,20 @@
 """Excel workbooks as every export writes them: a header row in bold on a tint, set widths, frozen panes, text that
 stays text (never a formula), dates as dates; and the download response with the Chinese file name."""
 import io
+import zipfile
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from urllib.parse import quote
 
 from flask import make_response
-from openpyxl import Workbook
+from flask_babel import gettext as _
+from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .clock import SHANGHAI
+from .errors import DomainError
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -60,3 +64,40 @@ def xlsx_response(data: bytes, filename: str, ascii_fallback: str):
     resp.headers["Content-Type"] = XLSX_MIMETYPE
     resp.headers["Content-Disposition"] = content_disposition(filename, ascii_fallback)
     return resp
+
+
+def not_xlsx() -> DomainError:
+    return DomainError(_("The file is not a readable Excel workbook (.xlsx)."), "file")
+
+
+@contextmanager
+def reading_upload(data: bytes, max_bytes: int, max_unpacked: int, too_large: str, read_only: bool = True):
+    """An uploaded .xlsx, opened with the cached values of its formulas after the checks every upload gets, and
+    closed after the block.
+
+    Raises DomainError (field "file") for an empty file, one over `max_bytes` or unpacking to more than
+    `max_unpacked` (`too_large` says so), or one that is not a workbook or fails while the block reads it.
+    """
+    if not data:
+        raise DomainError(_("The file is empty."), "file")
+    if len(data) > max_bytes:
+        raise DomainError(too_large, "file")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            # A small .xlsx may unpack to far more: refuse a zip bomb before openpyxl reads it.
+            if sum(i.file_size for i in z.infolist()) > max_unpacked:
+                raise DomainError(too_large, "file")
+    except zipfile.BadZipFile as exc:
+        raise not_xlsx() from exc
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=read_only, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise not_xlsx() from exc
+    try:
+        yield wb
+    except DomainError:
+        raise
+    except Exception as exc:  # a damaged sheet found while reading it
+        raise not_xlsx() from exc
+    finally:
+        wb.close()

@@ -9,20 +9,18 @@ language; the messages about them go through Flask-Babel.
 """
 from __future__ import annotations
 
-import io
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from sqlalchemy import delete, select, update
 
 from ..audit.services import record
 from ..core.clock import local_today
 from ..core.errors import DomainError, saving
 from ..core.models import utcnow
-from ..core.xlsx import WRAP, workbook_bytes, write_sheet
+from ..core.xlsx import WRAP, not_xlsx, reading_upload, workbook_bytes, write_sheet
 from ..extensions import db
 from ..menus.slots import MODES, parse_modes, parse_slots
 from ..people.models import Category, Term
@@ -32,7 +30,7 @@ from .models import ImportBatch
 MENU_NAME = {"needs": "需求菜单", "offers": "资源菜单"}
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000
-# A 2 MB .xlsx may unpack to far more; refuse a zip bomb before openpyxl reads it.
+# A 2 MB .xlsx may unpack to far more (a zip bomb): refused before openpyxl reads it.
 MAX_UNPACKED = 50 * 1024 * 1024
 MAX_COLUMNS = 60
 MAX_DETAIL, MAX_SKILLS = 1000, 200
@@ -148,37 +146,13 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def _not_xlsx():
-    return DomainError(_("The file is not a readable Excel workbook (.xlsx)."), "file")
-
-
 def read_sheet(kind: str, data: bytes) -> list[dict]:
     """The first sheet's rows as {"line": n, "values": {key: text}}, columns found by their header.
 
     Raises DomainError (field "file") for an empty, oversized, unreadable or wrongly shaped file.
     """
-    if not data:
-        raise DomainError(_("The file is empty."), "file")
-    if len(data) > MAX_BYTES:
-        raise DomainError(_("The file is larger than 2 MB. Please split it."), "file")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            if sum(i.file_size for i in z.infolist()) > MAX_UNPACKED:
-                raise DomainError(_("The file is larger than 2 MB. Please split it."), "file")
-    except zipfile.BadZipFile as exc:
-        raise _not_xlsx() from exc
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise _not_xlsx() from exc
-    try:
+    with reading_upload(data, MAX_BYTES, MAX_UNPACKED, _("The file is larger than 2 MB. Please split it.")) as wb:
         return _read_rows(kind, wb)
-    except DomainError:
-        raise
-    except Exception as exc:
-        raise _not_xlsx() from exc
-    finally:
-        wb.close()
 
 
 def _header_index(kind: str, columns, header: list[str]) -> tuple[dict, list[str]]:
@@ -192,7 +166,7 @@ def _header_index(kind: str, columns, header: list[str]) -> tuple[dict, list[str
 
 def _read_rows(kind: str, wb) -> list[dict]:
     if not wb.worksheets:
-        raise _not_xlsx()
+        raise not_xlsx()
     rows = wb.worksheets[0].iter_rows(values_only=True, max_col=MAX_COLUMNS)
     columns = IMPORT_COLUMNS[kind] + ALSO_READ[kind]
     # The headers are in the first row, or the second below a title (an exported 行事历 has its title first).
