@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     DateField,
     IntegerField,
@@ -130,3 +131,14 @@ class UserForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """CSRF only, for buttons that change state."""
+
+
+class RosterFileForm(FlaskForm):
+    file = FileField(
+        _l("Roster file"),
+        description=_l("An .xlsx file of at most 5 MB: a student roster with guardians, or a list of volunteers, "
+                       "one sheet or several."),
+        validators=[FileRequired(_l("Please choose a file.")),
+                    FileAllowed(["xlsx"], _l("Only Excel files (.xlsx) can be imported."))],
+        render_kw={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+    )

@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from ..auth.models import ROLE_LABELS, User
 from ..core.back import page_before
+from ..core.clock import local_today
 from ..core.errors import DomainError
 from ..core.forms import options, show_error
 from ..core.htmx import render
@@ -14,7 +15,7 @@ from ..core.users import acting_user
 from ..extensions import db
 from ..parent_school.services import attendance_of
 from ..permissions import assignable_roles, authorize, can, requires
-from . import accounts, bp, leaving, services
+from . import accounts, bp, leaving, roster, services
 from .forms import (
     ClassForm,
     ConsentForm,
@@ -22,6 +23,7 @@ from .forms import (
     FamilyForm,
     GuardianForm,
     LinkChildForm,
+    RosterFileForm,
     StudentForm,
     TagsForm,
     UserForm,
@@ -95,6 +97,20 @@ def class_accounts(class_id):
 def _portal_url() -> str:
     """The address on a slip: the configured one (behind a proxy the request may not know it), else this one."""
     return current_app.config.get("PORTAL_URL") or request.url_root
+
+
+@bp.route("/roster-check", methods=["GET", "POST"])
+@requires("people.manage")
+def roster_check():
+    """Read a roster workbook and show what the portal finds in it, every bad row with its reason; nothing is saved."""
+    form = RosterFileForm()
+    result = None
+    if form.validate_on_submit():
+        try:
+            result = roster.read_roster(form.file.data.read(), local_today())
+        except DomainError as err:
+            show_error(form, err)
+    return render_template("people/roster_check.html", form=form, roster=result)
 
 
 # ---- students ----------------------------------------------------------------------------
