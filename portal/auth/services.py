@@ -11,7 +11,9 @@ from sqlalchemy import delete, func, or_, select
 from ..audit.services import record
 from ..core.errors import saving
 from ..core.models import utcnow
+from ..core.phones import parse_mobile
 from ..extensions import db
+from ..people.models import Guardian, Volunteer
 from ..permissions import may_sign_in
 from .models import LoginFailure, User, new_session_token
 
@@ -68,8 +70,23 @@ def _burn_time(password: str) -> None:
 
 
 def find_login(identifier: str):
+    """The account a login names: its username or mobile as typed; else a mobile as people type it (spaces, dashes,
+    +86, full-width digits) as an account's username or mobile, then as the mobile on the guardian's or volunteer's
+    record (changed since the login was opened). A number on two people's records names neither."""
     ident = identifier.strip()
-    return db.session.scalar(select(User).where(or_(User.username == ident, User.mobile == ident)))
+    user = db.session.scalar(select(User).where(or_(User.username == ident, User.mobile == ident)))
+    mobile = parse_mobile(ident)
+    if user is not None or mobile is None:
+        return user
+    user = db.session.scalar(select(User).where(or_(User.username == mobile, User.mobile == mobile))
+                             .order_by((User.username == mobile).desc()).limit(1))
+    if user is not None:
+        return user
+    on_record = db.session.scalars(
+        select(User).outerjoin(Guardian, Guardian.id == User.guardian_id)
+        .outerjoin(Volunteer, Volunteer.id == User.volunteer_id)
+        .where(or_(Guardian.mobile == mobile, Volunteer.phone == mobile)).limit(2)).all()
+    return on_record[0] if len(on_record) == 1 else None
 
 
 class DatabaseThrottle:

@@ -132,3 +132,18 @@ def open_for_class(actor, school_class: SchoolClass) -> list[Slip]:
         for user in users:
             record(actor, "user.create", user, f"role=parent class={school_class.id}")
     return slips
+
+
+def reset_password(actor, user: User) -> Slip:
+    """A new one-time password for a parent's or volunteer's login, and its slip; the old password and every open
+    session stop working. Staff passwords are set on the account's own page."""
+    if user.role not in ("parent", "volunteer"):
+        raise DomainError(_("Only parents' and volunteers' passwords are reset here."))
+    password = _one_time_password()
+    with saving():
+        give_temporary_password(user, password)
+        record(actor, "user.password_reset", user, f"role={user.role}")
+    guardian = user.guardian
+    children = [c for c in guardian.family.children if c.active] if guardian is not None else []
+    return Slip(user.display_name, guardian.relation if guardian is not None else "", children, user.username,
+                password)

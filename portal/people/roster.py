@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from openpyxl.utils.datetime import from_excel
 
 from ..core.errors import DomainError
+from ..core.phones import parse_mobile
 from ..core.xlsx import reading_upload
 from .models import GENDERS, VOLUNTEER_KINDS
 
@@ -177,17 +178,6 @@ def clean_name(value) -> str:
 
 def surname(name: str) -> str:
     return name[:2] if name[:2] in COMPOUND_SURNAMES else name[:1]
-
-
-def parse_mobile(text) -> str | None:
-    """An 11-digit mainland mobile starting with 1, from the number as people write it, or None."""
-    digits = re.sub(r"[\s\-.()（）]", "", _text(text))
-    for prefix in ("+86", "0086"):
-        if digits.startswith(prefix):
-            digits = digits[len(prefix):]
-    if len(digits) == 13 and digits.startswith("86"):
-        digits = digits[2:]
-    return digits if re.fullmatch(r"1\d{10}", digits) else None
 
 
 def _number(text: str) -> int | None:

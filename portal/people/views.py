@@ -85,13 +85,33 @@ def class_accounts(class_id):
             flash(err.message, "error")
         else:
             if slips:
-                return render_template("people/login_slips.html", klass=klass, slips=slips,
-                                       portal_url=_portal_url(), qr=qr_svg(_portal_url()))
+                return _slips_page(slips, klass.label, url_for("people.class_accounts", class_id=klass.id))
             flash(_("Every guardian who can have a login already has one."), "info")
         return redirect(url_for("people.class_accounts", class_id=klass.id))
     lines = accounts.class_guardians(klass)
     return render_template("people/class_accounts.html", klass=klass, lines=lines, form=form,
                            to_open=sum(1 for line in lines if line.can_open))
+
+
+@bp.route("/users/<int:user_id>/password-reset", methods=["POST"])
+@requires("users.manage")
+def password_reset(user_id):
+    """A parent's or volunteer's forgotten password: a new one-time password on a new slip, the old one void."""
+    user = authorize("users.manage", db.session.get(User, user_id))
+    back = page_before(url_for("people.users"))
+    if not EmptyForm().validate_on_submit():
+        return redirect(back)
+    try:
+        slip = accounts.reset_password(acting_user(), user)
+    except DomainError as err:
+        flash(err.message, "error")
+        return redirect(back)
+    return _slips_page([slip], user.display_name, back, reset=True)
+
+
+def _slips_page(slips, title: str, back: str, reset: bool = False):
+    return render_template("people/login_slips.html", slips=slips, title=title, back=back, reset=reset,
+                           portal_url=_portal_url(), qr=qr_svg(_portal_url()))
 
 
 def _portal_url() -> str:

@@ -37,6 +37,29 @@ def test_login_by_username_and_by_mobile(app, staff):
         assert "您好" in c.get("/").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("typed", ["139 0000 0002", "139-0000-0002", "+86 139 0000 0002", "0086-13900000002",
+                                   "８６１３９" + "０" * 7 + "２", " 13900000002 "])
+def test_a_mobile_is_taken_as_people_type_it(app, staff, typed):
+    assert Client(app).login(typed).status_code == 302
+
+
+def test_a_parent_logs_in_with_the_mobile_now_on_their_record_but_not_with_one_two_records_share(app, world):
+    parent = world.users["parent"]
+    guardian = parent.guardian
+    assert parent.mobile != "13811112222"
+    guardian.mobile = "13811112222"  # the office updated the record; the login was opened with the old number
+    db.session.commit()
+    assert Client(app).login("138 1111 2222").status_code == 302
+    assert Client(app).login("13811112223").status_code == 200  # nobody's number
+
+    other = factories.family(world.school, "同号家", guardians=1).guardians[0]
+    other.mobile = "13811112222"
+    factories.user(world.school, "parent", "parent2", guardian_id=other.id)
+    db.session.commit()
+    r = Client(app).login("13811112222")
+    assert r.status_code == 200 and "用户名或密码不正确" in r.get_data(as_text=True)
+
+
 def test_wrong_password_gets_a_chinese_message_beside_the_field(client, staff):
     r = client.login("coordinator", "wrong-password")
     assert r.status_code == 200

@@ -94,3 +94,30 @@ def test_a_teacher_cannot_open_logins_and_another_schools_class_is_not_found(wor
     assert login_as("teacher").get(PAGE.format(world.own_class.id)).status_code == 403
     assert login_as("coordinator").get(PAGE.format(world.far_class.id)).status_code == 404
     assert db.session.scalar(select(func.count()).select_from(Guardian)) > 0
+
+
+def test_a_forgotten_password_gets_a_new_slip_and_the_old_password_stops_working(app, world, login_as):
+    parent = world.users["parent"]
+    old = Client(app)
+    assert old.login(parent.username).status_code == 302
+    office = login_as("coordinator")
+
+    r = office.post_form(f"/people/users/{parent.id}/password-reset", token_from="/people/users")
+
+    [slip] = _slips(r.get_data(as_text=True))
+    assert r.status_code == 200 and slip["登录名"] == parent.username and slip["学生"] == world.pupil.name
+    assert f"{parent.display_name}的密码已重置" in main_text(r.get_data(as_text=True))
+    assert Client(app).login(parent.username).status_code == 200  # the old password is void
+    assert old.get("/").status_code == 302  # and its session ended
+    fresh = Client(app).login(parent.username, slip["初始密码"])
+    assert fresh.status_code == 302 and fresh.headers["Location"].endswith("/my-password")
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "user.password_reset", AuditEntry.user_id == world.users["coordinator"].id)) == 1
+
+
+def test_a_staff_password_is_not_reset_on_a_slip(world, login_as):
+    teacher = world.users["teacher"]
+    office = login_as("coordinator")
+    r = office.post_form(f"/people/users/{teacher.id}/password-reset", token_from="/people/users")
+    assert r.status_code == 302 and "只能重置家长和五老志愿者的密码" in main_text(
+        office.get(r.headers["Location"]).get_data(as_text=True))

@@ -8,6 +8,7 @@ import pytest
 from openpyxl import Workbook
 
 from portal.core.errors import DomainError
+from portal.core.phones import parse_mobile
 from portal.people import roster
 from portal.people.roster import (
     clean_name,
@@ -16,7 +17,6 @@ from portal.people.roster import (
     parse_date,
     parse_gender,
     parse_kind,
-    parse_mobile,
     parse_student_no,
     parse_year,
     read_roster,
