@@ -94,6 +94,7 @@ ACTIONS = {
     "youngteacher.deactivate": _l("Deactivated a young teacher"),
     "user.create": _l("Opened an account"),
     "user.update": _l("Changed an account"),
+    "user.password_reset": _l("Reset a password and printed a new login slip"),
     "user.activate": _l("Reactivated an account"),
     "user.deactivate": _l("Deactivated an account"),
     "visit.create": _l("Recorded a visit"),
