@@ -4,7 +4,7 @@ slip, and must be replaced at the first login."""
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
@@ -53,12 +53,16 @@ def open_account(actor, person) -> tuple[User, str]:
 
 
 @dataclass
-class GuardianLine:
-    """A guardian of a class's children, and where their login stands."""
-    guardian: Guardian
-    children: list[Student]
+class Line:
+    """A guardian (with their children in the class) or a volunteer, and where their login stands."""
+    person: Guardian | Volunteer
+    children: list[Student] = field(default_factory=list)
     user: User | None = None
     problem: str = ""  # why no login can be opened for them now
+
+    @property
+    def mobile(self) -> str:
+        return (self.person.phone if isinstance(self.person, Volunteer) else self.person.mobile) or ""
 
     @property
     def can_open(self) -> bool:
@@ -75,62 +79,71 @@ class Slip:
     password: str
 
 
-def class_guardians(school_class: SchoolClass) -> list[GuardianLine]:
+def class_guardians(school_class: SchoolClass) -> list[Line]:
     """Every guardian of the class's active children, a family's children together, in the class list's order."""
     children = db.session.scalars(
         select(Student).where(Student.class_id == school_class.id, Student.active.is_(True),
                               Student.family_id.is_not(None))
         .order_by(Student.student_no, Student.id)
         .options(selectinload(Student.family).selectinload(Family.guardians))).all()
-    lines: dict[int, GuardianLine] = {}
+    lines: dict[int, Line] = {}
     for child in children:
         if not child.family.active:
             continue
         for guardian in child.family.guardians:
-            lines.setdefault(guardian.id, GuardianLine(guardian, [])).children.append(child)
-    guardian_ids = list(lines)
-    mobiles = {line.guardian.mobile for line in lines.values() if line.guardian.mobile}
-    users = db.session.scalars(select(User).where(or_(User.guardian_id.in_(guardian_ids),
+            lines.setdefault(guardian.id, Line(guardian)).children.append(child)
+    return _settled(list(lines.values()), User.guardian_id)
+
+
+def school_volunteers(school_id: int) -> list[Line]:
+    """Every active volunteer of the school, by name."""
+    volunteers = db.session.scalars(select(Volunteer).where(Volunteer.school_id == school_id,
+                                                            Volunteer.active.is_(True))
+                                    .order_by(Volunteer.name_initials, Volunteer.id)).all()
+    return _settled([Line(v) for v in volunteers], User.volunteer_id)
+
+
+def _settled(lines: list[Line], link) -> list[Line]:
+    """Each line's login, or why none can be opened; `link` is the User column naming the person."""
+    mobiles = {line.mobile for line in lines if line.mobile}
+    users = db.session.scalars(select(User).where(or_(link.in_([line.person.id for line in lines]),
                                                       User.username.in_(mobiles), User.mobile.in_(mobiles)))).all()
-    own = {u.guardian_id: u for u in users if u.guardian_id in lines}
+    own = {getattr(u, link.key): u for u in users}
     by_mobile = {key: u for u in users for key in (u.username, u.mobile) if key}
-    for line in lines.values():
-        line.user = own.get(line.guardian.id)
-    waiting: dict[str, list[GuardianLine]] = {}
-    for line in lines.values():
-        mobile = line.guardian.mobile
+    waiting: dict[str, list[Line]] = {}
+    for line in lines:
+        line.user = own.get(line.person.id)
         if line.user is not None:
             continue
-        if not mobile:
+        if not line.mobile:
             line.problem = _("No mobile number on record.")
-        elif mobile in by_mobile:
+        elif line.mobile in by_mobile:
             line.problem = _("This mobile number already logs in to the account of %(name)s.",
-                             name=by_mobile[mobile].display_name)
+                             name=by_mobile[line.mobile].display_name)
         else:
-            waiting.setdefault(mobile, []).append(line)
+            waiting.setdefault(line.mobile, []).append(line)
     for same in waiting.values():  # one login per mobile: the office must say whose it is
         if len(same) > 1:
             for line in same:
                 line.problem = _("%(names)s have the same mobile number on record.",
-                                 names="、".join(x.guardian.name for x in same))
-    return list(lines.values())
+                                 names="、".join(x.person.name for x in same))
+    return lines
 
 
-def open_for_class(actor, school_class: SchoolClass) -> list[Slip]:
-    """Open a login for every guardian of the class who has none and can have one, in one transaction; returns
-    their slips (the only time the passwords are seen). Guardians already with a login are left as they are."""
-    lines = [line for line in class_guardians(school_class) if line.can_open]
-    slips = []
+def open_logins(actor, lines: list[Line], note: str) -> list[Slip]:
+    """Open a login for every line that has none and can have one, in one transaction; returns their slips (the
+    only time the passwords are seen). People who already have a login are left as they are."""
+    slips, users = [], []
     with saving(_("Another account took one of these mobile numbers just now. Please try again.")):
-        users = []
-        for line in lines:
-            g = line.guardian
-            user, password = _new_login(g, "parent", g.mobile)
+        for line in (line for line in lines if line.can_open):
+            person = line.person
+            role = "volunteer" if isinstance(person, Volunteer) else "parent"
+            user, password = _new_login(person, role, line.mobile)
             users.append(user)
-            slips.append(Slip(g.name, g.relation, line.children, user.username, password))
+            slips.append(Slip(person.name, getattr(person, "relation", ""), line.children, user.username, password))
         db.session.flush()
         for user in users:
-            record(actor, "user.create", user, f"role=parent class={school_class.id}")
+            record(actor, "user.create", user, f"role={user.role} {note}")
     return slips
 
 

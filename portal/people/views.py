@@ -77,20 +77,33 @@ def class_form(class_id):
 def class_accounts(class_id):
     """The class's guardians and their logins; opening the missing ones shows their login slips, once."""
     klass = authorize("users.manage", db.session.get(SchoolClass, class_id))
+    here = url_for("people.class_accounts", class_id=klass.id)
+    return _accounts_page(accounts.class_guardians(klass), f"class={klass.id}", _("Parent logins"), klass.label,
+                          here, url_for("people.students", class_id=klass.id), parents=True)
+
+
+@bp.route("/volunteers/accounts", methods=["GET", "POST"])
+@requires("users.manage")
+def volunteer_accounts():
+    """Every volunteer's login, opened for all who have none in one step, with their slips."""
+    return _accounts_page(accounts.school_volunteers(current_user.school_id), "volunteers", _("Volunteer logins"),
+                          "", url_for("people.volunteer_accounts"), url_for("people.volunteers"))
+
+
+def _accounts_page(lines, note: str, heading: str, label: str, here: str, back: str, parents: bool = False):
     form = EmptyForm()
     if form.validate_on_submit():
         try:
-            slips = accounts.open_for_class(acting_user(), klass)
+            slips = accounts.open_logins(acting_user(), lines, note)
         except DomainError as err:
             flash(err.message, "error")
         else:
             if slips:
-                return _slips_page(slips, klass.label, url_for("people.class_accounts", class_id=klass.id))
-            flash(_("Every guardian who can have a login already has one."), "info")
-        return redirect(url_for("people.class_accounts", class_id=klass.id))
-    lines = accounts.class_guardians(klass)
-    return render_template("people/class_accounts.html", klass=klass, lines=lines, form=form,
-                           to_open=sum(1 for line in lines if line.can_open))
+                return _slips_page(slips, label or heading, here)
+            flash(_("Everyone who can have a login already has one."), "info")
+        return redirect(here)
+    return render_template("people/accounts.html", lines=lines, form=form, heading=heading, label=label, back=back,
+                           parents=parents, to_open=sum(1 for line in lines if line.can_open))
 
 
 @bp.route("/users/<int:user_id>/password-reset", methods=["POST"])
@@ -355,7 +368,8 @@ def volunteers():
     kind = kind if kind in VOLUNTEER_KINDS else ""
     return _list(_("Volunteers"), "people/_volunteer_rows.html",
                  services.volunteer_list(current_user.school_id, q, kind), q=q, kind=kind, kinds=VOLUNTEER_KINDS,
-                 action_form=EmptyForm(), new_url=url_for("people.volunteer_form"), new_label=_("New volunteer"))
+                 action_form=EmptyForm(), new_url=url_for("people.volunteer_form"), new_label=_("New volunteer"),
+                 accounts_url=url_for("people.volunteer_accounts"))
 
 
 @bp.route("/volunteers/new", methods=["GET", "POST"], defaults={"volunteer_id": None})

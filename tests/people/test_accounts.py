@@ -74,7 +74,7 @@ def test_opening_a_class_prints_a_slip_per_new_login_and_each_works_once(app, wo
 
     again = c.post_form(PAGE.format(world.own_class.id), token_from=PAGE.format(world.own_class.id))
     assert again.status_code == 302
-    assert "能开通账号的家长都已开通" in main_text(c.get(again.headers["Location"]).get_data(as_text=True))
+    assert "能开通账号的人都已开通" in main_text(c.get(again.headers["Location"]).get_data(as_text=True))
     assert db.session.scalar(select(func.count()).select_from(User)) == before + 2
 
 
@@ -121,3 +121,21 @@ def test_a_staff_password_is_not_reset_on_a_slip(world, login_as):
     r = office.post_form(f"/people/users/{teacher.id}/password-reset", token_from="/people/users")
     assert r.status_code == 302 and "只能重置家长和五老志愿者的密码" in main_text(
         office.get(r.headers["Location"]).get_data(as_text=True))
+
+
+def test_every_volunteer_without_a_login_gets_one_and_a_slip_in_one_step(app, world, login_as):
+    second = factories.volunteer(world.school, "钱老师")
+    phoneless = factories.volunteer(world.school, "孙老师")
+    phoneless.phone = ""
+    db.session.commit()
+    c = login_as("coordinator")
+    page = main_text(c.get("/people/volunteers/accounts").get_data(as_text=True))
+    assert "开通 1 个账号并打印登录卡" in page and "孙老师 " in page and "没有登记手机号" in page
+
+    r = c.post_form("/people/volunteers/accounts", token_from="/people/volunteers/accounts")
+
+    [slip] = _slips(r.get_data(as_text=True))
+    assert (slip["姓名"], slip["登录名"]) == ("钱老师", second.phone) and "学生" not in slip
+    user = db.session.scalar(select(User).where(User.volunteer_id == second.id))
+    assert user.role == "volunteer" and Client(app).login(second.phone, slip["初始密码"]).status_code == 302
+    assert db.session.scalar(select(User).where(User.volunteer_id == phoneless.id)) is None
