@@ -92,6 +92,10 @@ MATRIX = [
     ("GET", "/people/users/new", STAFF_ONLY),
     ("GET", "/people/users/{teacher_user}/edit", STAFF_ONLY),
     ("GET", "/people/users/{admin_user}/edit", {**STAFF_ONLY, "coordinator": 403}),
+    ("GET", "/people/roster-check", STAFF_ONLY),
+    ("GET", "/people/classes/{own_class}/accounts", STAFF_ONLY),
+    ("GET", "/people/classes/{far_class}/accounts", OTHER_SCHOOL),
+    ("GET", "/people/volunteers/accounts", STAFF_ONLY),
     ("GET", "/admin/audit", {**dict.fromkeys(ROLES[1:], 403), "admin": 200}),
     ("POST", "/people/students/{pupil}/tags", {**STAFF_TEACHER, "admin": 302, "coordinator": 302, "teacher": 302}),
     ("POST", "/people/students/{stranger}/tags", {**STAFF_TEACHER, "admin": 302, "coordinator": 302, "teacher": 404}),
@@ -107,6 +111,9 @@ MATRIX = [
     ("POST", "/people/volunteers/{volunteer}/account", {**STAFF_ONLY, "admin": 302, "coordinator": 302}),  # has one
     ("POST", "/people/family/{far_family}/active", OTHER_SCHOOL),
     ("POST", "/people/guardians/{guardian}/account", {**STAFF_ONLY, "admin": 302, "coordinator": 302}),  # has one already
+    ("POST", "/people/classes/{far_class}/accounts", OTHER_SCHOOL),
+    ("POST", "/people/users/{teacher_user}/password-reset", {**STAFF_ONLY, "admin": 302, "coordinator": 302}),  # refused
+    ("POST", "/people/users/{admin_user}/password-reset", {**STAFF_ONLY, "admin": 302, "coordinator": 403}),
     # --- the two menus and help requests (issue 4) ---
     ("GET", "/needs/", STAFF_TEACHER),
     ("GET", "/needs/?has_tags=1&status=", STAFF_TEACHER),

@@ -17,7 +17,7 @@ from ..auth.models import User
 from ..core.clock import local_today
 from ..core.xlsx import WRAP, workbook_bytes, write_sheet
 from ..extensions import db
-from ..imports.services import Checked, Column, has_control, register_kind, text_value
+from ..imports.services import Checked, Column, check_each, has_control, register_kind, text_value
 from ..people.models import Volunteer
 from ..permissions import holders
 from .calendar import when_text
@@ -183,14 +183,8 @@ def _check(row: Checked, look: _Lookup, seen: dict, today: date) -> None:
 
 
 def check_rows(actor, rows: list[dict], term=None) -> list[Checked]:
-    look, seen = _Lookup(actor.school_id), {}
-    today = local_today()
-    out = []
-    for r in rows:
-        row = Checked(r["line"], dict(r["values"]))
-        _check(row, look, seen, today)
-        out.append(row)
-    return out
+    look, today = _Lookup(actor.school_id), local_today()
+    return check_each(rows, lambda row, seen: _check(row, look, seen, today))
 
 
 def build(actor, checked: list[Checked]) -> list[Event]:

@@ -210,6 +210,18 @@ class Checked:
         return {"line": self.line, "values": self.values, "errors": self.errors, "who": self.who}
 
 
+def check_each(rows: list[dict], check) -> list[Checked]:
+    """Each row of a sheet checked in turn by check(row, seen); `seen` is shared, so a row repeating an earlier one
+    is found."""
+    seen: dict = {}
+    checked = []
+    for r in rows:
+        row = Checked(r["line"], dict(r["values"]))
+        check(row, seen)
+        checked.append(row)
+    return checked
+
+
 def has_control(text: str) -> bool:
     return any(ord(ch) < 32 and ch not in "\n\r\t" for ch in text)
 

@@ -17,6 +17,7 @@ from ..imports.services import (
     Column,
     Lookup,
     category_of,
+    check_each,
     column_of,
     has_control,
     masks,
@@ -171,13 +172,7 @@ def _check_need(row: Checked, look: _Lookup, seen: dict):
 
 def check_rows(actor, rows: list[dict], term: Term | None = None) -> list[Checked]:
     look = _Lookup(actor.school_id, rows, term)
-    seen: dict = {}
-    out = []
-    for r in rows:
-        row = Checked(r["line"], dict(r["values"]))
-        _check_need(row, look, seen)
-        out.append(row)
-    return out
+    return check_each(rows, lambda row, seen: _check_need(row, look, seen))
 
 
 def build(actor, checked: list[Checked]) -> list[Need]:

@@ -16,6 +16,7 @@ from ..imports.services import (
     Column,
     Lookup,
     category_of,
+    check_each,
     column_of,
     has_control,
     masks,
@@ -140,13 +141,7 @@ def _check_offer(row: Checked, look: _Lookup, seen: dict):
 
 def check_rows(actor, rows: list[dict], term: Term | None = None) -> list[Checked]:
     look = _Lookup(actor.school_id, term)
-    seen: dict = {}
-    out = []
-    for r in rows:
-        row = Checked(r["line"], dict(r["values"]))
-        _check_offer(row, look, seen)
-        out.append(row)
-    return out
+    return check_each(rows, lambda row, seen: _check_offer(row, look, seen))
 
 
 def build(actor, checked: list[Checked]) -> list[Offer]:
