@@ -35,6 +35,7 @@ function clearBusy(button) {
 
 function clearAllBusy() {
   document.querySelectorAll("form[data-sending]").forEach((form) => { delete form.dataset.sending; });
+  document.querySelectorAll(".working").forEach((working) => { working.hidden = true; });
   document.querySelectorAll("[aria-busy=true]").forEach(clearBusy);
 }
 
@@ -164,6 +165,9 @@ document.addEventListener("submit", (event) => {
   form.dataset.sending = "1";
   if (form.dataset.draft) sessionStorage.setItem("draft-sent", draftKey(form));
   markBusy(button || form.querySelector("[type=submit]"));
+  // A form whose answer takes seconds (a whole school's roster) says what it is doing while it waits.
+  const working = form.querySelector(".working");
+  if (working) working.hidden = false;
   // An answer that never replaces the page (a file downloaded) must not leave the form stuck: after a while the
   // button works again, and a second send of the same content is caught by the server.
   setTimeout(clearAllBusy, BUSY_MAX_MS);

@@ -31,6 +31,7 @@ SET_ASIDE = {
     "calendar.feed_ics": "a calendar app's URL with a secret token (tests/events)",
     "parent_school.scan": "the check-in QR code's URL, opened by door staff (tests/parent_school)",
     "imports.preview": "exists only after an upload (tests/imports)",
+    "people.roster_preview": "exists only after an upload (tests/people/test_roster_import.py)",
     "calendar.preview": "exists only after an upload (tests/events)",
     "matching.plan": "exists only after a plan is made (tests/matching)",
     "events.photo": "an image file (tests/events)",

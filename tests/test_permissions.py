@@ -92,7 +92,10 @@ MATRIX = [
     ("GET", "/people/users/new", STAFF_ONLY),
     ("GET", "/people/users/{teacher_user}/edit", STAFF_ONLY),
     ("GET", "/people/users/{admin_user}/edit", {**STAFF_ONLY, "coordinator": 403}),
-    ("GET", "/people/roster-check", STAFF_ONLY),
+    ("GET", "/people/import", STAFF_ONLY),
+    ("GET", "/people/import/template.xlsx", STAFF_ONLY),
+    ("GET", "/people/import/999999", OTHER_SCHOOL),  # a roster file is seen by its uploader only
+    ("GET", "/people/grades", STAFF_ONLY),
     ("GET", "/people/classes/{own_class}/accounts", STAFF_ONLY),
     ("GET", "/people/classes/{far_class}/accounts", OTHER_SCHOOL),
     ("GET", "/people/volunteers/accounts", STAFF_ONLY),

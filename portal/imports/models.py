@@ -13,10 +13,12 @@ from ..extensions import db
 class ImportBatch(SchoolScoped, db.Model):
     __tablename__ = "import_batch"
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))  # "needs" or "offers"
+    kind: Mapped[str] = mapped_column(String(20))  # "needs", "offers", "events" or "roster"
     user_id: Mapped[int] = mapped_column(db.ForeignKey("user.id"))
     filename: Mapped[str] = mapped_column(String(200), default="")
-    # [{"line": 2, "values": {...}, "errors": [...]}, ...]
-    rows: Mapped[list] = mapped_column(db.JSON, default=list)
+    # A menu's sheet: [{"line": 2, "values": {...}, "errors": [...]}, ...]; a roster: the rows as read (roster.py).
+    rows: Mapped[list | dict] = mapped_column(db.JSON, default=list)
+    # A roster's file, kept until it is imported so that a column the user names can be read again.
+    data: Mapped[bytes | None] = mapped_column(db.LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     applied_at: Mapped[datetime | None]

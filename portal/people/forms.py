@@ -38,6 +38,13 @@ class ClassForm(FlaskForm):
                        validators=[Clean(), required(), Length(max=40)])
 
 
+class SchoolGradesForm(FlaskForm):
+    first_grade = SelectField(_l("From"), coerce=int, choices=options(sorted(GRADE_NAMES.items())),
+                              validators=[InputRequired(REQUIRED)])
+    last_grade = SelectField(_l("To"), coerce=int, choices=options(sorted(GRADE_NAMES.items())),
+                             validators=[InputRequired(REQUIRED)])
+
+
 class YearsAgo:
     """A year from `earliest` up to `years` before the current one, read when the form is built and checked: a
     worker started in December still takes the new year's entries in January."""
@@ -106,6 +113,8 @@ class VolunteerForm(FlaskForm):
     kind = SelectField(_l("Kind (五老)"), choices=options([(k, k) for k in VOLUNTEER_KINDS]))
     skills = StringField(_l("Skills and subjects"), description=_l("Separate with commas, e.g. 数学, 书法, 心理咨询"),
                          validators=[Clean(), Optional(), Length(max=300)])
+    former_unit = StringField(_l("Former work unit"), description=_l("Where they worked before retiring, e.g. 市第一中学"),
+                              validators=[Clean(), Optional(), Length(max=100)])
     phone = StringField(_l("Mobile number"), validators=[Clean(), Optional(), Regexp(MOBILE_PATTERN, message=MOBILE_MESSAGE)])
     birth_year = IntegerField(_l("Year of birth"), validators=[Optional(), YearsAgo(1920, 18)])
 

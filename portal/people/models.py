@@ -23,9 +23,18 @@ def initials(name: str) -> str:
 
 
 class School(db.Model):
+    __table_args__ = (CheckConstraint("first_grade BETWEEN 1 AND last_grade AND last_grade <= 12", name="grades"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
+    # The grades the school teaches (小学 1–6, 初中 7–9 …): a roster's class outside them is a mistake, and the
+    # last one is the grade that graduates when the year rolls over.
+    first_grade: Mapped[int] = mapped_column(default=1, server_default="1")
+    last_grade: Mapped[int] = mapped_column(default=6, server_default="6")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def grades(self) -> range:
+        return range(self.first_grade, self.last_grade + 1)
 
 
 class Term(SchoolScoped, db.Model):
@@ -143,6 +152,7 @@ class Volunteer(SchoolScoped, Timestamped, db.Model):
     name_initials: Mapped[str] = mapped_column(String(40), default="", index=True)
     kind: Mapped[str] = mapped_column(String(10))
     skills: Mapped[str] = mapped_column(String(300), default="")
+    former_unit: Mapped[str] = mapped_column(String(100), default="", server_default="")  # 原单位
     phone: Mapped[str] = mapped_column(String(20), default="")
     birth_year: Mapped[int | None]
     active: Mapped[bool] = mapped_column(default=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
 from flask_babel import gettext as _
@@ -72,6 +72,14 @@ STUDENT_KEYS = ("name", "gender", "birth_date", "student_no", "grade", "class",
                 *(f"guardian{n}.{part}" for n in ("", 1, 2, 3, 4) for part in GUARDIAN_PARTS),
                 *(f"{who}.{part}" for who in ("father", "mother") for part in ("name", "mobile")))
 VOLUNTEER_KEYS = ("name", "gender", "kind", "skills", "former_unit", "mobile", "birth_year")
+# How the mapping step names each key: the usual header, as the template writes it.
+KEY_HEADERS = {"name": "姓名", "gender": "性别", "birth_date": "出生日期", "student_no": "学籍号", "grade": "年级",
+               "class": "班级", "kind": "五老类别", "skills": "特长", "former_unit": "原单位", "mobile": "手机号",
+               "birth_year": "出生年份",
+               **{f"{who}.{part}": f"{label}{word}" for who, label in
+                  (("guardian", "监护人"), *((f"guardian{n}", f"监护人{n}") for n in range(1, 5)), ("father", "父亲"),
+                   ("mother", "母亲"))
+                  for part, word in (("name", "姓名"), ("relation", "关系"), ("mobile", "电话"))}}
 GUARDIAN_LABELS = {"guardian": "监护人", **{f"guardian{n}": f"监护人{n}" for n in range(1, 5)},
                    "father": "父亲", "mother": "母亲"}
 FIXED_RELATION = {"father": "父亲", "mother": "母亲"}
@@ -349,6 +357,7 @@ class Roster:
     volunteers: list[VolunteerRow] = field(default_factory=list)
     skipped_sheets: list[SkippedSheet] = field(default_factory=list)
     unknown_headers: dict[str, list[str]] = field(default_factory=dict)  # sheet name -> header texts
+    sheets: dict[str, str] = field(default_factory=dict)  # sheet name -> "students" or "volunteers"
 
     def bad_rows(self) -> list[StudentRow | VolunteerRow]:
         return [row for row in [*self.students, *self.volunteers] if row.errors]
@@ -374,6 +383,21 @@ class Roster:
         for i, student in enumerate(students):
             groups.setdefault(root(i), []).append(student)
         return [Family(members, _merged_guardians(members)) for members in groups.values()]
+
+
+def roster_json(roster: Roster) -> dict:
+    """The roster as an ImportBatch keeps it between the preview and the import: read once, not at every step."""
+    data = asdict(roster)
+    for row in data["students"]:
+        row["birth_date"] = row["birth_date"] and row["birth_date"].isoformat()
+    return data
+
+
+def roster_from_json(data: dict) -> Roster:
+    students = [StudentRow(**{**row, "birth_date": row["birth_date"] and date.fromisoformat(row["birth_date"]),
+                              "guardians": [GuardianRow(**g) for g in row["guardians"]]}) for row in data["students"]]
+    return Roster(students, [VolunteerRow(**row) for row in data["volunteers"]],
+                  [SkippedSheet(**sheet) for sheet in data["skipped_sheets"]], data["unknown_headers"], data["sheets"])
 
 
 def _merged_guardians(students: list[StudentRow]) -> list[GuardianRow]:
@@ -440,6 +464,7 @@ def _read_sheet(ws, roster: Roster, today: date, mapping: dict) -> None:
             "No row among the first %(rows)d has at least %(known)d known column headers (such as 姓名, 学籍号, 班级).",
             rows=HEADER_ROWS, known=MIN_KNOWN)))
         return
+    roster.sheets[ws.title] = header.kind
     if header.unknown:
         roster.unknown_headers[ws.title] = header.unknown
     read = _student if header.kind == "students" else _volunteer

@@ -15,10 +15,12 @@ from ..needs.models import Need
 from ..offers.models import Offer
 from ..permissions import scope
 from .models import (
+    GRADE_NAMES,
     Category,
     Consent,
     Family,
     Guardian,
+    School,
     SchoolClass,
     Student,
     SupportTag,
@@ -153,6 +155,10 @@ def user_list(school_id, q="", role=""):
 # ---- saving ------------------------------------------------------------------------------
 
 def save_class(actor, klass: SchoolClass | None, grade: int, name: str) -> SchoolClass:
+    school = db.session.get(School, actor.school_id)
+    if grade not in school.grades:
+        raise DomainError(_("This school teaches %(first)s to %(last)s (set on the Classes page).",
+                            first=GRADE_NAMES[school.first_grade], last=GRADE_NAMES[school.last_grade]), "grade")
     klass = klass or SchoolClass(school_id=actor.school_id)
     klass.grade, klass.name = grade, name
     with saving(_("This class already exists."), "name"):
@@ -160,6 +166,19 @@ def save_class(actor, klass: SchoolClass | None, grade: int, name: str) -> Schoo
         db.session.flush()
         record(actor, "class.save", klass, f"{grade}/{name}")
     return klass
+
+
+def set_grades(actor, school: School, first: int, last: int) -> None:
+    """The grades the school teaches; a class still open outside them must be closed first."""
+    if first > last:
+        raise DomainError(_("The first grade must not come after the last."), "last_grade")
+    outside = [c.label for c in classes_of(school.id) if c.active and not first <= c.grade <= last]
+    if outside:
+        raise DomainError(_("These classes are outside those grades: %(classes)s. Deactivate them first, or choose "
+                            "other grades.", classes="、".join(outside)), "first_grade")
+    with saving():
+        school.first_grade, school.last_grade = first, last
+        record(actor, "school.grades", school, f"{first}-{last}")
 
 
 def save_student(actor, student: Student | None, data: dict) -> Student:
@@ -224,7 +243,7 @@ def save_volunteer(actor, volunteer: Volunteer | None, data: dict) -> Volunteer:
             raise DomainError(_("This mobile number is already on record for %(name)s. If it is the same person, "
                                 "edit that record instead.", name=twin.label), "phone")
     volunteer = volunteer or Volunteer(school_id=actor.school_id)
-    for key in ("name", "kind", "skills", "phone", "birth_year"):
+    for key in ("name", "kind", "skills", "former_unit", "phone", "birth_year"):
         setattr(volunteer, key, data[key])
     volunteer.name_initials = initials(volunteer.name)
     with saving(_("The volunteer could not be saved.")):

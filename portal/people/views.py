@@ -4,7 +4,6 @@ from flask_login import current_user
 
 from ..auth.models import ROLE_LABELS, User
 from ..core.back import page_before
-from ..core.clock import local_today
 from ..core.errors import DomainError
 from ..core.forms import options, show_error
 from ..core.htmx import render
@@ -15,7 +14,13 @@ from ..core.users import acting_user
 from ..extensions import db
 from ..parent_school.services import attendance_of
 from ..permissions import assignable_roles, authorize, can, requires
-from . import accounts, bp, leaving, roster, services
+from . import (
+    accounts,
+    bp,
+    import_views,  # noqa: F401 (its routes, the roster import, are on this blueprint too)
+    leaving,
+    services,
+)
 from .forms import (
     ClassForm,
     ConsentForm,
@@ -23,14 +28,14 @@ from .forms import (
     FamilyForm,
     GuardianForm,
     LinkChildForm,
-    RosterFileForm,
+    SchoolGradesForm,
     StudentForm,
     TagsForm,
     UserForm,
     VolunteerForm,
     YoungTeacherForm,
 )
-from .models import GRADE_NAMES, VOLUNTEER_KINDS, Family, Guardian, SchoolClass, Student, Volunteer, YoungTeacher
+from .models import GRADE_NAMES, VOLUNTEER_KINDS, Family, Guardian, School, SchoolClass, Student, Volunteer, YoungTeacher
 
 
 def _page():
@@ -48,7 +53,8 @@ def _list(title, rows_template, stmt, **extra):
 @requires("people.manage")
 def index():
     return render_template("people/index.html", classes=services.classes_of(current_user.school_id, with_teachers=True),
-                           sizes=services.class_sizes(current_user.school_id), grade_names=GRADE_NAMES)
+                           sizes=services.class_sizes(current_user.school_id), grade_names=GRADE_NAMES,
+                           school=db.session.get(School, current_user.school_id))
 
 
 # ---- classes -----------------------------------------------------------------------------
@@ -69,6 +75,23 @@ def class_form(class_id):
             flash(_("Class saved."), "success")
             return redirect(url_for("people.index"))
     return render_template("people/form.html", form=form, title=_("Edit class") if klass else _("New class"),
+                           back=url_for("people.index"))
+
+
+@bp.route("/grades", methods=["GET", "POST"])
+@requires("people.manage")
+def school_grades():
+    school = db.session.get(School, current_user.school_id)
+    form = SchoolGradesForm(obj=school)
+    if form.validate_on_submit():
+        try:
+            services.set_grades(acting_user(), school, form.first_grade.data, form.last_grade.data)
+        except DomainError as err:
+            show_error(form, err)
+        else:
+            flash(_("The school’s grades are saved."), "success")
+            return redirect(url_for("people.index"))
+    return render_template("people/form.html", form=form, title=_("Grades the school teaches"),
                            back=url_for("people.index"))
 
 
@@ -130,20 +153,6 @@ def _slips_page(slips, title: str, back: str, reset: bool = False):
 def _portal_url() -> str:
     """The address on a slip: the configured one (behind a proxy the request may not know it), else this one."""
     return current_app.config.get("PORTAL_URL") or request.url_root
-
-
-@bp.route("/roster-check", methods=["GET", "POST"])
-@requires("people.manage")
-def roster_check():
-    """Read a roster workbook and show what the portal finds in it, every bad row with its reason; nothing is saved."""
-    form = RosterFileForm()
-    result = None
-    if form.validate_on_submit():
-        try:
-            result = roster.read_roster(form.file.data.read(), local_today())
-        except DomainError as err:
-            show_error(form, err)
-    return render_template("people/roster_check.html", form=form, roster=result)
 
 
 # ---- students ----------------------------------------------------------------------------

@@ -160,7 +160,8 @@ def _write(wb: Workbook, style: int, students: list[_Student], rng: random.Rando
 
 def patch_cells(data: bytes, cells: dict[tuple[int, str], str]) -> bytes:
     """Cells written as raw XML, as Excel saves them but openpyxl cannot write: a formula with its cached value, a
-    number as a float (2.0260001E8). cells: {(sheet number, "B7"): "<f>…</f><v>…</v>"}."""
+    number as a float (2.0260001E8), or a whole cell of text (<c r="B7" t="inlineStr">…</c>). cells: {(sheet number,
+    "B7"): "<f>…</f><v>…</v>" or "<c …>…</c>"}."""
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -168,8 +169,8 @@ def patch_cells(data: bytes, cells: dict[tuple[int, str], str]) -> bytes:
             content = src.read(item.filename)
             for (sheet, ref), xml in cells.items():
                 if item.filename == f"xl/worksheets/sheet{sheet}.xml":
-                    content, n = re.subn(rf'<c r="{ref}"[^>]*?(?:/>|>.*?</c>)'.encode(),
-                                         f'<c r="{ref}">{xml}</c>'.encode(), content)
+                    cell = xml if xml.startswith("<c ") else f'<c r="{ref}">{xml}</c>'
+                    content, n = re.subn(rf'<c r="{ref}"[^>]*?(?:/>|>.*?</c>)'.encode(), cell.encode(), content)
                     assert n == 1, ref
             dst.writestr(item, content)
     return out.getvalue()
@@ -177,11 +178,16 @@ def patch_cells(data: bytes, cells: dict[tuple[int, str], str]) -> bytes:
 
 # ---- the school ------------------------------------------------------------------------------
 
-def school_roster(seed: int = 2026, bad: int = 20) -> Planted:
+def text_cell(ref: str, text: str) -> str:
+    """A cell of text for patch_cells."""
+    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def school_roster(seed: int = 2026, bad: int = 20, size: int = 900) -> Planted:
     rng = random.Random(seed)
     names = _Names(rng)
-    seats = [(grade, klass) for grade in range(1, 7) for klass in range(1, 5)] * 38
-    seats = seats[:900]
+    seats = [(grade, klass) for grade in range(1, 7) for klass in range(1, 5)] * (size // 24 + 1)
+    seats = seats[:size]
     rng.shuffle(seats)
     students: list[_Student] = []
     families = 0

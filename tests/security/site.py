@@ -2,9 +2,11 @@
 
 Besides the site map's roles, a "newcomer": a teacher whose login the office has just opened, so the only page
 that opens for them is the one that sets their own password (and its form)."""
+import io
 from datetime import timedelta
 
 from flask import current_app, url_for
+from openpyxl import Workbook
 from sqlalchemy import select
 
 from portal.auth.models import User
@@ -19,6 +21,7 @@ from portal.matching.services import make_plan
 from portal.needs.models import Need
 from portal.offers.models import Offer
 from portal.parent_school.models import CourseSession
+from portal.people import roster_import
 from portal.people.models import SchoolClass, Student, Volunteer
 from portal.permissions import STAFF
 from portal.registrations import services as seats
@@ -27,12 +30,27 @@ from tests import site_map
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
 NEWCOMER = "newcomer"
+
+
+def _roster() -> bytes:
+    """A roster of one new child, one bad row and a column the reader does not know (the mapping step's form)."""
+    wb = Workbook()
+    wb.active.append(["姓名", "性别", "学籍号", "班级", "监护人", "紧急电话"])
+    wb.active.append(["新同学", "男", "G2026X001", "三年级2班", "", "13812340000"])
+    wb.active.append(["", "女", "G2026X002", "三年级2班", "", ""])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+ROSTER = _roster()
 ROLES = (*site_map.ROLES, NEWCOMER)
 
 
 def complete_demo():
     """What the demo lacks for some forms to show: a held event with a helper, a family and a photo; a family that
-    came to the next parent-school session; a matching plan; two uploads waiting for confirmation."""
+    came to the next parent-school session; a matching plan; three uploads waiting for confirmation, a roster with a
+    column to name among them."""
     coord = site_map.user_of("coordinator")
     sid = coord.school_id
     held = db.session.scalar(select(Event).where(Event.school_id == sid, Event.status == "done").order_by(Event.id))
@@ -55,6 +73,7 @@ def complete_demo():
     db.session.commit()
     photos.add(coord, held, "合影.jpg", JPEG)
     make_plan(coord)
+    roster_import.stage(coord, "名册.xlsx", ROSTER)
     newcomer = User(school_id=sid, username=NEWCOMER, display_name="新来的老师", role="teacher")
     give_temporary_password(newcomer, DEMO_PASSWORD)
     db.session.add(newcomer)
@@ -91,6 +110,7 @@ def _extra_pages(user) -> list[str]:
     if role == "coordinator":  # an upload's preview and the plan are the uploader's own
         batches = db.session.scalars(select(ImportBatch).where(ImportBatch.user_id == user.id)).all()
         urls += [url_for("calendar.preview", batch_id=b.id) if b.kind == "events"
+                 else url_for("people.roster_preview", batch_id=b.id) if b.kind == "roster"
                  else url_for("imports.preview", kind=b.kind, batch_id=b.id) for b in batches]
         plan = db.session.scalar(select(MatchPlan.id).where(MatchPlan.school_id == sid).order_by(MatchPlan.id.desc()))
         urls.append(url_for("matching.plan", plan_id=plan))

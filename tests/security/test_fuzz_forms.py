@@ -15,7 +15,7 @@ from portal import create_app
 from tests.conftest import make_config
 from tests.security.forms import inventory, is_token, load_form, post_endpoints, table_state
 
-UPLOADS = ("calendar.upload", "events.add_photo", "imports.upload")
+UPLOADS = ("calendar.upload", "events.add_photo", "imports.upload", "people.roster_upload")
 # POST endpoints not fuzzed field by field, and why.
 FUZZED_ELSEWHERE = {
     "auth.logout": "no field to fuzz, and it ends the session; tests/auth/test_login.py covers it",
