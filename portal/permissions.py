@@ -61,6 +61,7 @@ RULES = {
     "parent_school.manage": STAFF,
     "parent_school.check_in": STAFF,
     "parent_school.register": {"parent"},
+    "parent_school.certificate": STAFF | {"teacher", "parent"},
     "parent_school.coverage": STAFF | {"teacher"},
     "events.view": EVERYONE,
     "events.manage": STAFF,
@@ -79,10 +80,24 @@ RULES = {
 PRIVILEGED_ROLES = {"admin", "coordinator"}
 
 
+# What a parent may do only while a child of the family is in the school: after the last one graduates or leaves,
+# the family keeps its login, its family page, its help requests and its certificates.
+WHILE_A_CHILD_IS_IN_SCHOOL = {"parent_school.view", "parent_school.register", "events.register", "help.submit"}
+
+
+def family_has_left(user) -> bool:
+    """Whether a parent's family had children in the school and has none there any more (the session loader brings
+    the children). A family with no child linked yet has not left."""
+    children = user.guardian.family.children if user.guardian is not None else []
+    return bool(children) and not any(child.active for child in children)
+
+
 def can(user, action: str, obj=None) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.active:
         return False
     if user.role not in RULES[action]:
+        return False
+    if user.role == "parent" and action in WHILE_A_CHILD_IS_IN_SCHOOL and family_has_left(user):
         return False
     if obj is None:
         return True

@@ -96,6 +96,7 @@ MATRIX = [
     ("GET", "/people/import/template.xlsx", STAFF_ONLY),
     ("GET", "/people/import/999999", OTHER_SCHOOL),  # a roster file is seen by its uploader only
     ("GET", "/people/grades", STAFF_ONLY),
+    ("GET", "/people/rollover", STAFF_ONLY),
     ("GET", "/people/classes/{own_class}/accounts", STAFF_ONLY),
     ("GET", "/people/classes/{far_class}/accounts", OTHER_SCHOOL),
     ("GET", "/people/volunteers/accounts", STAFF_ONLY),
@@ -106,6 +107,8 @@ MATRIX = [
     ("POST", "/people/students/{pupil}/consent", {**STAFF_TEACHER, "admin": 302, "coordinator": 302, "teacher": 302}),
     ("POST", "/people/student/{pupil}/active", {**STAFF_ONLY, "admin": 302, "coordinator": 302}),
     ("POST", "/people/student/{far_pupil}/active", OTHER_SCHOOL),
+    ("POST", "/people/students/{far_pupil}/transfer", OTHER_SCHOOL),
+    ("POST", "/people/students/{pupil}/transfer", {**STAFF_ONLY, "admin": 302, "coordinator": 302}),
     ("POST", "/people/user/{admin_user}/active", {**STAFF_ONLY, "admin": 302, "coordinator": 403}),
     ("POST", "/people/students/{pupil}/consent/withdraw",
      {**STAFF_TEACHER, "admin": 302, "coordinator": 302, "teacher": 302}),

@@ -11,7 +11,8 @@ from ..hours import ledger as hours_ledger
 from ..hours import totals as hours_totals
 from ..needs.models import NEED_STATUS
 from ..pairs.services import due_count, follow_ups, pairs_of_volunteer
-from ..people.models import Family, SchoolClass, Student, Volunteer
+from ..parent_school.services import family_progress
+from ..people.models import STUDENT_STATUSES, Family, SchoolClass, Student, Volunteer
 from ..permissions import public, requires
 from ..registrations.services import local_now
 from . import bp, services
@@ -50,7 +51,11 @@ def index():
 @bp.route("/my/family")
 @requires("family.own")
 def family():
-    return render_template("home/family.html", family=current_user.family)
+    """The family's children, in school or not any more, its guardians, and its certificates: a family whose last
+    child has left keeps this page."""
+    family = current_user.family
+    done = [p.course for p in family_progress(family) if p.completed] if family else []
+    return render_template("home/family.html", family=family, certificates=done, statuses=STUDENT_STATUSES)
 
 
 @bp.route("/my/volunteer")

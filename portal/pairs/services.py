@@ -186,15 +186,31 @@ def end(actor, pair: Pair, reason: str, note: str, no_rematch: bool, today: date
     if len(note) > 200:
         raise DomainError(_("The note can have at most 200 characters."), "note")
     with saving(_("The pair could not be saved. Please try again.")):
-        if not _claim_pair(pair, OPEN_STATUSES, status="ended", end_reason=reason, end_note=note,
-                           no_rematch=bool(no_rematch), ended_on=today):
+        if not ending(actor, pair, reason, note, no_rematch, today):
             raise DomainError(_("This pair has already ended."))
-        for member in pair.current_members:
-            _release_places(member)
-        for need in pair.needs:
-            _after_pair(need, reason, note)
-        record(actor, "pair.end", pair, f"{reason} no_rematch={bool(no_rematch)} {note}".strip())
     return pair
+
+
+def ending(actor, pair: Pair, reason: str, note: str, no_rematch: bool, today: date) -> bool:
+    """End a pair inside the caller's transaction (a school year rolling over ends many with everything else);
+    False if it had already ended."""
+    if not _claim_pair(pair, OPEN_STATUSES, status="ended", end_reason=reason, end_note=note,
+                       no_rematch=bool(no_rematch), ended_on=today):
+        return False
+    for member in pair.current_members:
+        _release_places(member)
+    for need in pair.needs:
+        _after_pair(need, reason, note)
+    record(actor, "pair.end", pair, f"{reason} no_rematch={bool(no_rematch)} {note}".strip())
+    return True
+
+
+def running_pairs_of(student_ids) -> list[Pair]:
+    """The pairs still running or paused for any of these students' needs."""
+    return list(db.session.scalars(
+        select(Pair).where(Pair.status.in_(OPEN_STATUSES),
+                           Pair.pair_needs.any(PairNeed.need.has(Need.student_id.in_(student_ids))))
+        .order_by(Pair.id)))
 
 
 def _after_pair(need: Need, reason: str, note: str):
@@ -257,15 +273,14 @@ def volunteer_leaves(actor, volunteer_id: int, today: date) -> int:
     return left
 
 
-def student_leaves(actor, student_id: int, today: date) -> int:
-    """The running pairs of a deactivated student end; their needs close with the reason. Returns how many."""
-    pairs = db.session.scalars(
-        select(Pair).where(Pair.status.in_(OPEN_STATUSES),
-                           Pair.pair_needs.any(PairNeed.need.has(Need.student_id == student_id)))).all()
+def student_leaves(actor, student_id: int, today: date, reason: str = "other") -> int:
+    """The running pairs of a student who left end with the reason (transferred, or other: deactivated); their
+    needs close with it. Returns how many."""
     ended = 0
-    for pair in pairs:
+    note = _("The student’s record was deactivated.") if reason == "other" else ""
+    for pair in running_pairs_of([student_id]):
         try:
-            end(actor, pair, "other", _("The student’s record was deactivated."), False, today)
+            end(actor, pair, reason, note, False, today)
         except DomainError:
             continue
         ended += 1

@@ -140,10 +140,10 @@ def ics(registration_id):
 
 
 @bp.route("/courses/<int:course_id>/certificate")
-@requires("parent_school.view")
+@requires("parent_school.certificate")
 def certificate(course_id):
     me = acting_user()
-    course = authorize("parent_school.view", db.session.get(Course, course_id))
+    course = authorize("parent_school.certificate", db.session.get(Course, course_id))
     if me.role == "parent":
         family = me.family
     elif can(me, "parent_school.manage"):
@@ -156,7 +156,7 @@ def certificate(course_id):
         progress = services.certificate(family, course)
     except DomainError as err:
         flash(err.message, "error")
-        return redirect(url_for("parent_school.index"))
+        return redirect(url_for("parent_school.index" if can(me, "parent_school.view") else "home.family"))
     return render_template("parent_school/certificate.html", family=family, course=course, progress=progress,
                            school=me.school)
 

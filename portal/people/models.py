@@ -4,10 +4,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from pypinyin import Style, lazy_pinyin
 from sqlalchemy import CheckConstraint, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core.clock import local_today
 from ..core.models import SchoolScoped, Timestamped, utcnow
 from ..extensions import db
 
@@ -15,6 +17,11 @@ VOLUNTEER_KINDS = ("老干部", "老战士", "老专家", "老教师", "老模�
 GENDERS = ("男", "女")
 GRADE_NAMES = {1: "一年级", 2: "二年级", 3: "三年级", 4: "四年级", 5: "五年级", 6: "六年级",
                7: "初一", 8: "初二", 9: "初三", 10: "高一", 11: "高二", 12: "高三"}
+
+
+def school_year_under_way(day: date) -> int:
+    """The school year a day belongs to: September to August."""
+    return day.year if day.month >= 9 else day.year - 1
 
 
 def initials(name: str) -> str:
@@ -30,6 +37,9 @@ class School(db.Model):
     # last one is the grade that graduates when the year rolls over.
     first_grade: Mapped[int] = mapped_column(default=1, server_default="1")
     last_grade: Mapped[int] = mapped_column(default=6, server_default="6")
+    # The school year the classes are in (2026 for 2026–2027): the one under way when the school was created, then
+    # the one the last 学年升级 moved them into.
+    school_year: Mapped[int] = mapped_column(default=lambda: school_year_under_way(local_today()))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property
@@ -108,8 +118,14 @@ class Guardian(SchoolScoped, Timestamped, db.Model):
     family: Mapped[Family] = relationship(back_populates="guardians")
 
 
+STUDENT_STATUSES = {"enrolled": _l("In school"), "graduated": _l("Graduated"), "transferred": _l("Transferred out"),
+                    "left": _l("Left (deactivated)")}
+
+
 class Student(SchoolScoped, Timestamped, db.Model):
-    __table_args__ = (UniqueConstraint("school_id", "student_no"),)
+    __table_args__ = (UniqueConstraint("school_id", "student_no"),
+                      CheckConstraint("status IN ('enrolled', 'graduated', 'transferred', 'left')", name="status_known"),
+                      CheckConstraint("(status = 'enrolled') = active", name="status_active"))
     id: Mapped[int] = mapped_column(primary_key=True)
     student_no: Mapped[str] = mapped_column(String(30))
     name: Mapped[str] = mapped_column(String(40))
@@ -119,6 +135,10 @@ class Student(SchoolScoped, Timestamped, db.Model):
     class_id: Mapped[int] = mapped_column(db.ForeignKey("school_class.id"), index=True)
     family_id: Mapped[int | None] = mapped_column(db.ForeignKey("family.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # Why a student is no longer in the lists (在读, 已毕业, 转出, 停用) and since when: the retention of their
+    # sensitive data counts from left_on.
+    status: Mapped[str] = mapped_column(String(12), default="enrolled", server_default="enrolled")
+    left_on: Mapped[date | None]
     school_class: Mapped[SchoolClass] = relationship(back_populates="students")
     family: Mapped[Family | None] = relationship(back_populates="children")
     support_tags: Mapped[list[SupportTag]] = relationship(secondary=student_tags, order_by="SupportTag.id")

@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..audit.services import record
 from ..auth.models import User, new_session_token
 from ..auth.services import give_temporary_password, hash_password
+from ..core.clock import local_today
 from ..core.errors import DomainError, saving
 from ..core.models import utcnow
 from ..extensions import db
@@ -273,6 +274,8 @@ def set_active(actor, obj, active: bool) -> int:
     with saving():
         if isinstance(obj, User) and not active:
             obj.session_token = new_session_token()
+        if isinstance(obj, Student):
+            obj.status, obj.left_on = ("enrolled", None) if active else ("left", local_today())
         obj.active = active
         record(actor, f"{type(obj).__name__.lower()}.{'activate' if active else 'deactivate'}", obj)
         left = _leave_the_menus(actor, obj) if not active else 0
@@ -289,11 +292,28 @@ def _leave_the_menus(actor, obj) -> int:
             record(actor, "offer.status", offer, "active→paused (volunteer deactivated)")
             changed += 1
     elif isinstance(obj, Student):
-        for need in db.session.scalars(select(Need).where(Need.student_id == obj.id, Need.status == "open")):
-            need.status, need.close_reason, need.closed_at = "closed", "学生档案已停用", utcnow()
-            record(actor, "need.status", need, "open→closed (student deactivated)")
-            changed += 1
+        changed = _close_waiting_needs(actor, obj, "left")
     return changed
+
+
+# Why a leaving student's waiting needs closed, as the needs list shows it (data, in Chinese).
+CLOSED_BECAUSE = {"left": "学生档案已停用", "graduated": "学生已毕业", "transferred": "学生已转学"}
+
+
+def _close_waiting_needs(actor, student: Student, status: str) -> int:
+    needs = list(db.session.scalars(select(Need).where(Need.student_id == student.id, Need.status == "open")))
+    for need in needs:
+        need.status, need.close_reason, need.closed_at = "closed", CLOSED_BECAUSE[status], utcnow()
+        record(actor, "need.status", need, f"open→closed (student {status})")
+    return len(needs)
+
+
+def leaving_school(actor, student: Student, status: str, day: date) -> int:
+    """A student graduates or transfers out, inside the caller's transaction: out of the lists, their waiting needs
+    closed, nothing deleted. Returns how many needs closed; their pairs are ended by the caller (pairs/)."""
+    student.active, student.status, student.left_on = False, status, day
+    record(actor, f"student.{status}", student, day.isoformat())
+    return _close_waiting_needs(actor, student, status)
 
 
 # ---- accounts ----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from . import (
     bp,
     import_views,  # noqa: F401 (its routes, the roster import, are on this blueprint too)
     leaving,
+    rollover_views,  # noqa: F401 (the school year's rollover and transfers, on this blueprint too)
     services,
 )
 from .forms import (
@@ -35,7 +36,18 @@ from .forms import (
     VolunteerForm,
     YoungTeacherForm,
 )
-from .models import GRADE_NAMES, VOLUNTEER_KINDS, Family, Guardian, School, SchoolClass, Student, Volunteer, YoungTeacher
+from .models import (
+    GRADE_NAMES,
+    STUDENT_STATUSES,
+    VOLUNTEER_KINDS,
+    Family,
+    Guardian,
+    School,
+    SchoolClass,
+    Student,
+    Volunteer,
+    YoungTeacher,
+)
 
 
 def _page():
@@ -205,7 +217,8 @@ def student(student_id):
     tags_form.tags.choices = options([(t.id, t.name) for t in services.support_tags_of(student.school_id)])
     attended = attendance_of(student.family_id) if student.family_id else []
     page = render_template("people/student.html", student=student, sensitive=sensitive, attended=attended,
-                           consent_form=ConsentForm(), tags_form=tags_form, action_form=EmptyForm())
+                           consent_form=ConsentForm(), tags_form=tags_form, action_form=EmptyForm(),
+                           statuses=STUDENT_STATUSES)
     if sensitive:
         # Recorded once the page is built (a failure still shows nothing): the commit expires what it read.
         services.view_sensitive(acting_user(), student)

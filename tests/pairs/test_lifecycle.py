@@ -366,7 +366,8 @@ def test_renewal_carries_active_pairs_over_and_lists_the_rest_to_close(world, ca
     gone, _gn, _go = _one_to_one(world, cats, coord, student=world.stranger,
                                  volunteer=factories.volunteer(world.school, "李桂英"))
     _active_since(gone, 2)
-    _fresh(Student, world.stranger.id).active = False
+    left = _fresh(Student, world.stranger.id)
+    left.active, left.status = False, "left"
     db.session.commit()
     term = db.session.get(Term, keep.term_id)
     next_name = term_for(term.ends_on + timedelta(days=1))[0]

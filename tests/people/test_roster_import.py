@@ -183,7 +183,7 @@ def test_rows_the_school_cannot_take_are_refused_with_why_and_the_rest_imported(
     other = factories.family(school, "吴家")
     factories.student(klass, "吴一", family=other, student_no="G0200")
     left = factories.student(klass, "郑离", student_no="G0300")
-    left.active = False
+    left.active, left.status = False, "left"
     db.session.commit()
     data = _workbook([
         ["初一新", "男", "2013-01-01", "G0400", "初一1班", "", "", ""],  # a grade the school does not teach

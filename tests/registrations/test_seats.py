@@ -359,7 +359,7 @@ def test_only_a_child_of_the_school_with_a_family_may_be_registered(world, paren
         child = factories.student(world.own_class, "孤儿")
     elif who == "left school":
         child = factories.families_with_children(world.own_class, 1)[0]
-        child.active = False
+        child.active, child.status = False, "left"
         db.session.commit()
     else:
         child = factories.student(world.far_class, "钱小宝", family=world.far_family)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from portal.auth.models import User
 from portal.auth.services import give_temporary_password
+from portal.core.clock import local_today
 from portal.demo import DEMO_PASSWORD
 from portal.events import photos
 from portal.events.models import Event, EventHelper
@@ -21,8 +22,8 @@ from portal.matching.services import make_plan
 from portal.needs.models import Need
 from portal.offers.models import Offer
 from portal.parent_school.models import CourseSession
-from portal.people import roster_import
-from portal.people.models import SchoolClass, Student, Volunteer
+from portal.people import rollover, roster_import
+from portal.people.models import School, SchoolClass, Student, Volunteer
 from portal.permissions import STAFF
 from portal.registrations import services as seats
 from portal.registrations.models import Registration
@@ -50,7 +51,7 @@ ROLES = (*site_map.ROLES, NEWCOMER)
 def complete_demo():
     """What the demo lacks for some forms to show: a held event with a helper, a family and a photo; a family that
     came to the next parent-school session; a matching plan; three uploads waiting for confirmation, a roster with a
-    column to name among them."""
+    column to name among them; a school year to roll over into."""
     coord = site_map.user_of("coordinator")
     sid = coord.school_id
     held = db.session.scalar(select(Event).where(Event.school_id == sid, Event.status == "done").order_by(Event.id))
@@ -74,6 +75,9 @@ def complete_demo():
     photos.add(coord, held, "合影.jpg", JPEG)
     make_plan(coord)
     roster_import.stage(coord, "名册.xlsx", ROSTER)
+    school = db.session.get(School, sid)
+    school.school_year = rollover.school_year_of(local_today()) - 1  # a year behind: the rollover is offered
+    db.session.commit()
     newcomer = User(school_id=sid, username=NEWCOMER, display_name="新来的老师", role="teacher")
     give_temporary_password(newcomer, DEMO_PASSWORD)
     db.session.add(newcomer)
