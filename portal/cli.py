@@ -1,4 +1,4 @@
-"""flask create-admin, seed-demo, backup, translate update / translate compile."""
+"""flask create-admin, seed-demo, backup, retention-run, translate update / translate compile."""
 import contextlib
 import os
 import sqlite3
@@ -22,6 +22,7 @@ def init_app(app):
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
     app.cli.add_command(backup)
+    app.cli.add_command(retention_run)
     app.cli.add_command(translate)
 
 
@@ -51,6 +52,19 @@ def create_admin(username, display_name, school_name, password):
         db.session.add(User(school_id=school.id, username=username, display_name=display_name, role="admin",
                             password_hash=hash_password(password)))
     click.echo(f"已创建管理员 {username}（{school.name}）。")
+
+
+@click.command("retention-run")
+def retention_run():
+    """Remove what every school has kept long enough after its children left (a daily cron job until the job
+    runner takes it over); each step is in the audit log."""
+    from .people import retention
+    from .people.models import School
+
+    for school in db.session.scalars(select(School).order_by(School.id)).all():
+        done = retention.run(None, school.id)
+        click.echo(f"{school.name}: support={len(done.support)} visits={len(done.visits)} "
+                   f"help={len(done.help_requests)} identities={len(done.identities)} photos={len(done.photos)}")
 
 
 @click.command("seed-demo")

@@ -34,6 +34,7 @@ RULES = {
     "students.sensitive": STAFF | {"teacher"},
     "users.manage": STAFF,
     "audit.view": {"admin"},
+    "retention.manage": {"admin"},
     "family.own": {"parent"},
     "volunteer.own": {"volunteer"},
     "needs.view": STAFF | {"teacher"},

@@ -97,6 +97,8 @@ MATRIX = [
     ("GET", "/people/import/999999", OTHER_SCHOOL),  # a roster file is seen by its uploader only
     ("GET", "/people/grades", STAFF_ONLY),
     ("GET", "/people/rollover", STAFF_ONLY),
+    ("GET", "/people/retention", {**dict.fromkeys(ROLES[1:], 403), "admin": 200}),
+    ("POST", "/people/retention/run", {**dict.fromkeys(ROLES[1:], 403), "admin": 302}),
     ("GET", "/people/classes/{own_class}/accounts", STAFF_ONLY),
     ("GET", "/people/classes/{far_class}/accounts", OTHER_SCHOOL),
     ("GET", "/people/volunteers/accounts", STAFF_ONLY),

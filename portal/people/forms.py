@@ -45,6 +45,21 @@ class SchoolGradesForm(FlaskForm):
                              validators=[InputRequired(REQUIRED)])
 
 
+def _months(label, description):
+    return IntegerField(label, description=description, validators=[
+        InputRequired(REQUIRED), NumberRange(0, 120, _l("Between 0 and 120 months."))])
+
+
+class RetentionForm(FlaskForm):
+    support_months = _months(_l("Support tags and family notes"), _l("Months after the child left."))
+    visit_months = _months(_l("What visit notes say"), _l("Months after the child left."))
+    help_months = _months(_l("What help requests say"), _l("Months after the child left."))
+    identity_months = _months(_l("The child’s name, birth date and student number"),
+                              _l("Months after the child left; then the family’s guardians too, once none of its "
+                                 "children is left."))
+    photo_months = _months(_l("Event photos"), _l("Months after the event."))
+
+
 class YearsAgo:
     """A year from `earliest` up to `years` before the current one, read when the form is built and checked: a
     worker started in December still takes the new year's entries in January."""

@@ -139,6 +139,8 @@ class Student(SchoolScoped, Timestamped, db.Model):
     # sensitive data counts from left_on.
     status: Mapped[str] = mapped_column(String(12), default="enrolled", server_default="enrolled")
     left_on: Mapped[date | None]
+    # Set when the retention run replaced the name, birth date and 学籍号 (people/retention.py).
+    anonymised_at: Mapped[datetime | None]
     school_class: Mapped[SchoolClass] = relationship(back_populates="students")
     family: Mapped[Family | None] = relationship(back_populates="children")
     support_tags: Mapped[list[SupportTag]] = relationship(secondary=student_tags, order_by="SupportTag.id")
@@ -147,6 +149,25 @@ class Student(SchoolScoped, Timestamped, db.Model):
     @property
     def active_consent(self) -> Consent | None:
         return next((c for c in self.consents if c.withdrawn_at is None), None)
+
+
+class RetentionPolicy(SchoolScoped, db.Model):
+    """How long a school keeps each kind of a child's record after the child has left (PIPL Art. 19 and 47; the
+    2019 provisions on children's personal information, Art. 20): months from Student.left_on, and for event
+    photos from the event's day."""
+
+    __tablename__ = "retention_policy"
+    __table_args__ = (UniqueConstraint("school_id"),
+                      CheckConstraint("support_months BETWEEN 0 AND 120 AND visit_months BETWEEN 0 AND 120 AND "
+                                      "help_months BETWEEN 0 AND 120 AND identity_months BETWEEN 0 AND 120 AND "
+                                      "photo_months BETWEEN 0 AND 120", name="months_range"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    support_months: Mapped[int] = mapped_column(default=6)  # support tags, family notes
+    visit_months: Mapped[int] = mapped_column(default=24)  # what visits' notes say
+    help_months: Mapped[int] = mapped_column(default=24)  # what help requests and their replies say
+    identity_months: Mapped[int] = mapped_column(default=36)  # name, birth date, 学籍号; the family's guardians
+    photo_months: Mapped[int] = mapped_column(default=36)  # event photos, from the event's day
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class Consent(SchoolScoped, db.Model):

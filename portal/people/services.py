@@ -58,7 +58,8 @@ def class_sizes(school_id: int) -> dict[int, int]:
 
 
 def student_list(user, q="", class_id=None, show="active"):
-    stmt = select(Student).join(SchoolClass).where(scope(user, Student))
+    """A retention run's anonymised students are out of every list: they have no name left to show."""
+    stmt = select(Student).join(SchoolClass).where(scope(user, Student), Student.anonymised_at.is_(None))
     if q:
         stmt = stmt.where(or_(_name_filter(Student, q), Student.student_no.like(f"{q}%")))
     if class_id:

@@ -3,7 +3,7 @@
 Besides the site map's roles, a "newcomer": a teacher whose login the office has just opened, so the only page
 that opens for them is the one that sets their own password (and its form)."""
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import current_app, url_for
 from openpyxl import Workbook
@@ -51,7 +51,7 @@ ROLES = (*site_map.ROLES, NEWCOMER)
 def complete_demo():
     """What the demo lacks for some forms to show: a held event with a helper, a family and a photo; a family that
     came to the next parent-school session; a matching plan; three uploads waiting for confirmation, a roster with a
-    column to name among them; a school year to roll over into."""
+    column to name among them; a school year to roll over into; a child who left long ago, for the retention run."""
     coord = site_map.user_of("coordinator")
     sid = coord.school_id
     held = db.session.scalar(select(Event).where(Event.school_id == sid, Event.status == "done").order_by(Event.id))
@@ -77,6 +77,10 @@ def complete_demo():
     roster_import.stage(coord, "名册.xlsx", ROSTER)
     school = db.session.get(School, sid)
     school.school_year = rollover.school_year_of(local_today()) - 1  # a year behind: the rollover is offered
+    # Not the first student (the site map's student page shows the forms of one still in the school) nor the last
+    # (registered above).
+    gone = db.session.scalar(select(Student).where(Student.school_id == sid).order_by(Student.id.desc()).offset(5))
+    gone.active, gone.status, gone.left_on = False, "left", date(2020, 7, 1)  # long gone: the retention run is offered
     db.session.commit()
     newcomer = User(school_id=sid, username=NEWCOMER, display_name="新来的老师", role="teacher")
     give_temporary_password(newcomer, DEMO_PASSWORD)
