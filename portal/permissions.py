@@ -62,7 +62,7 @@ RULES = {
     "parent_school.manage": STAFF,
     "parent_school.check_in": STAFF,
     "parent_school.register": {"parent"},
-    "parent_school.certificate": STAFF | {"teacher", "parent"},
+    "parent_school.certificate": STAFF | {"parent"},
     "parent_school.coverage": STAFF | {"teacher"},
     "events.view": EVERYONE,
     "events.manage": STAFF,

@@ -60,6 +60,8 @@ def family(school, name=None, guardians=1):
 
 def student(school_class, name="王小明", family=None, **kw):
     n = next(_seq)
+    if kw.get("active") is False:
+        kw.setdefault("status", "left")
     s = Student(school_id=school_class.school_id, class_id=school_class.id, name=name, name_initials=initials(name),
                 student_no=kw.pop("student_no", f"2026{n:05d}"), gender=kw.pop("gender", "男"),
                 family_id=family.id if family else None, **kw)

@@ -98,6 +98,9 @@ MATRIX = [
     ("GET", "/people/grades", STAFF_ONLY),
     ("GET", "/people/rollover", STAFF_ONLY),
     ("GET", "/people/retention", {**dict.fromkeys(ROLES[1:], 403), "admin": 200}),
+    ("GET", "/people/erasure", STAFF_ONLY),
+    ("GET", "/my/family/data.xlsx", {**dict.fromkeys(ROLES[1:], 403), "parent": 200}),
+    ("POST", "/my/family/children/{pupil}/erasure", {**dict.fromkeys(ROLES[1:], 403), "parent": 302}),
     ("POST", "/people/retention/run", {**dict.fromkeys(ROLES[1:], 403), "admin": 302}),
     ("GET", "/people/classes/{own_class}/accounts", STAFF_ONLY),
     ("GET", "/people/classes/{far_class}/accounts", OTHER_SCHOOL),
@@ -269,7 +272,7 @@ MATRIX = [
                                                                                "parent": 302}),
     ("GET", "/parent-school/courses/{ps_course}/certificate?family={far_family}",
      {**PS_VIEW, "admin": 404, "coordinator": 404, "teacher": 403, "parent": 302}),
-    ("GET", "/parent-school/courses/{far_ps_course}/certificate", PS_FAR),
+    ("GET", "/parent-school/courses/{far_ps_course}/certificate", {**PS_FAR, "teacher": 403}),
     ("POST", "/parent-school/sessions/{ps_session}/status", STAFF_MOVES),  # no status given: a message
     ("POST", "/parent-school/sessions/{far_ps_session}/status", PS_STAFF_FAR),
     ("GET", "/parent-school/sessions/{ps_session}/attendance.xlsx", STAFF_ONLY),

@@ -1,9 +1,14 @@
-from flask import current_app, jsonify, render_template, send_from_directory
+from flask import abort, current_app, flash, jsonify, redirect, render_template, send_from_directory, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 
 from ..core.clock import local_today
 from ..core.database import ping
+from ..core.errors import DomainError
+from ..core.users import acting_user
+from ..core.xlsx import xlsx_response
 from ..events.calendar import when_text
 from ..events.signup import committed, needing_help
 from ..extensions import db
@@ -12,8 +17,9 @@ from ..hours import totals as hours_totals
 from ..needs.models import NEED_STATUS
 from ..pairs.services import due_count, follow_ups, pairs_of_volunteer
 from ..parent_school.services import family_progress
+from ..people import family_data
 from ..people.models import STUDENT_STATUSES, Family, SchoolClass, Student, Volunteer
-from ..permissions import public, requires
+from ..permissions import authorize, public, requires
 from ..registrations.services import local_now
 from . import bp, services
 from .services import HOME_LIST
@@ -55,7 +61,33 @@ def family():
     child has left keeps this page."""
     family = current_user.family
     done = [p.course for p in family_progress(family) if p.completed] if family else []
-    return render_template("home/family.html", family=family, certificates=done, statuses=STUDENT_STATUSES)
+    return render_template("home/family.html", family=family, certificates=done, statuses=STUDENT_STATUSES,
+                           asked=family_data.pending_for(family) if family else set(), form=FlaskForm())
+
+
+@bp.route("/my/family/data.xlsx")
+@requires("family.own")
+def family_data_xlsx():
+    """Everything the portal holds about the family, for the guardian to keep (PIPL Art. 45)."""
+    family = current_user.family
+    if family is None:
+        abort(404)
+    return xlsx_response(family_data.family_workbook(acting_user(), family), f"{family.name}-我家的信息.xlsx",
+                         "family-data.xlsx")
+
+
+@bp.route("/my/family/children/<int:student_id>/erasure", methods=["POST"])
+@requires("family.own")
+def ask_erasure(student_id):
+    student = authorize("family.own", db.session.get(Student, student_id))
+    if FlaskForm().validate_on_submit():
+        try:
+            family_data.ask_erasure(acting_user(), student)
+        except DomainError as err:
+            flash(err.message, "error")
+        else:
+            flash(_("Your request is with the school office. You will see here when it is done."), "success")
+    return redirect(url_for("home.family"))
 
 
 @bp.route("/my/volunteer")

@@ -273,14 +273,12 @@ def volunteer_leaves(actor, volunteer_id: int, today: date) -> int:
     return left
 
 
-def student_leaves(actor, student_id: int, today: date, reason: str = "other") -> int:
-    """The running pairs of a student who left end with the reason (transferred, or other: deactivated); their
-    needs close with it. Returns how many."""
+def student_leaves(actor, student_id: int, today: date) -> int:
+    """The running pairs of a deactivated student end; their needs close with the reason. Returns how many."""
     ended = 0
-    note = _("The student’s record was deactivated.") if reason == "other" else ""
     for pair in running_pairs_of([student_id]):
         try:
-            end(actor, pair, reason, note, False, today)
+            end(actor, pair, "other", _("The student’s record was deactivated."), False, today)
         except DomainError:
             continue
         ended += 1

@@ -52,7 +52,8 @@ def _months(label, description):
 
 class RetentionForm(FlaskForm):
     support_months = _months(_l("Support tags and family notes"), _l("Months after the child left."))
-    visit_months = _months(_l("What visit notes say"), _l("Months after the child left."))
+    visit_months = _months(_l("What visit notes say"), _l("Months after the child left; what the child’s needs say "
+                                                           "goes with them."))
     help_months = _months(_l("What help requests say"), _l("Months after the child left."))
     identity_months = _months(_l("The child’s name, birth date and student number"),
                               _l("Months after the child left; then the family’s guardians too, once none of its "

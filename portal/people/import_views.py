@@ -7,10 +7,11 @@ from ..core.forms import show_error
 from ..core.users import acting_user
 from ..core.xlsx import xlsx_response
 from ..extensions import db
+from ..imports import services as imports
 from ..permissions import requires
 from . import bp, roster, roster_import
 from .forms import EmptyForm, RosterFileForm
-from .models import GRADE_NAMES, School, SchoolClass
+from .models import GRADE_NAMES, School
 from .roster import KEY_HEADERS
 
 
@@ -41,7 +42,8 @@ def _school() -> School:
 
 
 def _batch(batch_id):
-    batch = roster_import.find_batch(acting_user(), batch_id)
+    """Only the uploader sees a roster file, in their school."""
+    batch = imports.find_batch(acting_user(), roster_import.KIND, batch_id)
     if batch is None:
         abort(404)
     return batch
@@ -52,10 +54,8 @@ def _batch(batch_id):
 def roster_preview(batch_id):
     batch = _batch(batch_id)
     if batch.applied_at is not None:
-        summary = batch.rows["summary"]
-        classes = db.session.query(SchoolClass).filter(SchoolClass.id.in_(summary["class_ids"])).order_by(
-            SchoolClass.grade, SchoolClass.name).all()
-        return render_template("people/import_done.html", batch=batch, summary=summary, classes=classes)
+        return render_template("people/import_done.html", batch=batch, summary=batch.rows["summary"],
+                               classes=roster_import.imported_classes(batch))
     the_plan = roster_import.plan(acting_user().school_id, roster_import.roster_of(batch))
     return render_template("people/import_preview.html", batch=batch, plan=the_plan, summary=the_plan.summary(),
                            questions=roster_import.column_questions(batch), key_headers=KEY_HEADERS,

@@ -32,6 +32,12 @@ def deactivate(actor, obj) -> list[str]:
         done += [_("%(n)d waiting needs closed", n=changed)] if changed else []
         if n := pairs.student_leaves(actor, obj.id, now.date()):
             done.append(_("%(n)d running pairs ended", n=n))
+        family = obj.family
+        # A family with no child left loses the parent school (permissions.family_has_left): its seats go too.
+        if family is not None and not any(child.active for child in family.children):
+            if n := seats.cancel_family(actor, family.id, now):
+                done.append(_("%(n)d registrations still to come cancelled, their seats given to families waiting",
+                              n=n))
     elif isinstance(obj, Family):
         if n := seats.cancel_family(actor, obj.id, now):
             done.append(_("%(n)d registrations still to come cancelled, their seats given to families waiting", n=n))

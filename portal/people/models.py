@@ -170,6 +170,21 @@ class RetentionPolicy(SchoolScoped, db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class ErasureRequest(SchoolScoped, db.Model):
+    """A guardian asks for a child's sensitive data to be erased (PIPL Art. 47); the office confirms it."""
+
+    __tablename__ = "erasure_request"
+    __table_args__ = (CheckConstraint("status IN ('pending', 'done')", name="status_known"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(db.ForeignKey("student.id"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(db.ForeignKey("user.id"))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    handled_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("user.id"))
+    handled_at: Mapped[datetime | None]
+    student: Mapped[Student] = relationship()
+
+
 class Consent(SchoolScoped, db.Model):
     """A guardian's consent to store a child's sensitive data."""
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from ..audit.services import record
 from ..auth.models import User, new_session_token
@@ -25,10 +25,12 @@ from ..events import photos
 from ..events.models import Event, EventPhoto
 from ..extensions import db
 from ..help_requests.models import HelpRequest
+from ..imports.models import ImportBatch
 from ..needs.models import Need
 from ..pairs.models import Pair, PairNeed, Visit
 from .models import Family, RetentionPolicy, School, Student, student_tags
 
+STALE_ROSTER_DAYS = 7
 KINDS = ("support_months", "visit_months", "help_months", "identity_months", "photo_months")
 ANONYMOUS = "已匿名"
 
@@ -56,13 +58,14 @@ class Due:
 
     support: list[Student] = field(default_factory=list)  # tagged, or of a family with notes
     visits: list[Visit] = field(default_factory=list)
+    needs: list[Need] = field(default_factory=list)  # what they say, often a help request's words
     help_requests: list[HelpRequest] = field(default_factory=list)
     identities: list[Student] = field(default_factory=list)
     photos: list[EventPhoto] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.support or self.visits or self.help_requests or self.identities or self.photos)
+        return not (self.support or self.visits or self.needs or self.help_requests or self.identities or self.photos)
 
 
 def months_before(day: date, months: int) -> date:
@@ -80,7 +83,8 @@ def due(school_id: int, today: date | None = None) -> Due:
     today = today or local_today()
     policy = policy_of(school_id)
     tagged = select(student_tags.c.student_id)
-    with_notes = select(Family.id).where(Family.notes != "")
+    with_notes = select(Family.id).where(Family.notes != "", Family.id.not_in(
+        select(Student.family_id).where(Student.active.is_(True), Student.family_id.is_not(None))))
     support = list(db.session.scalars(select(Student).where(
         *_left_before(school_id, policy.support_months, today),
         Student.id.in_(tagged) | Student.family_id.in_(with_notes)).order_by(Student.left_on, Student.id)))
@@ -90,6 +94,8 @@ def due(school_id: int, today: date | None = None) -> Due:
     visits = list(db.session.scalars(select(Visit).join(Pair, Pair.id == Visit.pair_id).where(
         Pair.school_id == school_id, Visit.pair_id.in_(pairs_of_left),
         (Visit.content != "") | (Visit.follow_up != "")).order_by(Visit.id)))
+    needs = list(db.session.scalars(select(Need).where(Need.school_id == school_id, Need.student_id.in_(
+        left_for_visits), Need.detail != "").order_by(Need.id)))
     left_for_help = select(Student.id).where(*_left_before(school_id, policy.help_months, today))
     help_requests = list(db.session.scalars(select(HelpRequest).where(
         HelpRequest.school_id == school_id, HelpRequest.student_id.in_(left_for_help),
@@ -102,7 +108,7 @@ def due(school_id: int, today: date | None = None) -> Due:
         Event.school_id == school_id,
         Event.starts_at < datetime.combine(months_before(today, policy.photo_months), time()))
         .order_by(EventPhoto.id)))
-    return Due(support, visits, help_requests, identities, photo_list)
+    return Due(support, visits, needs, help_requests, identities, photo_list)
 
 
 def run(actor, school_id: int, today: date | None = None) -> Due:
@@ -113,12 +119,17 @@ def run(actor, school_id: int, today: date | None = None) -> Due:
         found = due(school_id, today)
         for student in found.support:
             student.support_tags = []
-            if student.family is not None and student.family.notes:
-                student.family.notes = ""
+            family = student.family
+            # The family's notes are about every child of it: they go only once none is left in the school.
+            if family is not None and family.notes and not any(child.active for child in family.children):
+                family.notes = ""
             record(actor, "retention.support", student, f"left_on={student.left_on}")
         for visit in found.visits:
             visit.content, visit.follow_up = "", ""
             record(actor, "retention.visit", visit, f"pair={visit.pair_id}")
+        for need in found.needs:
+            need.detail = ""
+            record(actor, "retention.need", need, f"student={need.student_id}")
         for request in found.help_requests:
             request.detail, request.reply, request.contact_phone, request.contact_time = "", "", "", ""
             record(actor, "retention.help_request", request, f"student={request.student_id}")
@@ -132,15 +143,30 @@ def run(actor, school_id: int, today: date | None = None) -> Due:
         for photo in found.photos:
             record(actor, "retention.photo", photo, f"event={photo.event_id}")
             db.session.delete(photo)
+        # A roster file never imported holds a whole school's children: it goes after a week.
+        stale = db.session.execute(delete(ImportBatch).where(
+            ImportBatch.school_id == school_id, ImportBatch.kind == "roster", ImportBatch.applied_at.is_(None),
+            ImportBatch.created_at < utcnow() - timedelta(days=STALE_ROSTER_DAYS))).rowcount
         record(actor, "retention.run", db.session.get(School, school_id),
-               f"support={len(found.support)} visits={len(found.visits)} help={len(found.help_requests)} "
-               f"identities={len(found.identities)} photos={len(found.photos)}")
+               f"support={len(found.support)} visits={len(found.visits)} needs={len(found.needs)} "
+               f"help={len(found.help_requests)} identities={len(found.identities)} photos={len(found.photos)} "
+               f"stale_rosters={stale}")
     for path in files:
         path.unlink(missing_ok=True)
     return found
 
 
 def _anonymise(actor, student: Student) -> None:
+    """The child's name goes, and with it from the names an import made of it (张三家, 张三家长): a sibling still
+    in the school lends the family its name."""
+    family = student.family
+    if family is not None and student.name in family.name + "".join(g.name for g in family.guardians):
+        other = next((c.name for c in family.children if c.id != student.id and c.anonymised_at is None
+                      and c.name != ANONYMOUS), ANONYMOUS)
+        family.name = family.name.replace(student.name, other)
+        family.name_initials = ""
+        for guardian in family.guardians:
+            guardian.name = guardian.name.replace(student.name, other)
     student.name, student.name_initials, student.birth_date = ANONYMOUS, "", None
     student.student_no = f"ANON{student.id}"
     student.support_tags = []

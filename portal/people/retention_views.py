@@ -1,11 +1,15 @@
-"""How long children's data is kept (/people/retention): the admin's policy, what the next run removes, run now."""
+"""Children's data: how long it is kept (/people/retention: the admin's policy, what the next run removes, run now),
+and the erasures guardians ask for (/people/erasure), which the office confirms."""
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from ..core.errors import DomainError
 from ..core.users import acting_user
-from ..permissions import requires
-from . import bp, retention
+from ..extensions import db
+from ..permissions import authorize, requires
+from . import bp, family_data, retention
 from .forms import EmptyForm, RetentionForm
+from .models import ErasureRequest
 
 
 @bp.route("/retention", methods=["GET", "POST"])
@@ -30,3 +34,24 @@ def retention_run():
                 visits=len(done.visits), help=len(done.help_requests), identities=len(done.identities),
                 photos=len(done.photos)), "success")
     return redirect(url_for("people.retention_page"))
+
+
+@bp.route("/erasure")
+@requires("people.manage")
+def erasure_requests():
+    return render_template("people/erasure.html", requests=family_data.pending_requests(acting_user().school_id),
+                           form=EmptyForm())
+
+
+@bp.route("/erasure/<int:request_id>", methods=["POST"])
+@requires("people.manage")
+def confirm_erasure(request_id):
+    request = authorize("people.manage", db.session.get(ErasureRequest, request_id))
+    if EmptyForm().validate_on_submit():
+        try:
+            family_data.confirm_erasure(acting_user(), request)
+        except DomainError as err:
+            flash(err.message, "error")
+        else:
+            flash(_("The sensitive data of %(name)s is erased.", name=request.student.name), "success")
+    return redirect(url_for("people.erasure_requests"))

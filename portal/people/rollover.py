@@ -16,13 +16,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from ..audit.services import record
-from ..core.clock import local_today
+from ..core.clock import local_now, local_today
 from ..core.errors import DomainError, saving
 from ..extensions import db
 from ..pairs import services as pairs
 from ..pairs.models import Pair
+from ..registrations import services as seats
 from . import services
-from .models import GRADE_NAMES, Family, School, SchoolClass, Student, Term
+from .models import GRADE_NAMES, Family, School, SchoolClass, Student, Term, teacher_classes
 
 
 def school_year_of(day: date) -> int:
@@ -58,7 +59,8 @@ class Rollover:
         return f"{self.year}–{self.year + 1}"
 
     def graduated_name(self, klass: SchoolClass) -> str:
-        return f"{klass.name}（{self.year}届）"
+        suffix = f"（{self.year}届）"
+        return klass.name[:SchoolClass.name.type.length - len(suffix)] + suffix
 
 
 def preview(school_id: int, today: date | None = None) -> Rollover:
@@ -104,11 +106,14 @@ def _blocked(school_id: int, plan: Rollover) -> list[str]:
 
 
 def apply(actor, today: date | None = None) -> Rollover:
-    """Roll the school over as preview() says, in one transaction. Raises DomainError when it may not."""
+    """Roll the school over as preview() says, in one transaction, then give up the seats still to come of the
+    families with no child left (each seat going to a family waiting, as when a family is deactivated). Raises
+    DomainError when it may not."""
     today = today or local_today()
     with saving(_("Someone changed the classes at the same moment. Nothing was changed; please try again.")):
-        # The school's row is claimed first: a second rollover, even a concurrent one, finds the year taken.
         plan = preview(actor.school_id, today)
+        # The school's row is claimed before anything changes: a second rollover, even a concurrent one, finds the
+        # year taken.
         if plan.refusal:
             raise DomainError(plan.refusal)
         claimed = db.session.execute(update(School).where(
@@ -116,6 +121,9 @@ def apply(actor, today: date | None = None) -> Rollover:
             School.school_year < plan.year).values(school_year=plan.year))
         if claimed.rowcount != 1:
             raise DomainError(_("The classes are already in the %(year)s school year.", year=plan.year_label))
+        if plan.graduating:  # a graduated class's teachers no longer see its children
+            db.session.execute(teacher_classes.delete().where(
+                teacher_classes.c.class_id.in_([c.id for c in plan.graduating])))
         for klass in plan.graduating:
             klass.name, klass.active = plan.graduated_name(klass), False
             db.session.flush()  # its old name is free before a class below moves into it
@@ -132,18 +140,26 @@ def apply(actor, today: date | None = None) -> Rollover:
         record(actor, "school.rollover", plan.school,
                f"{plan.year} moved={len(plan.moves)} graduated={len(plan.graduates)} classes={len(plan.graduating)} "
                f"pairs={len(plan.pairs)} families_leaving={len(plan.families_leaving)}")
+    for family in plan.families_leaving:
+        seats.cancel_family(actor, family.id, local_now())
     return plan
 
 
 def transfer_out(actor, student: Student, day: date | None = None) -> list[str]:
-    """A student leaves for another school (转学): out of the lists as 转出, waiting needs closed, running pairs
-    ended with the reason 转学. Returns what was ended, one phrase each, for the office."""
+    """A student leaves for another school (转学): out of the lists as 转出, waiting needs closed and running pairs
+    ended with the reason 转学, in one transaction; then, if the family has no child left, its seats still to come
+    are given up. Returns what was ended, one phrase each, for the office."""
     day = day or local_today()
     if not student.active:
         raise DomainError(_("This student is no longer in the school."))
-    with saving():
+    with saving(_("The pairs could not be ended. Nothing was changed; please try again.")):
         closed = services.leaving_school(actor, student, "transferred", day)
+        ended = sum(pairs.ending(actor, pair, "transferred", "", False, day)
+                    for pair in pairs.running_pairs_of([student.id]))
     done = [_("%(n)d waiting needs closed", n=closed)] if closed else []
-    if n := pairs.student_leaves(actor, student.id, day, reason="transferred"):
-        done.append(_("%(n)d running pairs ended", n=n))
+    done += [_("%(n)d running pairs ended", n=ended)] if ended else []
+    family = student.family
+    if family is not None and not any(child.active for child in family.children):
+        if n := seats.cancel_family(actor, family.id, local_now()):
+            done.append(_("%(n)d registrations still to come cancelled, their seats given to families waiting", n=n))
     return done

@@ -114,7 +114,8 @@ class _School:
         self.classes = {(c.grade, c.name): c for c in
                         db.session.scalars(select(SchoolClass).where(SchoolClass.school_id == school_id))}
         students = list(db.session.scalars(select(Student).where(Student.school_id == school_id)))
-        self.students = {s.student_no: s for s in students}
+        # By 学籍号 as the reader writes it, upper-case: a number typed by hand in lower case is the same child.
+        self.students = {s.student_no.upper(): s for s in students}
         self.students_named: dict[str, list[Student]] = {}
         for s in students:
             if s.active:
@@ -233,7 +234,7 @@ def _volunteer_change(row: VolunteerRow, look: _School) -> Change | None:
     known = look.volunteers.get(row.mobile)
     changes = []
     if known is None and len(same_name := look.volunteers_unreachable.get(row.name, [])) == 1:
-        known = same_name[0]  # entered by hand without a mobile: the file gives it one
+        known = same_name.pop()  # entered by hand without a mobile: the file gives it one, to its first row only
         changes.append((_("Mobile"), "—", row.mobile))
     if known is None:
         return Change(row)
@@ -255,7 +256,7 @@ def _missing(roster: Roster, look: _School) -> tuple[list[Student], list[Volunte
     classes = {(row.grade, row.class_name) for row in roster.students if row.grade}
     numbers = {row.values.get("student_no", "").upper() for row in roster.students} | {
         row.student_no for row in roster.students}
-    students = sorted((s for s in look.students.values() if s.active and s.student_no not in numbers
+    students = sorted((s for s in look.students.values() if s.active and s.student_no.upper() not in numbers
                        and (s.school_class.grade, s.school_class.name) in classes),
                       key=lambda s: (s.school_class.grade, s.school_class.name, s.student_no))
     volunteers = []
@@ -327,12 +328,10 @@ def stage(actor, filename: str, data: bytes) -> ImportBatch:
     return batch
 
 
-def find_batch(actor, batch_id: int) -> ImportBatch | None:
-    """Only the uploader sees a roster file, in their school."""
-    batch = db.session.get(ImportBatch, batch_id)
-    if batch is None or batch.kind != KIND or batch.user_id != actor.id or batch.school_id != actor.school_id:
-        return None
-    return batch
+def imported_classes(batch: ImportBatch) -> list[SchoolClass]:
+    """The classes an imported roster holds, for the links to their parents' logins."""
+    return list(db.session.scalars(select(SchoolClass).where(SchoolClass.id.in_(batch.rows["summary"]["class_ids"]))
+                                   .order_by(SchoolClass.grade, SchoolClass.name)))
 
 
 def roster_of(batch: ImportBatch) -> Roster:

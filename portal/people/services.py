@@ -276,11 +276,24 @@ def set_active(actor, obj, active: bool) -> int:
         if isinstance(obj, User) and not active:
             obj.session_token = new_session_token()
         if isinstance(obj, Student):
+            _may_return(obj, active)
             obj.status, obj.left_on = ("enrolled", None) if active else ("left", local_today())
         obj.active = active
         record(actor, f"{type(obj).__name__.lower()}.{'activate' if active else 'deactivate'}", obj)
         left = _leave_the_menus(actor, obj) if not active else 0
     return left
+
+
+def _may_return(student: Student, active: bool) -> None:
+    """A student comes back only with a name and into a class still in the lists (a graduated class is not)."""
+    if not active or student.active:
+        return
+    if student.anonymised_at is not None:
+        raise DomainError(_("This record was anonymised when its retention period ended: it cannot come back. "
+                            "Add the student again."))
+    if not student.school_class.active:
+        raise DomainError(_("%(klass)s is no longer in the lists. Edit the student and choose their class first.",
+                            klass=student.school_class.label))
 
 
 def _leave_the_menus(actor, obj) -> int:

@@ -1,8 +1,10 @@
 """Children's data kept no longer than the school set (issue 29, item 4): what the next run removes, the run, and what
 stays — the hours ledger, the pairs and every figure of the reports. Run on SQLite and on PostgreSQL."""
+import io
 from datetime import date, datetime
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from portal.audit.models import AuditEntry
@@ -14,7 +16,7 @@ from portal.hours.models import HourEntry
 from portal.pairs.models import Visit
 from portal.pairs.services import add_visit, create_pair
 from portal.people import retention
-from portal.people.models import Family, Student
+from portal.people.models import ErasureRequest, Family, Student
 from portal.reports import services as reports
 from tests import factories
 from tests.conftest import Client
@@ -122,3 +124,59 @@ def test_the_scheduled_run_is_a_command(app, world, graduate, monkeypatch):
     assert "滨湖实验小学: support=1" in result.output
     db.session.expire_all()
     assert graduate.support_tags == []
+
+
+def test_a_guardian_downloads_the_familys_data_and_asks_for_a_childs_sensitive_data_to_go(world, login_as):
+    parent = login_as("parent")
+    r = parent.get("/my/family/data.xlsx")
+    wb = load_workbook(io.BytesIO(r.data))
+    assert wb.sheetnames == ["家庭", "监护人", "孩子", "家长学校和活动", "求助"]
+    child = [c.value for c in wb["孩子"][2]]
+    assert child[0] == "王小明" and "纸质签字" in child[6]
+    assert not any(word in str(cell.value) for ws in wb for row in ws for cell in row for word in ("留守", "单亲"))
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "family.export")) == 1
+
+    page = "/my/family"
+    r = parent.post_form(f"/my/family/children/{world.pupil.id}/erasure", token_from=page)
+    again = parent.post_form(f"/my/family/children/{world.pupil.id}/erasure", token_from=page)  # a second tap
+    assert "已提交，学校办公室会删除" in main_text(parent.get(page).get_data(as_text=True))
+    stranger = parent.post_form(f"/my/family/children/{world.stranger.id}/erasure", token_from=page)
+    assert r.status_code == again.status_code == stranger.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(ErasureRequest)) == 1  # not for another family's child
+
+    office = login_as("coordinator")
+    listed = main_text(office.get("/people/erasure").get_data(as_text=True))
+    assert "王小明" in listed and "赵小红" not in listed
+    request = db.session.scalar(select(ErasureRequest))
+    office.post_form(f"/people/erasure/{request.id}", token_from="/people/erasure")
+    db.session.expire_all()
+    assert world.pupil.support_tags == [] and all(c.withdrawn_at for c in world.pupil.consents)
+    assert world.pupil.active and request.status == "done"
+    assert "没有等待办理的申请" in main_text(office.get("/people/erasure").get_data(as_text=True))
+    assert login_as("teacher").get("/people/erasure").status_code == 403
+
+
+def test_a_sibling_still_in_school_keeps_the_family_notes_and_the_family_its_name(world, graduate):
+    sibling = factories.student(world.own_class, "赵小明", family=graduate.family)
+    family = graduate.family
+    family.name = "赵小红家"  # as an import names a family after its first child
+    db.session.commit()
+
+    retention.run(None, world.school.id, date(2029, 7, 1))
+    db.session.expire_all()
+
+    assert family.notes == "父母在外地打工，由奶奶照顾" and sibling.name == "赵小明"
+    assert family.name == "赵小明家" and graduate.name == "已匿名"
+    assert family.guardians[0].mobile != ""  # the family is still in the school
+
+
+def test_an_anonymised_or_graduated_student_does_not_come_back_by_reactivation(world, login_as, graduate):
+    world.other_class.active = False
+    db.session.commit()
+    c = login_as("coordinator")
+    r = c.post_form(f"/people/student/{graduate.id}/active", {"active": "1"},
+                    token_from=f"/people/students/{graduate.id}")
+    assert "已不在名单中" in main_text(c.get(r.headers["Location"]).get_data(as_text=True))
+    db.session.expire_all()
+    assert not graduate.active

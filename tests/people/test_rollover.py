@@ -29,7 +29,7 @@ def summer(monkeypatch):
 def school_of_two_years(world):
     """World's school teaching grades 3 and 4: 4年级1班 graduates. 赵小红 (4年级1班) has a running pair and is the
     only child of a family with a parent login and a certificate's worth of history; 王小明 (3年级2班) stays."""
-    world.school.first_grade, world.school.last_grade = 3, 4
+    world.school.first_grade, world.school.last_grade, world.school.school_year = 3, 4, 2026
     alumni = factories.family(world.school, "赵家")
     world.stranger.family_id = alumni.id
     db.session.commit()
@@ -108,6 +108,8 @@ def test_a_family_with_no_child_left_keeps_its_login_and_certificates_but_not_th
 
 
 def test_a_rollover_before_june_is_refused(world, login_as, monkeypatch):
+    world.school.school_year = 2026
+    db.session.commit()
     monkeypatch.setattr(clock, "_wall", lambda: datetime(2027, 3, 1, 9, 0))
     page = main_text(login_as("coordinator").get("/people/rollover").get_data(as_text=True))
     assert "已经在2026–2027学年" in page and "升级到" not in page

@@ -518,7 +518,7 @@ def test_mandatory_course_completion_per_class_of_its_grades(world, coord):
     sibling = factories.student(own, "王小亮", family=world.family)
     fam_x, fam_y = factories.families_with_children(own, 2, "二班")
     gone = factories.families_with_children(own, 1, "转走")[0]
-    gone.active = False
+    gone.active, gone.status = False, "left"
     factories.student(own, "无家庭")
     fam_z = factories.families_with_children(first, 1, "一班")[0]
     fam_c = factories.families_with_children(other, 1, "四年级")[0]

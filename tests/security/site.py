@@ -23,7 +23,7 @@ from portal.needs.models import Need
 from portal.offers.models import Offer
 from portal.parent_school.models import CourseSession
 from portal.people import rollover, roster_import
-from portal.people.models import School, SchoolClass, Student, Volunteer
+from portal.people.models import ErasureRequest, School, SchoolClass, Student, Volunteer
 from portal.permissions import STAFF
 from portal.registrations import services as seats
 from portal.registrations.models import Registration
@@ -51,7 +51,8 @@ ROLES = (*site_map.ROLES, NEWCOMER)
 def complete_demo():
     """What the demo lacks for some forms to show: a held event with a helper, a family and a photo; a family that
     came to the next parent-school session; a matching plan; three uploads waiting for confirmation, a roster with a
-    column to name among them; a school year to roll over into; a child who left long ago, for the retention run."""
+    column to name among them; a school year to roll over into; a child who left long ago, for the retention run;
+    a guardian's erasure request."""
     coord = site_map.user_of("coordinator")
     sid = coord.school_id
     held = db.session.scalar(select(Event).where(Event.school_id == sid, Event.status == "done").order_by(Event.id))
@@ -81,6 +82,8 @@ def complete_demo():
     # (registered above).
     gone = db.session.scalar(select(Student).where(Student.school_id == sid).order_by(Student.id.desc()).offset(5))
     gone.active, gone.status, gone.left_on = False, "left", date(2020, 7, 1)  # long gone: the retention run is offered
+    # Another family's child than the parent's, whose page still offers the request.
+    db.session.add(ErasureRequest(school_id=sid, student_id=child.id, requested_by_id=coord.id))
     db.session.commit()
     newcomer = User(school_id=sid, username=NEWCOMER, display_name="新来的老师", role="teacher")
     give_temporary_password(newcomer, DEMO_PASSWORD)
