@@ -127,3 +127,35 @@ def test_a_student_who_transfers_out_leaves_the_lists_and_their_pair_ends(world,
     assert (pair.status, pair.end_reason) == ("ended", "transferred")
     assert db.session.get(Need, need.id).status == "closed"
     assert db.session.get(Pair, pair.id).ended_on is not None
+
+
+def test_a_family_leaving_gives_up_its_seats_and_a_graduated_class_its_teacher(world, school_of_two_years, summer):
+    """Found by review: the seats of a family with no child left stayed taken, and its parent could no longer
+    cancel them; the teacher of a graduated class still saw its children."""
+    from portal.registrations import services as seats
+
+    coord = world.users["coordinator"]
+    teacher = factories.user(world.school, "teacher", "teacher4", classes=[world.other_class])
+    session = factories.course_session(factories.course(world.school, coord, grades=(3, 4)), capacity=1)
+    taken, _new = seats.register(session, world.stranger, coord, SUMMER)
+    waiting, _new = seats.register(session, world.pupil, coord, SUMMER)
+    assert (taken.status, waiting.status) == ("confirmed", "waitlisted")
+
+    rollover.apply(coord)
+    db.session.expire_all()
+
+    assert taken.status == "cancelled" and waiting.status == "confirmed"
+    assert teacher.classes == []
+
+
+def test_a_transfer_that_fails_halfway_changes_nothing(world, school_of_two_years, monkeypatch):
+    pair, _need, _alumni = school_of_two_years
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(rollover.pairs, "ending", broken)
+    with pytest.raises(RuntimeError):
+        rollover.transfer_out(world.users["coordinator"], world.stranger)
+    db.session.expire_all()
+    assert world.stranger.active and world.stranger.status == "enrolled" and pair.status != "ended"

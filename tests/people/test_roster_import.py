@@ -283,3 +283,24 @@ def test_the_school_sets_its_grades_and_classes_follow_them(world, login_as):
     r = c.post_form("/people/classes/new", {"grade": "5", "name": "1班"}, token_from="/people/classes/new")
     assert "本校为一年级至四年级" in main_text(r.get_data(as_text=True))
     assert "本校为一年级至四年级。" in main_text(c.get("/people/").get_data(as_text=True))
+
+
+def test_a_student_number_typed_in_lower_case_is_the_same_child(app):
+    """Found by review: the form keeps a 学籍号 as typed, the reader upper-cases it: a second record was made."""
+    school = factories.school()
+    c = _office(app, school)
+    factories.student(factories.school_class(school, 3, "1班"), "钱多", student_no="g2026abc1")
+    url, html = _preview(c, _workbook([["钱多", "男", "", "G2026ABC1", "三年级1班", "", "", ""]]))
+    assert _counts(html)["学生"] == (0, 0, 1) and 'id="missing-title"' not in html
+
+
+def test_a_volunteer_without_a_mobile_takes_the_first_row_of_the_name_only(app):
+    school = factories.school()
+    c = _office(app, school)
+    twin = factories.volunteer(school, "李老师")
+    twin.phone = ""
+    db.session.commit()
+    data = _workbook([], volunteers=[["李老师", "老教师", "", "", "13600002222"],
+                                     ["李老师", "老干部", "", "", "13600003333"]])
+    _url, html = _preview(c, data)
+    assert _counts(html)["五老志愿者"] == (1, 1, 0)
