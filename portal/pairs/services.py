@@ -205,6 +205,11 @@ def ending(actor, pair: Pair, reason: str, note: str, no_rematch: bool, today: d
     return True
 
 
+def pair_ids_of_students(student_ids):
+    """The ids of every pair, running or ended, that met a need of these students (a list or a subquery)."""
+    return select(PairNeed.pair_id).join(Need, Need.id == PairNeed.need_id).where(Need.student_id.in_(student_ids))
+
+
 def running_pairs_of(student_ids) -> list[Pair]:
     """The pairs still running or paused for any of these students' needs."""
     return list(db.session.scalars(

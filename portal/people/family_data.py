@@ -13,8 +13,8 @@ from ..core.models import utcnow
 from ..core.xlsx import local_date, workbook_bytes, write_sheet
 from ..extensions import db
 from ..help_requests.models import HelpRequest
-from ..needs.models import Need
-from ..pairs.models import PairNeed, Visit
+from ..pairs import services as pairs
+from ..pairs.models import Visit
 from ..registrations.models import Registration
 from .models import STUDENT_STATUSES, ErasureRequest, Family, Student
 
@@ -98,7 +98,6 @@ def confirm_erasure(actor, request: ErasureRequest) -> None:
             student.family.notes = ""
         db.session.execute(update(HelpRequest).where(HelpRequest.student_id == student.id)
                            .values(detail="", reply="", contact_phone="", contact_time=""))
-        pairs_of_child = select(PairNeed.pair_id).join(Need, Need.id == PairNeed.need_id).where(
-            Need.student_id == student.id)
-        db.session.execute(update(Visit).where(Visit.pair_id.in_(pairs_of_child)).values(content="", follow_up=""))
+        db.session.execute(update(Visit).where(Visit.pair_id.in_(pairs.pair_ids_of_students([student.id])))
+                           .values(content="", follow_up=""))
         record(actor, "erasure.done", student, f"request={request.id}")

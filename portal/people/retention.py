@@ -27,7 +27,8 @@ from ..extensions import db
 from ..help_requests.models import HelpRequest
 from ..imports.models import ImportBatch
 from ..needs.models import Need
-from ..pairs.models import Pair, PairNeed, Visit
+from ..pairs import services as pairs
+from ..pairs.models import Pair, Visit
 from .models import Family, RetentionPolicy, School, Student, student_tags
 
 STALE_ROSTER_DAYS = 7
@@ -89,10 +90,8 @@ def due(school_id: int, today: date | None = None) -> Due:
         *_left_before(school_id, policy.support_months, today),
         Student.id.in_(tagged) | Student.family_id.in_(with_notes)).order_by(Student.left_on, Student.id)))
     left_for_visits = select(Student.id).where(*_left_before(school_id, policy.visit_months, today))
-    pairs_of_left = select(PairNeed.pair_id).join(Need, Need.id == PairNeed.need_id).where(
-        Need.student_id.in_(left_for_visits))
     visits = list(db.session.scalars(select(Visit).join(Pair, Pair.id == Visit.pair_id).where(
-        Pair.school_id == school_id, Visit.pair_id.in_(pairs_of_left),
+        Pair.school_id == school_id, Visit.pair_id.in_(pairs.pair_ids_of_students(left_for_visits)),
         (Visit.content != "") | (Visit.follow_up != "")).order_by(Visit.id)))
     needs = list(db.session.scalars(select(Need).where(Need.school_id == school_id, Need.student_id.in_(
         left_for_visits), Need.detail != "").order_by(Need.id)))
