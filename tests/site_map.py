@@ -135,6 +135,8 @@ def _args(pick: _Picker, endpoint: str) -> dict | None:
         "people.user_form": {"user_id": pick.id(User, User.role == "teacher")},
         "people.volunteer_form": {"volunteer_id": volunteer},
         "people.young_teacher_form": {"teacher_id": pick.id(YoungTeacher)},
+        "people.merge_student": {"student_id": pick.id(Student)}, "people.merge_family": {"family_id": pick.id(Family)},
+        "people.merge_volunteer": {"volunteer_id": volunteer},
         "imports.upload": {"kind": "needs"}, "imports.template": {"kind": "offers"},
         "imports.export": {"kind": "needs"},
         "reports.export": {"key": "needs"},

@@ -167,3 +167,8 @@ class RosterFileForm(FlaskForm):
                     FileAllowed(["xlsx"], _l("Only Excel files (.xlsx) can be imported."))],
         render_kw={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
     )
+
+
+class MergeForm(FlaskForm):
+    """The record merged into the one on the page."""
+    other = IntegerField(validators=[DataRequired()])

@@ -189,8 +189,9 @@ def _family_plan(rows: list[StudentRow], guardians: list[GuardianRow], look: _Sc
         names = "、".join(look.families[f].name for f in sorted(found))
         for row in rows:
             row.errors.append(_("In the portal, the children and guardians of this row belong to %(n)d families "
-                                "(%(names)s) that the file makes one. Merge them on the Families page, or correct "
-                                "the file.", n=len(found), names=names))
+                                "(%(names)s) that the file makes one. If they are one family, open one of them on the "
+                                "Families page and merge the other into it (合并重复); otherwise correct the file.",
+                                n=len(found), names=names))
         return None
     family = look.families[found.pop()] if found else None
     students = [_student_change(row, student, family) for row, student in zip(rows, known, strict=True)]

@@ -187,6 +187,9 @@ def save_student(actor, student: Student | None, data: dict) -> Student:
     klass = db.session.get(SchoolClass, data["class_id"])
     if klass is None or klass.school_id != actor.school_id:
         raise DomainError(_("Please choose a class of this school."), "class_id")
+    if data["birth_date"] and (student is None or (student.name, student.birth_date) != (data["name"],
+                                                                                         data["birth_date"])):
+        _refuse_a_second_record_of(actor.school_id, data["name"], data["birth_date"], student)
     student = student or Student(school_id=actor.school_id)
     for key in ("student_no", "name", "gender", "birth_date", "class_id"):
         setattr(student, key, data[key])
@@ -196,6 +199,18 @@ def save_student(actor, student: Student | None, data: dict) -> Student:
         db.session.flush()
         record(actor, "student.save", student)
     return student
+
+
+def _refuse_a_second_record_of(school_id: int, name: str, birth_date: date, student: Student | None) -> None:
+    """One child, one record: a name and birth date already on record are the same child, as the roster import
+    takes them, whatever 学籍号 is typed."""
+    twin = db.session.scalar(select(Student).where(
+        Student.school_id == school_id, Student.name == name, Student.birth_date == birth_date,
+        Student.anonymised_at.is_(None), Student.id != (student.id if student else 0)).limit(1))
+    if twin is not None:
+        raise DomainError(_("%(name)s of %(klass)s, born the same day, is already in the portal with the student "
+                            "number %(no)s. If it is the same child, edit that record, or merge the two on its page "
+                            "(合并重复).", name=twin.name, klass=twin.school_class.label, no=twin.student_no), "name")
 
 
 def save_family(actor, family: Family | None, data: dict) -> Family:
@@ -213,6 +228,17 @@ def save_family(actor, family: Family | None, data: dict) -> Family:
 
 
 def add_guardian(actor, family: Family, data: dict) -> Guardian:
+    """A guardian's mobile ties them to one family (the roster import makes siblings one family by it): the same
+    person is not added twice, nor to a second family."""
+    if data["mobile"]:
+        for twin in db.session.scalars(select(Guardian).where(Guardian.school_id == family.school_id,
+                                                              Guardian.mobile == data["mobile"])):
+            if twin.family_id != family.id:
+                raise DomainError(_("This mobile number is already on record for %(name)s of %(family)s. If it is one "
+                                    "family, link the child to that family, or merge the two families (合并重复).",
+                                    name=twin.name, family=twin.family.name), "mobile")
+            if twin.name == data["name"]:
+                raise DomainError(_("%(name)s is already a guardian of this family.", name=twin.name), "name")
     guardian = Guardian(school_id=family.school_id, family=family, **data)
     with saving(_("The guardian could not be saved.")):
         db.session.add(guardian)

@@ -19,6 +19,7 @@ from . import (
     bp,
     import_views,  # noqa: F401 (its routes, the roster import, are on this blueprint too)
     leaving,
+    merge_views,  # noqa: F401 (merging duplicate records, on this blueprint too)
     retention_views,  # noqa: F401 (how long children's data is kept, on this blueprint too)
     rollover_views,  # noqa: F401 (the school year's rollover and transfers, on this blueprint too)
     services,

@@ -4,10 +4,10 @@ import re
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.people.models import Student
+from portal.people.models import Student, Volunteer
 from tests import factories
 from tests.e2e.conftest import DESKTOP, PHONE, SCREENSHOTS, fits_phone
 from tests.people.roster_workbook import school_roster
@@ -72,3 +72,34 @@ def test_the_office_loads_the_school_and_a_parent_logs_in_from_a_slip(tab, brows
     assert db.session.scalar(select(Student.name).where(Student.name.in_(children))) is not None
     a11y.assert_clean()
 
+
+
+def test_the_office_merges_a_volunteer_entered_twice_and_the_hours_add_up(tab, live_server, a11y):
+    school = factories.school("花园小学")
+    office = factories.user(school, "coordinator", "office")
+    kept = factories.volunteer(school, "陈国华", phone="13900001111")
+    twin = factories.volunteer(school, "陈国华", phone="13900002222")
+    factories.hour_entry(kept, office, hours="2", status="approved")
+    factories.hour_entry(twin, office, hours="3.5", status="approved")
+    page = tab.page
+    page.set_viewport_size(DESKTOP)
+    tab.login("office", factories.PASSWORD)
+
+    tab.goto("/people/volunteers")
+    page.locator("tr", has_text="13900001111").get_by_role("button", name="合并重复").click()
+    expect(page.locator("#merge-candidates")).to_contain_text("尾号2222")
+    a11y.check(tab, "merge: which record")
+    page.get_by_role("button", name="对比并合并").click()
+    expect(page.locator("#merge-moves")).to_contain_text("服务时长记录：1")
+    a11y.check(tab, "merge preview")
+    tab.screenshot("merge-volunteer-preview")
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
+    page.get_by_role("button", name="并入本记录").click()
+    expect(page.locator("#flash")).to_contain_text("已将 陈国华")
+    assert asked and "陈国华" in asked[0]
+
+    tab.goto(f"/hours/volunteers/{kept.id}")
+    expect(page.locator("main")).to_contain_text("5.5")
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Volunteer).where(Volunteer.name == "陈国华")) == 1

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from flask import current_app, url_for
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.auth.models import User
 from portal.auth.services import give_temporary_password
@@ -23,7 +23,7 @@ from portal.needs.models import Need
 from portal.offers.models import Offer
 from portal.parent_school.models import CourseSession
 from portal.people import rollover, roster_import
-from portal.people.models import ErasureRequest, School, SchoolClass, Student, Volunteer
+from portal.people.models import ErasureRequest, Family, School, SchoolClass, Student, Volunteer
 from portal.permissions import STAFF
 from portal.registrations import services as seats
 from portal.registrations.models import Registration
@@ -143,7 +143,25 @@ def _extra_pages(user) -> list[str]:
     offers = select(Offer.id).where(Offer.school_id == sid, Offer.status == "active").order_by(Offer.id).limit(8)
     urls += [url_for("matching.need", need_id=i) for i in db.session.scalars(needs)]
     urls += [url_for("matching.offer", offer_id=i) for i in db.session.scalars(offers)]
+    urls += _merge_previews(sid)
     return urls
+
+
+def _merge_previews(sid) -> list[str]:
+    """A merge's preview (it holds the form) for two records that may be merged: two children of one family, a
+    family and one with no registration (two families registered for one session are not merged), two volunteers."""
+    sibling = select(Student.family_id).where(Student.school_id == sid).group_by(Student.family_id).having(
+        func.count() > 1).order_by(Student.family_id).limit(1)
+    children = db.session.scalars(select(Student.id).where(Student.family_id == sibling.scalar_subquery())
+                                  .order_by(Student.id)).all()
+    families = db.session.scalars(select(Family.id).where(Family.school_id == sid).order_by(Family.id)).all()
+    unregistered = db.session.scalar(select(Family.id).where(Family.school_id == sid, Family.id.not_in(
+        select(Registration.family_id))).order_by(Family.id))
+    volunteers = db.session.scalars(select(Volunteer.id).where(Volunteer.school_id == sid).order_by(Volunteer.id)
+                                    .limit(2)).all()
+    return [url_for("people.merge_student", student_id=children[0], **{"with": children[1]}),
+            url_for("people.merge_family", family_id=families[0], **{"with": unregistered}),
+            url_for("people.merge_volunteer", volunteer_id=volunteers[0], **{"with": volunteers[1]})]
 
 
 def pages(role) -> list[str]:
