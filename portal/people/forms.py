@@ -170,5 +170,7 @@ class RosterFileForm(FlaskForm):
 
 
 class MergeForm(FlaskForm):
-    """The record merged into the one on the page."""
+    """The record merged into the one on the page, and when it was created: the record previewed, not one given
+    its id since (SQLite reuses a deleted row's id)."""
     other = IntegerField(validators=[DataRequired()])
+    created = StringField(validators=[DataRequired()])

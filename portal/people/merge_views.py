@@ -46,9 +46,10 @@ def _merge(keep, back: str, title: str):
     here = request.path
     if request.method == "POST":
         if not form.validate_on_submit():
+            flash(_("The form could not be sent. Please try again."), "error")
             return redirect(here)
         other = _other(keep, form.other.data)
-        if other is None:
+        if other is None or other.created_at.isoformat() != form.created.data:
             flash(_("The other record is no longer there: it may have been merged already."), "error")
             return redirect(back)
         name = merging.describe(other)

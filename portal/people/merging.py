@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import pgettext
 from sqlalchemy import func, or_, select, update
 
+from ..audit.models import AuditEntry
 from ..audit.services import record
 from ..auth.models import User, new_session_token
 from ..core.errors import DomainError, saving
@@ -53,7 +54,7 @@ class Merge:
     moves: list[tuple[str, int]] = field(default_factory=list)  # what comes over, counted
     notes: list[str] = field(default_factory=list)  # what else happens
     problem: str = ""  # why it cannot be done yet
-    swap: bool = False  # the problem goes away when the other record is the one kept
+    swap: bool = False  # the other record may be the one kept instead (its 学籍号, class or login, say)
 
 
 def describe(person) -> str:
@@ -113,10 +114,9 @@ def _fill(label: str, kept, other, show=str) -> Line:
 def preview(keep, other) -> Merge:
     if keep.id == other.id or type(keep) is not type(other) or keep.school_id != other.school_id:
         raise DomainError(_("Choose another record of the same kind to merge into this one."))
-    plan = Merge(keep, other)
+    plan = Merge(keep, other, swap=other.active or not keep.active)
     if not keep.active and other.active:
         plan.problem = _("This record is no longer in the lists and the other one is: keep the one in the lists.")
-        plan.swap = True
     {Student: _student, Family: _family, Volunteer: _volunteer}[type(keep)](plan)
     return plan
 
@@ -187,6 +187,16 @@ def _volunteer(plan: Merge) -> None:
     elif clashes:
         plan.notes.append(_("%(n)d cancelled sign-ups for an event the other record also signed up for are dropped.",
                             n=len(clashes)))
+    # A pair holds a volunteer once (pairs.services): both records in one running pair would be one person twice.
+    mine = select(PairVolunteer.pair_id).where(PairVolunteer.volunteer_id == keep.id, PairVolunteer.left_at.is_(None))
+    shared = db.session.scalars(select(PairVolunteer).where(PairVolunteer.volunteer_id == other.id,
+                                                            PairVolunteer.left_at.is_(None),
+                                                            PairVolunteer.pair_id.in_(mine))).all()
+    if shared and not plan.problem:
+        names = ["、".join(n.student.name if n.student else n.young_teacher.name for n in m.pair.needs) for m in shared]
+        plan.problem = _("Both records are in the running pair with %(who)s: on the pair's page, replace one of them "
+                         "(更换) first, then merge.", who="；".join(names))
+    plan.notes += _same_days(keep, other)
     plan.moves = [(pgettext("merged", "offers"), _count(Offer, Offer.volunteer_id, other.id)),
                   (pgettext("merged", "pair memberships"), _count(PairVolunteer, PairVolunteer.volunteer_id, other.id)),
                   (pgettext("merged", "visits"), _count(Visit, Visit.volunteer_id, other.id)),
@@ -195,6 +205,20 @@ def _volunteer(plan: Merge) -> None:
                   (pgettext("merged", "event sign-ups"), _count(EventHelper, EventHelper.volunteer_id, other.id) - len(clashes)),
                   (pgettext("merged", "courses given"), _count(Course, Course.lecturer_volunteer_id, other.id))]
     plan.notes += _login_notes([(other, keep)])
+
+
+def _same_days(keep: Volunteer, other: Volunteer) -> list[str]:
+    """Days both records have hours for: a record entered twice is often found because a visit was logged twice (by
+    the volunteer, and by the office on their behalf). The merge keeps both rows; the office checks them."""
+    def days(volunteer_id):
+        return select(HourEntry.worked_on).where(HourEntry.volunteer_id == volunteer_id,
+                                                 HourEntry.status != "rejected", HourEntry.reverses_id.is_(None))
+    both = db.session.scalars(days(other.id).where(HourEntry.worked_on.in_(days(keep.id)))
+                              .distinct().order_by(HourEntry.worked_on)).all()
+    if not both:
+        return []
+    return [_("Both records have hours on %(days)s: after the merge, check those days in the hours ledger for an "
+              "activity logged twice.", days="、".join(d.strftime("%Y-%m-%d") for d in both))]
 
 
 def _login_of(column, person_id: int) -> User | None:
@@ -262,9 +286,23 @@ def merge(actor, keep, other) -> Merge:
             raise DomainError(plan.problem)
         moved = ", ".join(f"{label}={n}" for label, n in plan.moves if n)
         {Student: _merge_students, Family: _merge_families, Volunteer: _merge_volunteers}[model](keep, other)
-        record(actor, f"{model.__name__.lower()}.merge", keep, f"#{other.id}: {moved}")
+        _repoint_audit(model, other.id, keep.id)
+        record(actor, f"{model.__name__.lower()}.merge", keep, f"#{other.id} {_key_of(other)}: {moved}")
         db.session.delete(other)
     return plan
+
+
+def _key_of(person) -> str:
+    """What the import knew the other record by, kept in the audit entry: a 学籍号 or mobile that was not kept."""
+    return person.student_no if isinstance(person, Student) else person.phone if isinstance(person, Volunteer) \
+        else person.name
+
+
+def _repoint_audit(model, old: int, new: int) -> None:
+    """The audit trail of the deleted record becomes the kept one's: it is the same person, and SQLite gives a
+    deleted row's id to the next new one, whose name the log would otherwise show for these entries."""
+    db.session.execute(update(AuditEntry).where(AuditEntry.object_type == model.__name__, AuditEntry.object_id == old)
+                       .values(object_id=new).execution_options(synchronize_session=False))
 
 
 def _repoint(model, column, old: int, new: int) -> None:
@@ -303,6 +341,7 @@ def _merge_families(keep: Family, other: Family) -> None:
     for guardian, twin in twins.items():
         _fill_blanks(twin, guardian, ("mobile",))
         _move_login(User.guardian_id, guardian.id, twin.id)
+        _repoint_audit(Guardian, guardian.id, twin.id)
         db.session.delete(guardian)
     for guardian in [g for g in other.guardians if g not in twins]:
         guardian.family = keep

@@ -1,7 +1,7 @@
 """Two records of one person made one (issue 29, item 5): a student, a family or a volunteer entered twice is merged
 from the kept record's page, keeping both histories; a second record of someone already on record is refused when
 typed in. Run on SQLite and on PostgreSQL like the rest of the suite."""
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -40,6 +40,7 @@ def test_a_student_entered_twice_is_merged_with_everything_recorded_for_either(w
     factories.consent(twin, coord)
     twin_id = twin.id
     c = login_as("coordinator")
+    c.get(f"/people/students/{twin_id}")  # its tags seen: an audit entry about the other record
 
     found = main_text(c.get(f"/people/students/{pupil.id}/merge").get_data(as_text=True))
     assert "王小明（三年级2班，学籍号 LS-0001）" in found and "赵小红" not in found
@@ -62,7 +63,9 @@ def test_a_student_entered_twice_is_merged_with_everything_recorded_for_either(w
     assert sorted(t.name for t in kept.support_tags) == ["单亲", "困难家庭", "留守"]
     assert kept.birth_date == date(2017, 5, 1) and kept.student_no == pupil.student_no and kept.family_id
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "student.merge"))
-    assert entry.object_id == kept.id and entry.detail.startswith(f"#{twin_id}: ")
+    assert entry.object_id == kept.id and entry.detail.startswith(f"#{twin_id} LS-0001: ")
+    seen = db.session.scalars(select(AuditEntry.object_id).where(AuditEntry.action == "student.sensitive.view")).all()
+    assert twin_id not in seen and kept.id in seen  # the other record's trail is the kept one's now
 
     again = send(c, preview, f"/people/students/{pupil.id}/merge")  # Back, and the button again
     assert "另一条记录已不存在" in flash_text(follow(c, again))
@@ -77,14 +80,16 @@ def test_a_merge_that_would_join_two_families_or_keep_the_record_that_left_is_re
     page = c.get(f"/people/students/{world.pupil.id}/merge?with={cousin.id}").get_data(as_text=True)
     assert "两条记录分属不同的家庭（王小明家、王家）。如果是同一个孩子，请先合并这两个家庭。" in main_text(page)
     assert "并入本记录</button>" not in page
-    refused = c.post_form(f"/people/students/{world.pupil.id}/merge", {"other": cousin.id})
+    refused = c.post_form(f"/people/students/{world.pupil.id}/merge",
+                          {"other": cousin.id, "created": cousin.created_at.isoformat()})
     assert "分属不同的家庭" in flash_text(follow(c, refused))
     db.session.expire_all()
     assert db.session.get(Student, cousin.id) is not None
 
     page = main_text(c.get(f"/people/students/{world.pupil.id}/merge?with={world.far_pupil.id}").get_data(as_text=True))
     assert "钱小宝" not in page and "哪条记录是同一个人？" in page  # another school's child is not even named
-    refused = c.post_form(f"/people/students/{world.pupil.id}/merge", {"other": world.far_pupil.id})
+    refused = c.post_form(f"/people/students/{world.pupil.id}/merge",
+                          {"other": world.far_pupil.id, "created": world.far_pupil.created_at.isoformat()})
     assert "另一条记录已不存在" in flash_text(follow(c, refused))
 
     left = factories.student(world.own_class, "王小明", active=False)
@@ -172,6 +177,7 @@ def test_a_volunteer_entered_twice_keeps_all_hours_pairs_and_certificates_under_
     assert "原单位 — 市第一中学 市第一中学" in text
     assert "服务时长记录： 1" in text and "结对： 1" in text and "志愿服务记录证明： 1" in text
     assert "账号 zhang2 将停用：保留的记录已有自己的账号。" in text
+    assert f"两条记录在 {approved.worked_on:%Y-%m-%d} 都有服务时长" in text  # a visit logged twice, perhaps
     follow(c, send(c, page, f"/people/volunteers/{kept.id}/merge"))
 
     db.session.expire_all()
@@ -212,7 +218,8 @@ def test_two_taps_at_the_same_moment_merge_once(app, world):
     factories.hour_entry(twin, world.users["coordinator"], hours="1.5", status="approved")
     twin_id, url = twin.id, f"/people/volunteers/{world.volunteer.id}/merge"
     tabs = [client_for(app, world.users["coordinator"]) for _ in range(2)]
-    payloads = [{"other": twin_id, "csrf_token": tab.csrf(f"{url}?with={twin_id}")} for tab in tabs]
+    payloads = [{"other": twin_id, "created": twin.created_at.isoformat(), "csrf_token": tab.csrf(f"{url}?with={twin_id}")}
+                for tab in tabs]
 
     answers = post_at_once(tabs, url, payloads)
 
@@ -222,3 +229,28 @@ def test_two_taps_at_the_same_moment_merge_once(app, world):
     assert db.session.get(Volunteer, twin_id) is None
     assert sum_hours(HourEntry.volunteer_id == world.volunteer.id) == Decimal("1.5")
     assert _count(AuditEntry, AuditEntry.action == "volunteer.merge") == 1
+
+
+def test_a_volunteer_twice_in_one_running_pair_is_not_merged_into_one_person_twice(world, login_as):
+    coord = world.users["coordinator"]
+    twin = factories.volunteer(world.school, "张建国", phone="13700000003")
+    category = factories.category(world.school)
+    offers = [factories.offer(v, category, coord) for v in (world.volunteer, twin)]
+    create_pair(coord, [factories.need(world.pupil, category, coord)], offers, date(2026, 10, 1))
+
+    page = login_as("coordinator").get(f"/people/volunteers/{world.volunteer.id}/merge?with={twin.id}")
+    assert "两条记录都在与王小明的结对中：请先在结对页更换其中一位，再合并。" in main_text(page.get_data(as_text=True))
+    assert "并入本记录</button>" not in page.get_data(as_text=True)
+
+
+def test_a_preview_left_open_does_not_merge_a_record_that_since_took_the_others_id(world, login_as):
+    twin = factories.volunteer(world.school, "张建国", phone="13700000004")
+    c = login_as("coordinator")
+    page = c.get(f"/people/volunteers/{world.volunteer.id}/merge?with={twin.id}").get_data(as_text=True)
+    twin.created_at = datetime(2026, 12, 1, 8, 0)  # the previewed record gone, a new one under its id
+    db.session.commit()
+
+    r = send(c, page, f"/people/volunteers/{world.volunteer.id}/merge")
+    assert "另一条记录已不存在" in flash_text(follow(c, r))
+    db.session.expire_all()
+    assert db.session.get(Volunteer, twin.id) is not None
