@@ -55,6 +55,7 @@ def create_app(config=None):
     from .imports.views import bp as imports_bp
     from .matching.views import bp as matching_bp
     from .needs.views import bp as needs_bp
+    from .notices.views import bp as notices_bp
     from .offers.views import bp as offers_bp
     from .pairs.views import bp as pairs_bp
     from .parent_school.views import bp as parent_school_bp
@@ -62,7 +63,7 @@ def create_app(config=None):
     from .reports.views import bp as reports_bp
 
     for bp in (auth_bp, home_bp, people_bp, needs_bp, offers_bp, help_bp, imports_bp, matching_bp, pairs_bp,
-               hours_bp, parent_school_bp, events_bp, calendar_bp, reports_bp, audit_bp):
+               hours_bp, parent_school_bp, events_bp, calendar_bp, reports_bp, audit_bp, notices_bp):
         app.register_blueprint(bp)
 
     from . import cli, navigation, permissions

@@ -11,6 +11,7 @@ from .extensions import db
 from .help_requests.services import open_count_query as open_help_query
 from .hours.ledger import pending_count_query
 from .needs.services import open_count_query as open_needs_query
+from .notices.services import unread_count_query
 from .offers.services import active_count_query
 from .pairs.services import due_count_query
 from .permissions import can
@@ -50,6 +51,8 @@ def _count_query(key: str, user, today=None):
         return due_count_query(user, today or local_today())
     if key == "hours":
         return pending_count_query(user)
+    if key == "notices":
+        return unread_count_query(user)
     return open_help_query(user)
 
 
@@ -63,7 +66,7 @@ def _nav_statement(keys: tuple[str, ...], user):
     today = local_today()
     key = None
     if user.role != "teacher":
-        key = (keys, user.role, user.school_id, user.volunteer_id,
+        key = (keys, user.role, user.school_id, user.id, user.volunteer_id,
                user.guardian.family_id if user.guardian else None, today)
         stmt = _NAV_STATEMENTS.get(key)
         if stmt is not None:
@@ -85,15 +88,17 @@ def nav_counts(keys: list[str], user) -> dict[str, int]:
 
 
 def nav_items():
+    """The menu's items, and the reader's unread notices for the bell beside it (counted with the badges)."""
     user = current_user._get_current_object()  # read ~100 times below; through the proxy each costs a lookup
     if not user.is_authenticated:
-        return []
+        return [], 0
     allowed = [(label, url_for(endpoint), count) for label, endpoint, action, count in NAV if can(user, action)]
     # The longest matching prefix marks the current section.
     matches = [url for _, url, _c in allowed if request.path == url or (url != "/" and request.path.startswith(url))]
     current = max(matches, key=len, default=None)
-    counts = nav_counts([count for _l, _u, count in allowed if count], user)
-    return [(label, url, url == current, count and (count, counts[count])) for label, url, count in allowed]
+    counts = nav_counts([count for _l, _u, count in allowed if count] + ["notices"], user)
+    return [(label, url, url == current, count and (count, counts[count])) for label, url, count in allowed], \
+        counts["notices"]
 
 
 def init_app(app):

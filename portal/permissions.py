@@ -16,6 +16,7 @@ from .events.models import Event, EventHelper, event_leads
 from .help_requests.models import HelpRequest
 from .hours.models import HourEntry, ServiceRecord
 from .needs.models import Need
+from .notices.models import Notice
 from .offers.models import Offer
 from .pairs.models import Pair, PairNeed, PairVolunteer, Visit
 from .people.models import Family, Guardian, SchoolClass, Student, Volunteer
@@ -28,6 +29,7 @@ EVERYONE = {"admin", "coordinator", "teacher", "volunteer", "parent"}
 # action -> roles that may perform it
 RULES = {
     "home.view": EVERYONE,
+    "notices.view": EVERYONE,
     "account.edit": EVERYONE,
     "people.manage": STAFF,
     "students.view": STAFF | {"teacher"},
@@ -113,6 +115,8 @@ def visible(user, obj) -> bool:
     """Whether the record exists at all for this user (no: 404, not 403)."""
     if getattr(obj, "school_id", None) != user.school_id:
         return False
+    if isinstance(obj, Notice):
+        return obj.user_id == user.id
     if isinstance(obj, Student) and user.role == "teacher":
         return obj.class_id in teacher_class_ids(user)
     if isinstance(obj, Need) and user.role == "teacher":

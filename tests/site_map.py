@@ -38,6 +38,7 @@ SET_ASIDE = {
     "home.favicon": "the site's icon file (tests/test_words.py)",
     "auth.reauth": "the password prompt before a personal export (tests/auth)",
     "auth.own_password": "opens only while a password from the office is in use (tests/auth/test_own_password.py)",
+    "notices.show": "marks a notice read and goes to what it is about (tests/notices)",
 }
 
 # htmx fragments of a page: opened on their own they lead to the page they belong to.

@@ -68,6 +68,8 @@ MATRIX = [
     ("GET", "/my-password", dict.fromkeys(ROLES[1:], 302)),
     ("GET", "/my/family", {**dict.fromkeys(ROLES[1:], 403), "parent": 200}),
     ("GET", "/my/volunteer", {**dict.fromkeys(ROLES[1:], 403), "volunteer": 200}),
+    ("GET", "/notices/", dict.fromkeys(ROLES[1:], 200)),
+    ("POST", "/notices/read", dict.fromkeys(ROLES[1:], 302)),
     ("GET", "/people/", STAFF_ONLY),
     ("GET", "/people/students", STAFF_TEACHER),
     ("GET", "/people/students?q=wxm", STAFF_TEACHER),

@@ -65,10 +65,21 @@ def data(world):
     events = _events(world, coord, other_vol)
     return {
         "volunteer": {"offer_id": [o.id for o in mine], "pair_id": pairs, **_hours(world, coord, teacher, other_vol),
-                      **events["volunteer"]},
+                      **events["volunteer"], "notice_id": _notice(world.users["volunteer"], "hours.approved")},
         "parent": {"help_id": [help_new.id, help_need.id, help_done.id], **_parent_school(world, coord),
-                   **events["parent"]},
+                   **events["parent"], "notice_id": _notice(parent, "help.answered", f"/help/{help_done.id}")},
     }
+
+
+def _notice(reader, kind, url="") -> list[int]:
+    """A notice of the reader's own, opened as the notice centre opens it (it leads to what it is about)."""
+    from portal.extensions import db
+    from portal.notices.models import Notice
+    from portal.notices.services import notify
+
+    notify([reader], kind, "privacy:1", "您有一条新消息。", url)
+    db.session.commit()
+    return [db.session.scalar(db.select(Notice.id).where(Notice.user_id == reader.id))]
 
 
 def _events(world, coord, other_vol) -> dict:

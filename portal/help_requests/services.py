@@ -8,6 +8,7 @@ from ..core.models import utcnow
 from ..core.submit_token import earlier_submit, save_once
 from ..extensions import db
 from ..menus.services import usable_category
+from ..notices import services as notices
 from ..people.models import Student
 from ..permissions import scope
 from .models import HELP_STATUS, HelpRequest
@@ -62,4 +63,7 @@ def answer(actor, req: HelpRequest, reply: str) -> HelpRequest:
     with saving():
         req.status, req.reply, req.handled_by_id, req.handled_at = "answered", reply, actor.id, utcnow()
         record(actor, "help.answer", req)
+        notices.notify(notices.family_readers(req.family_id), "help.answered", f"help:{req.id}",
+                       _("The committee office answered your help request for %(child)s.", child=req.student.name),
+                       notices.link("help.show", help_id=req.id))
     return req

@@ -21,6 +21,7 @@ from ..core.submit_token import save_once
 from ..events.models import Event
 from ..extensions import db
 from ..needs.models import Need
+from ..notices import services as notices
 from ..pairs.models import Pair, PairNeed, PairVolunteer
 from ..people.models import VOLUNTEER_KINDS, Volunteer
 from ..permissions import can, scope
@@ -185,15 +186,35 @@ def review(actor, ids, action: str, reason: str = "") -> int:
     if len(reason) > MAX_REASON:
         raise DomainError(_("Please keep the reason under %(n)d characters.", n=MAX_REASON), "reason")
     with saving(_("The entries could not be updated. Please try again.")):
-        done = db.session.execute(
+        changed = db.session.execute(
             update(HourEntry).where(HourEntry.id.in_(ids), HourEntry.status == "pending", *reviewable(actor))
             .values(status="approved" if action == "approve" else "rejected", reviewed_by_id=actor.id,
                     reviewed_at=utcnow(), reason=reason if action == "reject" else "")
-            .execution_options(synchronize_session=False)).rowcount
+            .returning(HourEntry.id, HourEntry.volunteer_id, HourEntry.worked_on, HourEntry.hours)
+            .execution_options(synchronize_session=False)).all()
+        done = len(changed)
         if done:
             record(actor, f"hours.{action}", None, f"ids={','.join(map(str, ids))[:400]} changed={done}")
+            _tell_volunteers(changed, action, reason)
     db.session.expire_all()
     return done
+
+
+def _tell_volunteers(changed, action: str, reason: str) -> None:
+    """One notice per volunteer whose hours were just approved or sent back, with the reviewer's change."""
+    by_volunteer: dict[int, list] = {}
+    for row in changed:
+        by_volunteer.setdefault(row.volunteer_id, []).append(row)
+    for volunteer_id, rows in by_volunteer.items():
+        hours = _h(sum((r.hours for r in rows), ZERO))
+        days = "、".join(sorted({f"{r.worked_on.month}月{r.worked_on.day}日" for r in rows}))
+        text = (_("Your hours of %(days)s were approved: %(hours)s hours.", days=days, hours=hours)
+                if action == "approve" else
+                _("Your hours of %(days)s (%(hours)s hours) were sent back: %(reason)s. Please correct them and "
+                  "send them again.", days=days, hours=hours, reason=reason))
+        kind = "hours.approved" if action == "approve" else "hours.rejected"
+        notices.notify(notices.volunteer_readers(volunteer_id), kind, f"hours:{min(r.id for r in rows)}", text,
+                       notices.link("hours.index"))
 
 
 def reverse(actor, entry: HourEntry, reason: str, corrected: str | None, today: date) -> HourEntry:

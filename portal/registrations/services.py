@@ -29,6 +29,7 @@ from ..core.display import cn_when
 from ..core.errors import DomainError, saving
 from ..core.models import utcnow
 from ..extensions import db
+from ..notices import services as notices
 from ..parent_school.models import SeatQuota
 from .models import ACTIVE, Registration
 
@@ -163,7 +164,19 @@ def promote(holder, now: datetime) -> list[Registration]:
             holder.taken += 1
             db.session.flush()
             promoted.append(reg)
+            _tell_family(reg, "registration.promoted", _(
+                "You have a seat now, off the waiting list: %(what)s, %(when)s, %(place)s. Your check-in code is "
+                "%(code)s.", what=holder.label, when=cn_when(holder.starts_at), place=holder.place or "—",
+                code=reg.code))
     return promoted
+
+
+def _tell_family(reg: Registration, kind: str, text: str) -> None:
+    """A notice to the family's logins about its registration, in the transaction that changed it."""
+    holder = reg.holder
+    url = (notices.link("parent_school.session", session_id=holder.id) if holder.REG_KEY == "session_id"
+           else notices.link("events.show", event_id=holder.id))
+    notices.notify(notices.family_readers(reg.family_id), kind, f"registration:{reg.id}", text, url)
 
 
 def _closed_message(holder, state: str) -> str:
@@ -291,6 +304,9 @@ def cancel(reg: Registration, by, now: datetime | None = None, staff: bool = Fal
             promoted = promote(holder, now)
         if staff:
             record(by, "registration.cancel", reg, f"{holder.REG_KEY}={holder.id} family={reg.family_id}")
+            _tell_family(reg, "registration.cancelled", _(
+                "The committee office cancelled your registration for %(what)s (%(when)s). If you did not expect "
+                "this, please ask the office.", what=holder.label, when=cn_when(holder.starts_at)))
     return promoted
 
 

@@ -6,6 +6,7 @@ The URLs come from the url_map, so a new route is checked as soon as it exists; 
 each role's answer on chosen routes."""
 import itertools
 import re
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from portal.auth.models import User
 from portal.extensions import db
 from portal.imports.models import ImportBatch
+from portal.notices.models import Notice
 from portal.pairs.models import Pair
 from portal.people.models import ErasureRequest
 from portal.people.roster import Roster, roster_json
@@ -33,7 +35,7 @@ FAR = {
     "family_id": "far_family", "guardian_id": "far_guardian", "user_id": "far_user", "teacher_id": "far_young_teacher",
     ("events", "registration_id"): "ev_far_registration", ("parent_school", "registration_id"): "far_ps_registration",
     ("calendar", "batch_id"): "ev_far_batch", ("imports", "batch_id"): "far_import_batch",
-    ("people", "batch_id"): "far_roster_batch", "request_id": "far_erasure",
+    ("people", "batch_id"): "far_roster_batch", "request_id": "far_erasure", "notice_id": "far_notice",
     ("student", "obj_id"): "far_pupil", ("family", "obj_id"): "far_family", ("volunteer", "obj_id"): "far_volunteer",
     ("user", "obj_id"): "far_user", ("young_teacher", "obj_id"): "far_young_teacher",
 }
@@ -51,12 +53,14 @@ def _all_ids(request, world) -> dict:
     roster = ImportBatch(school_id=world.far.id, kind="roster", user_id=far_user.id, filename="x.xlsx",
                          rows={"roster": roster_json(Roster()), "mapping": {}})
     erasure = ErasureRequest(school_id=world.far.id, student_id=world.far_pupil.id, requested_by_id=far_user.id)
-    db.session.add_all([batch, roster, erasure])
+    notice = Notice(school_id=world.far.id, user_id=far_user.id, kind="help.answered", subject="help:1",
+                    due_at=datetime(2026, 12, 1, 9, 0), text="远方学校的通知")
+    db.session.add_all([batch, roster, erasure, notice])
     db.session.commit()
     far_pair, other_pair = db.session.get(Pair, ids["far_pair"]), db.session.get(Pair, ids["other_pair"])
     return {**ids, "far_pupil": world.far_pupil.id, "far_class": world.far_class.id, "far_family": world.far_family.id,
             "far_guardian": world.far_family.guardians[0].id, "far_user": far_user.id, "far_import_batch": batch.id,
-            "far_roster_batch": roster.id, "far_erasure": erasure.id,
+            "far_roster_batch": roster.id, "far_erasure": erasure.id, "far_notice": notice.id,
             "far_young_teacher": factories.young_teacher(world.far).id, "far_member": far_pair.members[0].id,
             "stranger": world.stranger.id, "other_member": other_pair.members[0].id}
 
