@@ -17,10 +17,13 @@ $(BIN)/activate: requirements.txt requirements-dev.txt
 translations: $(BIN)/activate
 	$(BIN)/pybabel compile -d translations 2>/dev/null
 
+# The portal and its job runner (reminders, the nightly retention run) side by side; Ctrl-C stops both.
 run: $(BIN)/activate translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --if-empty
-	$(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+	$(BIN)/huey_consumer portal.jobs.huey --workers 2 --worker-type thread & jobs=$$!; \
+	$(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app & web=$$!; \
+	trap 'kill $$web $$jobs 2>/dev/null' EXIT INT TERM; wait $$web
 
 # The whole suite, on one worker per core side by side (pytest-xdist); TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= auto

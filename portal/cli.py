@@ -56,13 +56,11 @@ def create_admin(username, display_name, school_name, password):
 
 @click.command("retention-run")
 def retention_run():
-    """Remove what every school has kept long enough after its children left (a daily cron job until the job
-    runner takes it over); each step is in the audit log."""
+    """Remove what every school has kept long enough after its children left, now (the job runner does it every
+    night, portal/jobs.py); each step is in the audit log."""
     from .people import retention
-    from .people.models import School
 
-    for school in db.session.scalars(select(School).order_by(School.id)).all():
-        done = retention.run(None, school.id)
+    for school, done in retention.run_all():
         click.echo(f"{school.name}: support={len(done.support)} visits={len(done.visits)} "
                    f"help={len(done.help_requests)} identities={len(done.identities)} photos={len(done.photos)}")
 

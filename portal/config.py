@@ -82,6 +82,17 @@ class Config:
     # The door takes check-ins from this long before a session or event starts until this long after it ends.
     CHECK_IN_OPENS_BEFORE = timedelta(hours=int(os.environ.get("CHECK_IN_OPENS_BEFORE_HOURS", "2")))
     CHECK_IN_CLOSES_AFTER = timedelta(hours=int(os.environ.get("CHECK_IN_CLOSES_AFTER_HOURS", "3")))
+    # Notices beyond the portal, each channel off until configured: the school's SMTP server for e-mail, and an SMS
+    # gateway's HTTP interface (a URL with {mobile} and {text} in it, sent as GET, or as POST with SMS_BODY).
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+    SMTP_USER = os.environ.get("SMTP_USER", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_STARTTLS = os.environ.get("SMTP_STARTTLS", "0") == "1"
+    SMTP_FROM = os.environ.get("SMTP_FROM", "")
+    SMS_URL = os.environ.get("SMS_URL", "")
+    SMS_BODY = os.environ.get("SMS_BODY", "")
+    CHANNEL_TIMEOUT_SECONDS = float(os.environ.get("CHANNEL_TIMEOUT_SECONDS", "10"))
 
 
 class TestConfig(Config):

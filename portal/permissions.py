@@ -30,6 +30,7 @@ EVERYONE = {"admin", "coordinator", "teacher", "volunteer", "parent"}
 RULES = {
     "home.view": EVERYONE,
     "notices.view": EVERYONE,
+    "notices.deliveries": STAFF,
     "account.edit": EVERYONE,
     "people.manage": STAFF,
     "students.view": STAFF | {"teacher"},

@@ -16,6 +16,10 @@ from portal.core import clock
 from portal.extensions import db
 from tests import factories
 
+# The job runner's queue (portal/jobs.py, imported by the tests that need it) of the tests' own, out of the
+# instance folder: one per worker process.
+os.environ.setdefault("JOBS_DB", os.path.join(os.environ.get("TMPDIR", "/tmp"), f"carebridge-jobs-{os.getpid()}.db"))
+
 
 def stopped_at_day_end(wall):
     """`wall`, held at the last instant of the day it reads now."""

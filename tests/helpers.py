@@ -59,6 +59,30 @@ def post_at_once(clients, url, payloads):
     return responses
 
 
+def run_at_once(app, job, n: int = 2) -> list[Exception]:
+    """`job()` in n threads, each with an app context of its own, started at the same moment (two job runners, two
+    servers); returns what they raised."""
+    barrier, errors = threading.Barrier(n), []
+
+    def run():
+        with app.app_context():
+            try:
+                barrier.wait()
+                job()
+            except Exception as exc:  # noqa: BLE001 (returned: the test asserts there was none)
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    db.session.expire_all()
+    return errors
+
+
 def menu_categories(world):
     """The categories both menus are filtered by: two active, one retired, and one of another school."""
     return SimpleNamespace(study=factories.category(world.school, "学业辅导", 1),

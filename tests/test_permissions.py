@@ -70,6 +70,7 @@ MATRIX = [
     ("GET", "/my/volunteer", {**dict.fromkeys(ROLES[1:], 403), "volunteer": 200}),
     ("GET", "/notices/", dict.fromkeys(ROLES[1:], 200)),
     ("POST", "/notices/read", dict.fromkeys(ROLES[1:], 302)),
+    ("GET", "/notices/deliveries", STAFF_ONLY),
     ("GET", "/people/", STAFF_ONLY),
     ("GET", "/people/students", STAFF_TEACHER),
     ("GET", "/people/students?q=wxm", STAFF_TEACHER),

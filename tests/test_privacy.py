@@ -77,7 +77,7 @@ def _notice(reader, kind, url="") -> list[int]:
     from portal.notices.models import Notice
     from portal.notices.services import notify
 
-    notify([reader], kind, "privacy:1", "您有一条新消息。", url)
+    notify([reader], kind, "privacy:1", lambda: "您有一条新消息。", url)
     db.session.commit()
     return [db.session.scalar(db.select(Notice.id).where(Notice.user_id == reader.id))]
 

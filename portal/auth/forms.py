@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from ..core.forms import Clean, options
 
@@ -20,6 +20,14 @@ class LoginForm(FlaskForm):
 class PreferencesForm(FlaskForm):
     large_text = BooleanField(_l("Large text mode (bigger text and buttons)"))
     locale = SelectField(_l("Language"), choices=options([("zh_CN", "简体中文"), ("en", "English")]))
+
+
+class ChannelsForm(FlaskForm):
+    """Where notices reach the user besides the portal's 消息."""
+    email = StringField(_l("E-mail address"), validators=[Clean(), Optional(), Length(max=120), Regexp(
+        r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Please enter an e-mail address such as name@example.com."))])
+    notices_by_email = BooleanField(_l("Also send my notices by e-mail"))
+    notices_by_sms = BooleanField(_l("Also send my notices by SMS to my mobile"))
 
 
 def _new_password():

@@ -5,7 +5,7 @@ import secrets
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String
+from sqlalchemy import String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.models import SchoolScoped, Timestamped, utcnow
@@ -47,6 +47,11 @@ class User(SchoolScoped, Timestamped, db.Model):
     temporary_password_until: Mapped[datetime | None]
     # The secret in the user's private calendar feed URL; a new one makes the old URL stop working.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Notices beyond the portal (notices/channels.py): an e-mail address of the user's choosing, and whether
+    # notices also go there and by SMS to the mobile, where the school has configured those channels.
+    email: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    notices_by_email: Mapped[bool] = mapped_column(default=True, server_default=true())
+    notices_by_sms: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     classes = relationship("SchoolClass", secondary=teacher_classes, back_populates="teachers",
                            order_by="(SchoolClass.grade, SchoolClass.name)")
@@ -69,6 +74,12 @@ class User(SchoolScoped, Timestamped, db.Model):
 
     def get_id(self) -> str:
         return self.session_token
+
+    @property
+    def sms_mobile(self) -> str:
+        """Where SMS go: the account's mobile, else the one on the guardian's or volunteer's record."""
+        record = (self.guardian.mobile if self.guardian else "") or (self.volunteer.phone if self.volunteer else "")
+        return self.mobile or record or ""
 
     @property
     def family(self):

@@ -252,6 +252,14 @@ def update_preferences(user, locale: str, large_text: bool) -> None:
         user.large_text = large_text
 
 
+def update_channels(user, email: str | None, by_email: bool | None, by_sms: bool | None) -> None:
+    """Where notices also go; None leaves a setting as it is."""
+    with saving():
+        for key, value in (("email", email), ("notices_by_email", by_email), ("notices_by_sms", by_sms)):
+            if value is not None:
+                setattr(user, key, value)
+
+
 def mark_fresh() -> None:
     session["auth_at"] = int(time.time())
 

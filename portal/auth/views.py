@@ -9,10 +9,11 @@ from sqlalchemy.orm import joinedload
 from ..core.htmx import hx_redirect, is_htmx
 from ..core.users import acting_user
 from ..extensions import db, login_manager
+from ..notices.channels import configured as channels_configured
 from ..people.models import Family, Guardian, Student
 from ..permissions import public, requires, sign_in_condition
 from . import bp, services
-from .forms import LoginForm, OwnPasswordForm, PasswordForm, PreferencesForm, ReauthForm
+from .forms import ChannelsForm, LoginForm, OwnPasswordForm, PasswordForm, PreferencesForm, ReauthForm
 from .models import User
 
 # People on their own phones, who would otherwise type a password every evening; staff share office computers.
@@ -130,7 +131,16 @@ def settings():
     user = acting_user()
     prefs = PreferencesForm(obj=user, prefix="prefs")
     pw = PasswordForm(prefix="pw")
+    reach = ChannelsForm(obj=user, prefix="ch")
     if request.method == "POST":
+        if "ch-submit" in request.form and reach.validate_on_submit():
+            offered = channels_configured()  # a switch the page did not show is left as it is
+            services.update_channels(user, email=reach.email.data if offered["email"] else None,
+                                     by_email=reach.notices_by_email.data if offered["email"] else None,
+                                     by_sms=reach.notices_by_sms.data if offered["sms"] and user.sms_mobile
+                                     else None)
+            flash(_("Settings saved."), "success")
+            return redirect(url_for("auth.settings"))
         if "prefs-submit" in request.form and prefs.validate_on_submit():
             services.update_preferences(user, prefs.locale.data, prefs.large_text.data)
             flash(_("Settings saved."), "success")
@@ -145,7 +155,7 @@ def settings():
                 login_user(user, remember=user.role in REMEMBERED_ROLES and bool(request.cookies.get("remember_token")))
                 flash(_("Password changed. Other devices have been logged out."), "success")
                 return redirect(url_for("auth.settings"))
-    return render_template("auth/settings.html", prefs=prefs, pw=pw)
+    return render_template("auth/settings.html", prefs=prefs, pw=pw, reach=reach, channels=channels_configured())
 
 
 @bp.route("/settings/text-size", methods=["POST"])

@@ -64,6 +64,7 @@ def answer(actor, req: HelpRequest, reply: str) -> HelpRequest:
         req.status, req.reply, req.handled_by_id, req.handled_at = "answered", reply, actor.id, utcnow()
         record(actor, "help.answer", req)
         notices.notify(notices.family_readers(req.family_id), "help.answered", f"help:{req.id}",
-                       _("The committee office answered your help request for %(child)s.", child=req.student.name),
+                       lambda: _("The committee office answered your help request for %(child)s.",
+                                 child=req.student.name),
                        notices.link("help.show", help_id=req.id))
     return req

@@ -208,10 +208,11 @@ def _tell_volunteers(changed, action: str, reason: str) -> None:
     for volunteer_id, rows in by_volunteer.items():
         hours = _h(sum((r.hours for r in rows), ZERO))
         days = "、".join(sorted({f"{r.worked_on.month}月{r.worked_on.day}日" for r in rows}))
-        text = (_("Your hours of %(days)s were approved: %(hours)s hours.", days=days, hours=hours)
-                if action == "approve" else
-                _("Your hours of %(days)s (%(hours)s hours) were sent back: %(reason)s. Please correct them and "
-                  "send them again.", days=days, hours=hours, reason=reason))
+        def text(days=days, hours=hours):
+            if action == "approve":
+                return _("Your hours of %(days)s were approved: %(hours)s hours.", days=days, hours=hours)
+            return _("Your hours of %(days)s (%(hours)s hours) were sent back: %(reason)s. Please correct them and "
+                     "send them again.", days=days, hours=hours, reason=reason)
         kind = "hours.approved" if action == "approve" else "hours.rejected"
         notices.notify(notices.volunteer_readers(volunteer_id), kind, f"hours:{min(r.id for r in rows)}", text,
                        notices.link("hours.index"))

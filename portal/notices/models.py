@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String, UniqueConstraint
+from flask_babel import lazy_pgettext
+from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.models import SchoolScoped, utcnow
@@ -28,3 +29,34 @@ class Notice(SchoolScoped, db.Model):
     url: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
+
+    user = db.relationship("User")
+
+
+DELIVERY_LABELS = {"email": lazy_pgettext("delivery", "E-mail"), "sms": lazy_pgettext("delivery", "SMS"),
+                   "pending": lazy_pgettext("delivery", "Waiting to be sent"), "sent": lazy_pgettext("delivery", "Sent"),
+                   "failed": lazy_pgettext("delivery", "Failed"), "skipped": lazy_pgettext("delivery", "Not needed")}
+
+
+class Delivery(SchoolScoped, db.Model):
+    """A notice sent beyond the portal on one channel, written with the notice (the outbox): pending until the job
+    runner sends it, retried with back-off, then sent or failed with the reason, in a log the office reads."""
+
+    __table_args__ = (
+        UniqueConstraint("notice_id", "channel"),
+        CheckConstraint("channel IN ('email', 'sms')", name="channel_known"),
+        CheckConstraint("status IN ('pending', 'sent', 'failed', 'skipped')", name="status_known"),
+        Index("ix_delivery_due", "status", "next_try_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(db.ForeignKey("notice.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    address: Mapped[str] = mapped_column(String(120))  # the e-mail address or mobile it went to
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_try_at: Mapped[datetime]  # Shanghai wall-clock time
+    last_error: Mapped[str] = mapped_column(String(300), default="")
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    notice = db.relationship("Notice")

@@ -5,10 +5,12 @@ not at all; the unique key (reader, kind, subject, due time) turns a second noti
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import func, select, update
+from flask_babel import force_locale
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..auth.models import User
@@ -17,21 +19,36 @@ from ..core.errors import saving
 from ..core.models import utcnow
 from ..extensions import db
 from ..people.models import Guardian
-from .models import Notice
+from .channels import channels_for
+from .models import Delivery, Notice
 
 KEPT_DAYS = 365
 
 
-def notify(readers, kind: str, subject: str, text: str, url: str = "", due: datetime | None = None) -> None:
-    """A notice for each active reader, in the current transaction (the caller's change commits it)."""
+def notify(readers, kind: str, subject: str, text: Callable[[], str], url: str = "",
+           due: datetime | None = None) -> None:
+    """A notice for each active reader, and its deliveries by e-mail or SMS where the reader gets those, in the
+    current transaction (the caller's change commits them). `text()` says it, in each reader's language."""
     due = due or local_now()
-    rows = [{"school_id": user.school_id, "user_id": user.id, "kind": kind, "subject": subject, "due_at": due,
-             "text": text[:300], "url": url, "created_at": utcnow()} for user in readers if user.active]
+    rows = []
+    for user in readers:
+        if user.active:
+            with force_locale(user.locale or "zh_CN"):
+                said = text()
+            rows.append({"school_id": user.school_id, "user_id": user.id, "kind": kind, "subject": subject,
+                         "due_at": due, "text": said[:300], "url": url, "created_at": utcnow()})
     if not rows:
         return
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    db.session.execute(dialect.insert(Notice).values(rows).on_conflict_do_nothing(
-        index_elements=["user_id", "kind", "subject", "due_at"]))
+    added = db.session.execute(dialect.insert(Notice).values(rows).on_conflict_do_nothing(
+        index_elements=["user_id", "kind", "subject", "due_at"]).returning(Notice.id, Notice.user_id)).all()
+    readers_by_id = {user.id: user for user in readers}
+    now = local_now()
+    deliveries = [{"school_id": readers_by_id[user_id].school_id, "notice_id": notice_id, "channel": channel,
+                   "address": address, "next_try_at": now, "created_at": utcnow()}
+                  for notice_id, user_id in added for channel, address in channels_for(readers_by_id[user_id])]
+    if deliveries:
+        db.session.execute(insert(Delivery), deliveries)
 
 
 def link(endpoint: str, **values) -> str:
@@ -74,3 +91,10 @@ def mark_all_read(user) -> int:
         done = db.session.execute(update(Notice).where(Notice.user_id == user.id, Notice.read_at.is_(None))
                                   .values(read_at=utcnow()))
     return done.rowcount
+
+
+def forget_old() -> int:
+    """Notices are kept a year."""
+    with saving():
+        gone = db.session.execute(delete(Notice).where(Notice.due_at < local_now() - timedelta(days=KEPT_DAYS)))
+    return gone.rowcount

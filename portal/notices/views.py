@@ -9,8 +9,8 @@ from ..core.listing import page_arg, paginate
 from ..core.users import acting_user
 from ..extensions import db
 from ..permissions import authorize, requires
-from . import bp, services
-from .models import Notice
+from . import bp, channels, services
+from .models import DELIVERY_LABELS, Notice
 
 
 @bp.route("/")
@@ -35,3 +35,14 @@ def read_all():
         n = services.mark_all_read(acting_user())
         flash(_("%(n)d notices marked as read.", n=n) if n else _("Every notice was already read."), "success")
     return redirect(url_for("notices.index"))
+
+
+@bp.route("/deliveries")
+@requires("notices.deliveries")
+def deliveries():
+    """What went out by e-mail and SMS, and what could not: the office's delivery log."""
+    me = acting_user()
+    pagination = paginate(channels.deliveries_of(me.school_id), page_arg(request.args),
+                          current_app.config["PAGE_SIZE"])
+    return render("notices/deliveries.html", "notices/_deliveries.html", pagination=pagination,
+                  labels=DELIVERY_LABELS, configured=channels.configured())

@@ -27,6 +27,7 @@ from ..extensions import db
 from ..help_requests.models import HelpRequest
 from ..imports.models import ImportBatch
 from ..needs.models import Need
+from ..notices.models import Notice
 from ..pairs import services as pairs
 from ..pairs.models import Pair, Visit
 from .models import Family, RetentionPolicy, School, Student, student_tags
@@ -179,7 +180,15 @@ def _anonymise_family(actor, family: Family) -> None:
     family.name, family.name_initials, family.address, family.notes = f"{ANONYMOUS}家庭", "", "", ""
     for guardian in family.guardians:
         guardian.name, guardian.mobile = ANONYMOUS, ""
-    for user in db.session.scalars(select(User).where(User.guardian_id.in_([g.id for g in family.guardians]))):
-        user.username, user.display_name, user.mobile = f"anon{user.id}", ANONYMOUS, None
+    users = db.session.scalars(select(User).where(User.guardian_id.in_([g.id for g in family.guardians]))).all()
+    for user in users:
+        user.username, user.display_name, user.mobile, user.email = f"anon{user.id}", ANONYMOUS, None, ""
         user.active, user.session_token = False, new_session_token()
-    record(actor, "retention.family", family, "guardians anonymised, logins closed")
+    # Their notices name the children and, with their deliveries, the mobile and e-mail they went to.
+    db.session.execute(delete(Notice).where(Notice.user_id.in_([u.id for u in users])))
+    record(actor, "retention.family", family, "guardians anonymised, logins closed, notices deleted")
+
+
+def run_all() -> list[tuple[School, Due]]:
+    """The run for every school of the deployment: the nightly job and `flask retention-run`."""
+    return [(school, run(None, school.id)) for school in db.session.scalars(select(School).order_by(School.id)).all()]

@@ -164,14 +164,14 @@ def promote(holder, now: datetime) -> list[Registration]:
             holder.taken += 1
             db.session.flush()
             promoted.append(reg)
-            _tell_family(reg, "registration.promoted", _(
+            _tell_family(reg, "registration.promoted", lambda reg=reg: _(
                 "You have a seat now, off the waiting list: %(what)s, %(when)s, %(place)s. Your check-in code is "
                 "%(code)s.", what=holder.label, when=cn_when(holder.starts_at), place=holder.place or "—",
                 code=reg.code))
     return promoted
 
 
-def _tell_family(reg: Registration, kind: str, text: str) -> None:
+def _tell_family(reg: Registration, kind: str, text) -> None:
     """A notice to the family's logins about its registration, in the transaction that changed it."""
     holder = reg.holder
     url = (notices.link("parent_school.session", session_id=holder.id) if holder.REG_KEY == "session_id"
@@ -304,7 +304,7 @@ def cancel(reg: Registration, by, now: datetime | None = None, staff: bool = Fal
             promoted = promote(holder, now)
         if staff:
             record(by, "registration.cancel", reg, f"{holder.REG_KEY}={holder.id} family={reg.family_id}")
-            _tell_family(reg, "registration.cancelled", _(
+            _tell_family(reg, "registration.cancelled", lambda: _(
                 "The committee office cancelled your registration for %(what)s (%(when)s). If you did not expect "
                 "this, please ask the office.", what=holder.label, when=cn_when(holder.starts_at)))
     return promoted

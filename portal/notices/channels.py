@@ -1,0 +1,184 @@
+"""Notices beyond the portal: e-mail through the school's SMTP server and SMS through a gateway's HTTP interface.
+
+notify() writes a Delivery per channel a reader gets, in the transaction of the notice. deliver_due() (the job
+runner, every minute) claims each due delivery before sending it, so two runners never send one twice; a channel
+that fails is tried again after 1, 5 and 30 minutes, then marked failed with its reason. A failure never touches
+the notice in the portal, and never another channel. No SMS between 21:00 and 08:00: it waits for the morning.
+Whether it is still wanted is asked when it goes: a closed account, a channel turned off since, or a reminder of a
+registration cancelled or already started is skipped with the reason.
+"""
+from __future__ import annotations
+
+import smtplib
+import ssl
+import urllib.parse
+import urllib.request
+from datetime import datetime, time, timedelta
+from email.message import EmailMessage
+from time import monotonic
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
+
+from ..core.clock import local_now
+from ..core.errors import saving
+from ..core.models import utcnow
+from ..extensions import db
+from ..registrations.models import Registration
+from .models import Delivery, Notice
+
+RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
+# A runner that dies while sending lets another try after this: at most once more, for that one delivery.
+CLAIM_FOR = timedelta(minutes=10)
+BATCH_SECONDS = 50
+QUIET_FROM, QUIET_UNTIL = time(21, 0), time(8, 0)
+BATCH = 200
+
+
+def configured() -> dict[str, bool]:
+    """The channels the deployment has (its environment): the settings page offers only those."""
+    config = current_app.config
+    return {"email": bool(config["SMTP_HOST"]), "sms": bool(config["SMS_URL"])}
+
+
+def channels_for(user) -> list[tuple[str, str]]:
+    """(channel, address) for each channel configured for the school that the user gets notices on."""
+    config = current_app.config
+    out = []
+    if config["SMTP_HOST"] and user.notices_by_email and user.email:
+        out.append(("email", user.email))
+    if config["SMS_URL"] and user.notices_by_sms and user.sms_mobile:
+        out.append(("sms", user.sms_mobile))
+    return out
+
+
+def quiet_until(channel: str, now: datetime) -> datetime | None:
+    """When an SMS due now may go, if now is in the quiet hours."""
+    if channel != "sms" or QUIET_UNTIL <= now.time() < QUIET_FROM:
+        return None
+    morning = now.date() if now.time() < QUIET_UNTIL else now.date() + timedelta(days=1)
+    return datetime.combine(morning, QUIET_UNTIL)
+
+
+def deliver_due(now: datetime | None = None) -> dict[str, int]:
+    """Send every delivery whose time has come; returns how many were sent, put off, given up and failed. A run
+    stops claiming after BATCH_SECONDS, well within its claims, and leaves the rest to the next minute's run."""
+    now = now or local_now()
+    counts = {"sent": 0, "retry": 0, "failed": 0, "waiting": 0, "skipped": 0}
+    ids = db.session.scalars(select(Delivery.id).where(Delivery.status == "pending", Delivery.next_try_at <= now)
+                             .order_by(Delivery.next_try_at, Delivery.id).limit(BATCH)).all()
+    started = monotonic()
+    for delivery_id in ids:
+        if monotonic() - started > BATCH_SECONDS:
+            break
+        counts[_deliver(delivery_id, now)] += 1
+    return counts
+
+
+def _deliver(delivery_id: int, now: datetime) -> str:
+    # The claim, timed from this moment rather than the run's start: another runner finds the delivery not due
+    # until the claim runs out, and this one's outcome is written only while its claim still stands.
+    held_until = max(now, local_now()) + CLAIM_FOR
+    with saving():
+        claimed = db.session.execute(update(Delivery).where(
+            Delivery.id == delivery_id, Delivery.status == "pending", Delivery.next_try_at <= now)
+            .values(next_try_at=held_until)).rowcount
+        delivery = db.session.get(Delivery, delivery_id) if claimed == 1 else None
+        what = delivery and (delivery.channel, delivery.address, delivery.notice.text, delivery.notice.url,
+                             _unwanted(delivery, now))
+    if what is None:
+        return "waiting"
+    channel, address, text, url, unwanted = what
+    if unwanted:
+        _settle(delivery_id, held_until, status="skipped", last_error=unwanted)
+        return "skipped"
+    later = quiet_until(channel, now)
+    if later is not None:
+        _settle(delivery_id, held_until, next_try_at=later)
+        return "waiting"
+    try:  # outside any transaction: a slow server holds no lock
+        SEND[channel](address, text, url, delivery_id)
+    except Exception as err:  # noqa: BLE001 (any failure of the channel is its reason in the log)
+        attempts = db.session.scalar(select(Delivery.attempts).where(Delivery.id == delivery_id)) + 1
+        failed = attempts > len(RETRY_AFTER)
+        _settle(delivery_id, held_until, attempts=attempts, last_error=f"{type(err).__name__}: {err}"[:300],
+                status="failed" if failed else "pending",
+                next_try_at=held_until if failed else now + RETRY_AFTER[attempts - 1])
+        return "failed" if failed else "retry"
+    _settle(delivery_id, held_until, status="sent", sent_at=utcnow(), attempts=Delivery.attempts + 1)
+    return "sent"
+
+
+def _settle(delivery_id: int, held_until: datetime, **values) -> None:
+    with saving():
+        db.session.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.status == "pending",
+                                                  Delivery.next_try_at == held_until).values(**values))
+
+
+def _unwanted(delivery: Delivery, now: datetime) -> str:
+    """Why a delivery written earlier is no longer to be sent (checked when it goes, not when it was written)."""
+    user = delivery.notice.user
+    if not user.active:
+        return _("The account has been closed.")
+    if not (user.notices_by_sms if delivery.channel == "sms" else user.notices_by_email):
+        return _("The user has turned this channel off.")
+    kind, subject = delivery.notice.kind, delivery.notice.subject
+    if kind.startswith("reminder.") and subject.startswith("registration:"):
+        reg = db.session.get(Registration, int(subject.split(":", 1)[1]))
+        if reg is None or reg.status != "confirmed" or reg.holder.status == "cancelled" or reg.holder.starts_at <= now:
+            return _("The registration was cancelled, or it has started: the reminder is no longer needed.")
+    return ""
+
+
+def _link(url: str) -> str:
+    base = current_app.config.get("PORTAL_URL", "").rstrip("/")
+    return f"{base}{url}" if base and url else ""
+
+
+def send_email(address: str, text: str, url: str, delivery_id: int) -> None:
+    config = current_app.config
+    message = EmailMessage()
+    message["Subject"] = _("CareBridge: %(text)s", text=text[:60])
+    message["From"] = config["SMTP_FROM"] or f"carebridge@{config['SMTP_HOST']}"
+    message["To"] = address
+    # The same delivery sent again after a crash carries the same id: mail clients show it once.
+    message["Message-ID"] = f"<delivery-{delivery_id}@{config['SMTP_HOST']}>"
+    link = _link(url)
+    message.set_content(text + (f"\n\n{link}" if link else ""))
+    with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=config["CHANNEL_TIMEOUT_SECONDS"]) as smtp:
+        if config["SMTP_STARTTLS"]:
+            smtp.starttls(context=ssl.create_default_context())
+        if config["SMTP_USER"]:
+            smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
+        smtp.send_message(message)
+
+
+def send_sms(mobile: str, text: str, url: str, delivery_id: int) -> None:
+    """The gateway's URL with the mobile and the text filled in (and {id}, the delivery's number, for a gateway that
+    drops a message it has seen); with SMS_BODY, a POST of that body filled in the same way. Any answer but 2xx is a
+    failure."""
+    config = current_app.config
+    content = f"【关爱桥】{text}" + (f" {_link(url)}" if _link(url) else "")
+
+    def fill(template: str) -> str:
+        return (template.replace("{mobile}", urllib.parse.quote(mobile)).replace("{text}", urllib.parse.quote(content))
+                .replace("{id}", str(delivery_id)))
+
+    body = fill(config["SMS_BODY"]).encode() if config["SMS_BODY"] else None
+    request = urllib.request.Request(fill(config["SMS_URL"]), data=body, method="POST" if body else "GET")
+    if body:
+        request.add_header("Content-Type", "application/x-www-form-urlencoded")
+    with urllib.request.urlopen(request, timeout=config["CHANNEL_TIMEOUT_SECONDS"]) as answer:
+        if not 200 <= answer.status < 300:
+            raise OSError(f"HTTP {answer.status}")
+
+
+SEND = {"email": send_email, "sms": send_sms}
+
+
+def deliveries_of(school_id: int):
+    """The delivery log the office reads: the latest first, with each notice and its reader."""
+    return (select(Delivery).where(Delivery.school_id == school_id).order_by(Delivery.id.desc())
+            .options(joinedload(Delivery.notice).joinedload(Notice.user)))

@@ -1,0 +1,74 @@
+"""Reminders a family gets before what it registered for: the day before at 18:00 and two hours before, with the
+place and the check-in code. The job runner calls send_due() every minute (portal/jobs.py); each reminder's due
+time is part of its notice's key, so a run repeated, late or on two servers at once sends it once."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+
+from ..core.display import cn_when
+from ..core.errors import saving
+from ..events.models import Event
+from ..extensions import db
+from ..parent_school.models import CourseSession
+from ..registrations.models import Registration
+from . import services as notices
+from .models import Notice
+
+EVENING_BEFORE = time(18, 0)
+HOURS_BEFORE = timedelta(hours=2)
+# How far ahead a run looks: the evening before is at most 30 hours before a start at midnight.
+LOOKAHEAD = timedelta(hours=30)
+
+
+def due_times(starts_at: datetime) -> dict[str, datetime]:
+    """The reminders of a start time, by kind: 18:00 the day before, and two hours before."""
+    evening = datetime.combine(starts_at.date() - timedelta(days=1), EVENING_BEFORE)
+    return {"reminder.day_before": evening, "reminder.hours_before": starts_at - HOURS_BEFORE}
+
+
+def send_due(now: datetime) -> int:
+    """Every reminder whose time has come for a start still ahead; returns how many registrations were reminded now.
+    When both are due (a family registered on the day), only the nearer one is sent."""
+    sessions = select(CourseSession.id).where(CourseSession.status.in_(("open", "closed")),
+                                              CourseSession.starts_at > now,
+                                              CourseSession.starts_at <= now + LOOKAHEAD)
+    events = select(Event.id).where(Event.status == "planned", Event.starts_at > now,
+                                    Event.starts_at <= now + LOOKAHEAD)
+    regs = db.session.scalars(select(Registration).where(
+        Registration.status == "confirmed", Registration.attended_at.is_(None),
+        or_(Registration.session_id.in_(sessions), Registration.event_id.in_(events)))
+        .order_by(Registration.id)).all()
+    # Reminders already written: a run every minute looks them up once rather than writing each again.
+    written = set(db.session.execute(select(Notice.subject, Notice.kind, Notice.due_at).where(
+        Notice.kind.in_(("reminder.day_before", "reminder.hours_before")), Notice.due_at > now - LOOKAHEAD)).all())
+    sent = 0
+    with saving():
+        for reg in regs:
+            holder = reg.holder
+            due = {kind: at for kind, at in due_times(holder.starts_at).items() if at <= now}
+            if not due:
+                continue
+            kind = "reminder.hours_before" if "reminder.hours_before" in due else "reminder.day_before"
+            if (f"registration:{reg.id}", kind, due[kind]) in written:
+                continue
+            _remind(reg, holder, kind, due[kind], today=holder.starts_at.date() == now.date())
+            sent += 1
+    return sent
+
+
+def _remind(reg: Registration, holder, kind: str, due: datetime, today: bool) -> None:
+    def text() -> str:
+        what = holder.label if holder.REG_KEY == "event_id" else f"{_('Parent school')}：{holder.label}"
+        facts = {"what": what, "when": cn_when(holder.starts_at), "place": holder.place or "—", "code": reg.code}
+        if kind == "reminder.hours_before":
+            return _("In two hours: %(what)s, %(when)s, %(place)s. Your check-in code is %(code)s.", **facts)
+        if today:  # the evening before has passed: a family that registered today, or a runner that was down
+            return _("Today: %(what)s, %(when)s, %(place)s. Your check-in code is %(code)s.", **facts)
+        return _("Tomorrow: %(what)s, %(when)s, %(place)s. Your check-in code is %(code)s.", **facts)
+
+    url = (notices.link("parent_school.session", session_id=holder.id) if holder.REG_KEY == "session_id"
+           else notices.link("events.show", event_id=holder.id))
+    notices.notify(notices.family_readers(reg.family_id), kind, f"registration:{reg.id}", text, url, due=due)

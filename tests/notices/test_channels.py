@@ -1,0 +1,232 @@
+"""Notices beyond the portal (issue 30): e-mail to a real SMTP server (aiosmtpd) and SMS to a real HTTP receiver,
+both started by the tests; a channel that is down is retried, then marked failed with its reason, while the notice
+in the portal is there all along; no SMS at night."""
+import socket
+import threading
+import urllib.parse
+from datetime import datetime
+from email import message_from_bytes
+from email.policy import default as email_policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from portal.core import clock
+from portal.extensions import db
+from portal.notices import channels, reminders
+from portal.notices import services as notices
+from portal.notices.models import Delivery, Notice
+from portal.registrations import services as seats
+from tests import factories
+from tests.helpers import main_text, run_at_once
+
+NOON = datetime(2026, 12, 7, 12, 0)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, _server, _session, envelope):
+        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=email_policy)))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server(app):
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port, SMTP_FROM="guanai@school.local",
+                      PORTAL_URL="http://guanai.school.local/")
+    yield inbox
+    controller.stop()
+    app.config.update(SMTP_HOST="", PORTAL_URL="")
+
+
+@pytest.fixture
+def sms_gateway(app):
+    """An HTTP receiver standing for the carrier's gateway; `answer` is the status it gives."""
+    received, state = [], {"answer": 200}
+
+    class Gateway(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            received.append(urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query))
+            self.send_response(state["answer"])
+            self.end_headers()
+
+        def log_message(self, *_args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Gateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    app.config["SMS_URL"] = f"http://127.0.0.1:{server.server_port}/send?user=school&to={{mobile}}&msg={{text}}"
+    yield received, state
+    server.shutdown()
+    app.config["SMS_URL"] = ""
+
+
+def _at(monkeypatch, moment):
+    monkeypatch.setattr(clock, "_wall", lambda: moment)
+    return moment
+
+
+def _deliveries() -> list[Delivery]:
+    db.session.expire_all()
+    return db.session.scalars(select(Delivery).order_by(Delivery.id)).all()
+
+
+def test_a_notice_goes_by_email_to_the_schools_smtp_server_once(app, world, smtp_server, monkeypatch):
+    parent = world.users["parent"]
+    parent.email = "wang.mama@example.com"
+    db.session.commit()
+    _at(monkeypatch, NOON)
+    notices.notify([parent], "help.answered", "help:1", lambda: "关工委办公室已答复您为王小明提交的求助。", "/help/1")
+    db.session.commit()
+
+    assert run_at_once(app, lambda: channels.deliver_due(NOON)) == []  # two runners at the same moment
+    assert channels.deliver_due(NOON)["sent"] == 0  # and a third finds nothing left to send
+    ((to, message),) = smtp_server.messages
+    assert to == ["wang.mama@example.com"] and message["From"] == "guanai@school.local"
+    assert "关工委办公室已答复您" in message["Subject"]
+    assert "http://guanai.school.local/help/1" in message.get_content()
+    (sent,) = _deliveries()
+    assert (sent.status, sent.attempts, sent.address) == ("sent", 1, "wang.mama@example.com")
+
+
+def test_with_the_smtp_server_down_the_email_is_retried_then_failed_and_the_notice_is_there(world, app, login_as,
+                                                                                          monkeypatch):
+    parent = world.users["parent"]
+    parent.email = "wang.mama@example.com"
+    db.session.commit()
+    app.config["SMTP_HOST"], app.config["SMTP_PORT"] = "127.0.0.1", _free_port()  # nothing listens there
+    try:
+        _at(monkeypatch, NOON)
+        notices.notify([parent], "help.answered", "help:1", lambda: "关工委办公室已答复您的求助。", "/help/1")
+        db.session.commit()
+        outcomes = []
+        for minutes in (0, 1, 6, 36, 36):  # each retry comes due 1, 5 and 30 minutes after the last
+            outcomes.append({k: v for k, v in channels.deliver_due(datetime(2026, 12, 7, 12, minutes)).items() if v})
+    finally:
+        app.config["SMTP_HOST"] = ""
+
+    assert outcomes == [{"retry": 1}, {"retry": 1}, {"retry": 1}, {"failed": 1}, {}]
+    (failed,) = _deliveries()
+    assert failed.status == "failed" and failed.attempts == 4 and "ConnectionRefusedError" in failed.last_error
+    assert "关工委办公室已答复您的求助。" in main_text(login_as("parent").get("/notices/").get_data(as_text=True))
+    log = main_text(login_as("coordinator").get("/notices/deliveries").get_data(as_text=True))
+    assert "邮件 发送失败 4 ConnectionRefusedError" in log
+
+
+def test_an_sms_goes_through_the_gateway_by_day_and_waits_for_the_morning_by_night(world, sms_gateway, monkeypatch):
+    received, _state = sms_gateway
+    parent = world.users["parent"]
+    parent.mobile = "13812345678"
+    db.session.commit()
+    night = _at(monkeypatch, datetime(2026, 12, 7, 22, 30))
+    notices.notify([parent], "registration.promoted", "registration:1", lambda: "您已从候补转为正式报名。", "/parent-school/")
+    db.session.commit()
+
+    assert channels.deliver_due(night) == {"sent": 0, "retry": 0, "failed": 0, "waiting": 1, "skipped": 0}
+    assert received == [] and _deliveries()[0].next_try_at == datetime(2026, 12, 8, 8, 0)
+    assert channels.deliver_due(datetime(2026, 12, 8, 7, 59))["sent"] == 0
+    assert channels.deliver_due(datetime(2026, 12, 8, 8, 0))["sent"] == 1
+    ((sms,),) = [received]
+    assert sms["to"] == ["13812345678"] and sms["user"] == ["school"]
+    assert sms["msg"][0].startswith("【关爱桥】您已从候补转为正式报名。")
+
+
+def test_a_gateway_that_refuses_is_retried_and_a_user_who_turned_sms_off_gets_none(world, sms_gateway,
+                                                                                  monkeypatch):
+    received, state = sms_gateway
+    parent, volunteer = world.users["parent"], world.users["volunteer"]
+    parent.mobile, volunteer.mobile, volunteer.notices_by_sms = "13812345678", "13912345678", False
+    db.session.commit()
+    _at(monkeypatch, NOON)
+    state["answer"] = 503
+    notices.notify([parent, volunteer], "help.answered", "help:1", lambda: "您的求助已答复。")
+    db.session.commit()
+
+    assert channels.deliver_due(NOON)["retry"] == 1
+    (waiting,) = _deliveries()
+    assert waiting.address == "13812345678" and "503" in waiting.last_error
+    state["answer"] = 200
+    assert channels.deliver_due(datetime(2026, 12, 7, 12, 1))["sent"] == 1
+    assert len(received) == 2 and db.session.scalar(select(Notice.id).where(Notice.user_id == volunteer.id))
+
+
+def test_the_settings_page_offers_the_channels_the_school_has(world, app, login_as, smtp_server):
+    c = login_as("parent")
+    page = main_text(c.get("/settings").get_data(as_text=True))
+    assert "电子邮箱" in page and "短信" not in page
+    c.post_form("/settings", {"ch-email": "wang.mama@example.com", "ch-notices_by_email": "y", "ch-submit": "1"},
+                token_from="/settings")
+    db.session.expire_all()
+    parent = world.users["parent"]
+    assert (parent.email, parent.notices_by_email, parent.notices_by_sms) == ("wang.mama@example.com", True, True)
+    bad = c.post_form("/settings", {"ch-email": "not-an-address", "ch-submit": "1"}, token_from="/settings")
+    assert "请输入有效的电子邮箱地址" in main_text(bad.get_data(as_text=True))
+
+
+def test_an_sms_goes_to_the_mobile_on_the_guardians_record_when_the_login_has_none(world, sms_gateway, monkeypatch):
+    received, _state = sms_gateway
+    parent = world.users["parent"]
+    assert parent.mobile is None and parent.guardian.mobile
+    _at(monkeypatch, NOON)
+    notices.notify([parent], "help.answered", "help:1", lambda: "您的求助已答复。")
+    db.session.commit()
+
+    assert channels.deliver_due(NOON)["sent"] == 1
+    assert received[0]["to"] == [parent.guardian.mobile]
+
+
+def test_what_is_no_longer_wanted_when_it_goes_is_skipped_with_the_reason(world, sms_gateway, monkeypatch):
+    """A reminder held for the morning whose registration was cancelled overnight, and an SMS to a user who turned
+    SMS off after it was written, are not sent."""
+    received, _state = sms_gateway
+    volunteer = world.users["volunteer"]
+    session = factories.course_session(factories.course(world.school, world.users["coordinator"], grades=(3,)),
+                                       starts_at=datetime(2026, 12, 8, 10, 0), deadline=datetime(2026, 12, 7, 12, 0))
+    reg, _ = seats.register(session, world.pupil, world.users["parent"], now=datetime(2026, 12, 6, 9, 0))
+    night = _at(monkeypatch, datetime(2026, 12, 7, 18, 0))
+    reminders.send_due(night)  # the evening-before reminder; its SMS waits for 08:00
+    notices.notify([volunteer], "help.answered", "help:1", lambda: "您的求助已答复。")
+    db.session.commit()
+    seats.cancel(reg, world.users["coordinator"], datetime(2026, 12, 7, 22, 0), staff=True)
+    volunteer.notices_by_sms = False
+    db.session.commit()
+
+    assert channels.deliver_due(datetime(2026, 12, 8, 8, 0)) == {"sent": 1, "retry": 0, "failed": 0, "waiting": 0,
+                                                                 "skipped": 2}
+    ((sms,),) = [received]  # only the office's cancellation, held for the morning too
+    assert sms["msg"][0].startswith("【关爱桥】关工委办公室取消了您")
+    skipped = sorted(d.last_error for d in _deliveries() if d.status == "skipped")
+    assert skipped == ["报名已取消或活动已开始，不再需要提醒。", "用户已关闭这种通知方式。"]
+
+
+def test_each_reader_gets_the_notice_in_their_own_language(world, full_session_for_english):
+    mother, waits = full_session_for_english
+    (told,) = db.session.scalars(select(Notice).where(Notice.user_id == mother.id)).all()
+    assert told.text.startswith("You have a seat now, off the waiting list") and waits.code in told.text
+
+
+@pytest.fixture
+def full_session_for_english(world):
+    """A one-seat session; the family waiting reads the portal in English; the office cancels the seat holder."""
+    coord = world.users["coordinator"]
+    session = factories.course_session(factories.course(world.school, coord, grades=(3,)), capacity=1)
+    family = factories.family(world.school, "李家")
+    child = factories.student(world.own_class, "李小华", family=family)
+    mother = factories.user(world.school, "parent", "li_mother", guardian_id=family.guardians[0].id, locale="en")
+    held, _ = seats.register(session, world.pupil, world.users["parent"])
+    waits, _ = seats.register(session, child, mother)
+    seats.cancel(held, coord, staff=True)  # the office's request is in Chinese; the notice follows the reader
+    return mother, waits
