@@ -210,23 +210,3 @@ def test_what_is_no_longer_wanted_when_it_goes_is_skipped_with_the_reason(world,
     assert sms["msg"][0].startswith("【关爱桥】关工委办公室取消了您")
     skipped = sorted(d.last_error for d in _deliveries() if d.status == "skipped")
     assert skipped == ["报名已取消或活动已开始，不再需要提醒。", "用户已关闭这种通知方式。"]
-
-
-def test_each_reader_gets_the_notice_in_their_own_language(world, full_session_for_english):
-    mother, waits = full_session_for_english
-    (told,) = db.session.scalars(select(Notice).where(Notice.user_id == mother.id)).all()
-    assert told.text.startswith("You have a seat now, off the waiting list") and waits.code in told.text
-
-
-@pytest.fixture
-def full_session_for_english(world):
-    """A one-seat session; the family waiting reads the portal in English; the office cancels the seat holder."""
-    coord = world.users["coordinator"]
-    session = factories.course_session(factories.course(world.school, coord, grades=(3,)), capacity=1)
-    family = factories.family(world.school, "李家")
-    child = factories.student(world.own_class, "李小华", family=family)
-    mother = factories.user(world.school, "parent", "li_mother", guardian_id=family.guardians[0].id, locale="en")
-    held, _ = seats.register(session, world.pupil, world.users["parent"])
-    waits, _ = seats.register(session, child, mother)
-    seats.cancel(held, coord, staff=True)  # the office's request is in Chinese; the notice follows the reader
-    return mother, waits

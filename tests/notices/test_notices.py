@@ -162,3 +162,15 @@ def test_a_family_anonymised_by_the_retention_run_keeps_no_notices_or_address(wo
         retention._anonymise_family(None, world.family)
 
     assert _notices(parent) == [] and parent.email == ""
+
+
+def test_each_reader_gets_the_notice_in_their_own_language(world, full_session):
+    _session, held, waits, mother = full_session
+    mother.locale = "en"
+    db.session.commit()
+
+    seats.cancel(held, world.users["coordinator"], staff=True)  # the office works in Chinese
+
+    (told,) = _notices(mother)
+    assert told.text.startswith("You have a seat now, off the waiting list") and waits.code in told.text
+    assert _notices(world.users["parent"])[0].text.startswith("关工委办公室取消了")
