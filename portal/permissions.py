@@ -67,6 +67,7 @@ RULES = {
     "parent_school.register": {"parent"},
     "parent_school.certificate": STAFF | {"parent"},
     "parent_school.coverage": STAFF | {"teacher"},
+    "parent_school.remind": STAFF | {"teacher"},  # a class teacher, their own classes
     "events.view": EVERYONE,
     "events.manage": STAFF,
     "events.sign_up": {"volunteer"},
@@ -118,6 +119,8 @@ def visible(user, obj) -> bool:
         return False
     if isinstance(obj, Notice):
         return obj.user_id == user.id
+    if isinstance(obj, SchoolClass) and user.role == "teacher":
+        return obj.id in teacher_class_ids(user)
     if isinstance(obj, Student) and user.role == "teacher":
         return obj.class_id in teacher_class_ids(user)
     if isinstance(obj, Need) and user.role == "teacher":

@@ -13,6 +13,7 @@ ACTIONS = {
     "consent.record": _l("Recorded a guardian's consent"),
     "consent.withdraw": _l("Withdrew a guardian's consent"),
     "course.coverage_export": _l("Exported a course's coverage"),
+    "course.remind_unregistered": _l("Reminded a class's families to register for a course"),
     "course.save": _l("Saved a course"),
     "course_session.export": _l("Exported a session's attendance"),
     "course_session.save": _l("Saved a session"),

@@ -26,9 +26,10 @@ KEPT_DAYS = 365
 
 
 def notify(readers, kind: str, subject: str, text: Callable[[], str], url: str = "",
-           due: datetime | None = None) -> None:
+           due: datetime | None = None) -> int:
     """A notice for each active reader, and its deliveries by e-mail or SMS where the reader gets those, in the
-    current transaction (the caller's change commits them). `text()` says it, in each reader's language."""
+    current transaction (the caller's change commits them). `text()` says it, in each reader's language. Returns
+    how many notices were new (the same one again is not)."""
     due = due or local_now()
     rows = []
     for user in readers:
@@ -38,7 +39,7 @@ def notify(readers, kind: str, subject: str, text: Callable[[], str], url: str =
             rows.append({"school_id": user.school_id, "user_id": user.id, "kind": kind, "subject": subject,
                          "due_at": due, "text": said[:300], "url": url, "created_at": utcnow()})
     if not rows:
-        return
+        return 0
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     added = db.session.execute(dialect.insert(Notice).values(rows).on_conflict_do_nothing(
         index_elements=["user_id", "kind", "subject", "due_at"]).returning(Notice.id, Notice.user_id)).all()
@@ -49,6 +50,7 @@ def notify(readers, kind: str, subject: str, text: Callable[[], str], url: str =
                   for notice_id, user_id in added for channel, address in channels_for(readers_by_id[user_id])]
     if deliveries:
         db.session.execute(insert(Delivery), deliveries)
+    return len(added)
 
 
 def link(endpoint: str, **values) -> str:
@@ -63,6 +65,16 @@ def family_readers(family_id: int) -> list[User]:
     """The logins of a family's guardians."""
     return db.session.scalars(select(User).join(Guardian, User.guardian_id == Guardian.id)
                               .where(Guardian.family_id == family_id, User.active.is_(True))).all()
+
+
+def read_by_family(kind: str, subject: str, family_ids) -> dict[int, bool]:
+    """For the families told this (kind, subject): whether one of their logins has read it."""
+    rows = db.session.execute(
+        select(Guardian.family_id, func.max(Notice.read_at)).join(User, User.guardian_id == Guardian.id)
+        .join(Notice, Notice.user_id == User.id)
+        .where(Notice.kind == kind, Notice.subject == subject, Guardian.family_id.in_(family_ids))
+        .group_by(Guardian.family_id)).all()
+    return {family_id: read is not None for family_id, read in rows}
 
 
 def volunteer_readers(volunteer_id: int) -> list[User]:

@@ -5,7 +5,7 @@ Seats are taken and given back only through portal.registrations.services.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 from ..audit.services import record
 from ..core.errors import DomainError, saving
 from ..extensions import db
+from ..notices import services as notices
 from ..people.models import Family, Guardian, SchoolClass, Student, Volunteer
 from ..permissions import scope
 from ..registrations import services as seats
@@ -407,3 +408,39 @@ def coverage(course: Course, reader=None) -> list[ClassCoverage]:
                 state = "registered" if fid in registered else ("started" if attended.get(fid) else "none")
                 row.missing.append((kids[0].family, kids, state))
     return list(rows.values())
+
+
+UNREGISTERED = "course.unregistered"
+
+
+@dataclass
+class Reminded:
+    families: int  # families of the class told now
+    without_login: list[Family]  # families not registered that no notice reaches: to be phoned
+
+
+def remind_unregistered(actor, course: Course, klass: SchoolClass, today: date) -> Reminded:
+    """Tell every family of the class that has not registered for the course (in one tap, by its class teacher or
+    the office): a notice to each of its logins, once a day at most."""
+    row = next((r for r in coverage(course, actor) if r.school_class.id == klass.id), None)
+    families = [family for family, _kids, state in (row.missing if row else []) if state == "none"]
+    told, without = 0, []
+    with saving():
+        for family in families:
+            readers = notices.family_readers(family.id)
+            if not readers:
+                without.append(family)
+                continue
+            added = notices.notify(readers, UNREGISTERED, f"course:{course.id}", lambda: _(
+                "Please register for the parent-school course %(course)s: it is required for your child's grade. "
+                "Choose a session on the parent school page.", course=course.title),
+                notices.link("parent_school.index"), due=datetime.combine(today, time.min))
+            told += added > 0
+        record(actor, "course.remind_unregistered", course, f"class={klass.id} families={told}")
+    return Reminded(told, without)
+
+
+def reminder_receipts(course: Course, rows: list[ClassCoverage]) -> dict[int, bool]:
+    """family id -> read, for the families of the page reminded about this course."""
+    family_ids = [family.id for r in rows for family, _kids, _state in r.missing]
+    return notices.read_by_family(UNREGISTERED, f"course:{course.id}", family_ids)

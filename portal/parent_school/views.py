@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..auth.services import ask_password_again, is_fresh
+from ..core.clock import local_today
 from ..core.errors import DomainError
 from ..core.forms import options, show_error
 from ..core.htmx import is_htmx, render
@@ -15,6 +16,7 @@ from ..core.submit_once import submit_once
 from ..core.users import acting_user
 from ..core.xlsx import xlsx_response
 from ..extensions import db
+from ..people.forms import EmptyForm
 from ..people.models import GRADE_NAMES, Family, SchoolClass, Student, Volunteer
 from ..permissions import authorize, can, requires
 from ..registrations import services as seats
@@ -454,7 +456,25 @@ def coverage(course_id):
     me = acting_user()
     c = authorize("parent_school.coverage", db.session.get(Course, course_id))
     rows = services.coverage(c, me)
-    return render_template("parent_school/coverage.html", c=c, rows=rows)
+    return render_template("parent_school/coverage.html", c=c, rows=rows, form=EmptyForm(),
+                           receipts=services.reminder_receipts(c, rows))
+
+
+@bp.route("/courses/<int:course_id>/classes/<int:class_id>/remind", methods=["POST"])
+@requires("parent_school.remind")
+def remind(course_id, class_id):
+    c = authorize("parent_school.coverage", db.session.get(Course, course_id))
+    klass = authorize("parent_school.remind", db.session.get(SchoolClass, class_id))
+    if EmptyForm().validate_on_submit():
+        done = services.remind_unregistered(acting_user(), c, klass, local_today())
+        message = (_("%(n)d families of %(klass)s that have not registered were reminded.", n=done.families,
+                     klass=klass.label) if done.families else
+                   _("No family of %(klass)s could be reminded now: those with a login were reminded today.",
+                     klass=klass.label))
+        if done.without_login:
+            message += " " + _("%(n)d families have no login yet: please phone them.", n=len(done.without_login))
+        flash(message, "success")
+    return redirect(url_for("parent_school.coverage", course_id=c.id) + f"#class-{klass.id}")
 
 
 @bp.route("/courses/<int:course_id>/coverage.xlsx")
