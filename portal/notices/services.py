@@ -68,13 +68,19 @@ def family_readers(family_id: int) -> list[User]:
 
 
 def read_by_family(kind: str, subject: str, family_ids) -> dict[int, bool]:
-    """For the families told this (kind, subject): whether one of their logins has read it."""
+    """For the families told this (kind, subject): whether one of their logins has read the latest telling."""
     rows = db.session.execute(
-        select(Guardian.family_id, func.max(Notice.read_at)).join(User, User.guardian_id == Guardian.id)
+        select(Guardian.family_id, Notice.due_at, Notice.read_at).join(User, User.guardian_id == Guardian.id)
         .join(Notice, Notice.user_id == User.id)
-        .where(Notice.kind == kind, Notice.subject == subject, Guardian.family_id.in_(family_ids))
-        .group_by(Guardian.family_id)).all()
-    return {family_id: read is not None for family_id, read in rows}
+        .where(Notice.kind == kind, Notice.subject == subject, Guardian.family_id.in_(family_ids))).all()
+    latest: dict[int, tuple[datetime, bool]] = {}
+    for family_id, due, read_at in rows:
+        seen = latest.get(family_id)
+        if seen is None or due > seen[0]:
+            latest[family_id] = (due, read_at is not None)
+        elif due == seen[0]:
+            latest[family_id] = (due, seen[1] or read_at is not None)
+    return {family_id: read for family_id, (_due, read) in latest.items()}
 
 
 def volunteer_readers(volunteer_id: int) -> list[User]:

@@ -415,15 +415,22 @@ UNREGISTERED = "course.unregistered"
 
 @dataclass
 class Reminded:
-    families: int  # families of the class told now
+    unregistered: int  # families of the class not registered
+    families: int  # of them, families told now
     without_login: list[Family]  # families not registered that no notice reaches: to be phoned
 
 
 def remind_unregistered(actor, course: Course, klass: SchoolClass, today: date) -> Reminded:
     """Tell every family of the class that has not registered for the course (in one tap, by its class teacher or
     the office): a notice to each of its logins, once a day at most."""
+    if not (course.mandatory and course.active):
+        raise DomainError(_("Only families who have not registered for a required course are reminded."))
     row = next((r for r in coverage(course, actor) if r.school_class.id == klass.id), None)
-    families = [family for family, _kids, state in (row.missing if row else []) if state == "none"]
+    if row is None:
+        raise DomainError(_("%(klass)s is not in the grades this course is for.", klass=klass.label))
+    families = [family for family, _kids, state in row.missing if state == "none"]
+    if not families:
+        return Reminded(0, 0, [])
     told, without = 0, []
     with saving():
         for family in families:
@@ -437,7 +444,7 @@ def remind_unregistered(actor, course: Course, klass: SchoolClass, today: date) 
                 notices.link("parent_school.index"), due=datetime.combine(today, time.min))
             told += added > 0
         record(actor, "course.remind_unregistered", course, f"class={klass.id} families={told}")
-    return Reminded(told, without)
+    return Reminded(len(families), told, without)
 
 
 def reminder_receipts(course: Course, rows: list[ClassCoverage]) -> dict[int, bool]:

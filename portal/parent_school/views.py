@@ -466,11 +466,19 @@ def remind(course_id, class_id):
     c = authorize("parent_school.coverage", db.session.get(Course, course_id))
     klass = authorize("parent_school.remind", db.session.get(SchoolClass, class_id))
     if EmptyForm().validate_on_submit():
-        done = services.remind_unregistered(acting_user(), c, klass, local_today())
-        message = (_("%(n)d families of %(klass)s that have not registered were reminded.", n=done.families,
-                     klass=klass.label) if done.families else
-                   _("No family of %(klass)s could be reminded now: those with a login were reminded today.",
-                     klass=klass.label))
+        try:
+            done = services.remind_unregistered(acting_user(), c, klass, local_today())
+        except DomainError as err:
+            flash(err.message, "error")
+            return redirect(url_for("parent_school.coverage", course_id=c.id))
+        if not done.unregistered:
+            message = _("Every family of %(klass)s has registered.", klass=klass.label)
+        elif done.families:
+            message = _("%(n)d families of %(klass)s that have not registered were reminded.", n=done.families,
+                        klass=klass.label)
+        else:
+            message = _("No family of %(klass)s could be reminded now: those with a login were reminded today.",
+                        klass=klass.label)
         if done.without_login:
             message += " " + _("%(n)d families have no login yet: please phone them.", n=len(done.without_login))
         flash(message, "success")

@@ -1,11 +1,15 @@
 """A class teacher reminds the families of her class that have not registered for a mandatory parent-school course,
 in one tap, and sees who read it (issue 30)."""
 import re
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
+from portal.core import clock
+from portal.core.clock import local_today
 from portal.extensions import db
 from portal.notices.models import Notice
+from portal.registrations import services as seats
 from tests import factories
 from tests.helpers import flash_text, follow, main_text
 
@@ -58,3 +62,36 @@ def test_a_teacher_cannot_remind_another_class_and_the_office_can(world, login_a
     assert db.session.scalars(select(Notice)).all() == []
     office = login_as("coordinator")
     assert "已提醒四年级1班 1 户" in flash_text(follow(office, _remind(office, course, world.other_class)))
+
+
+def test_only_a_required_course_of_the_classs_grades_is_reminded_and_the_latest_reminder_is_the_one_read(
+        world, login_as, monkeypatch):
+    elective = factories.course(world.school, world.users["coordinator"], title="自选课", grades=(3,))
+    teacher = login_as("teacher")
+    refused = teacher.post_form(f"/parent-school/courses/{elective.id}/classes/{world.own_class.id}/remind", {},
+                                token_from="/parent-school/")
+    assert flash_text(follow(teacher, refused)) == "错误： 只提醒尚未报名必修课的家庭。"
+    other_grade = _course(world, grades=(4,))
+    refused = teacher.post_form(f"/parent-school/courses/{other_grade.id}/classes/{world.own_class.id}/remind", {},
+                                token_from="/parent-school/")
+    assert flash_text(follow(teacher, refused)) == "错误： 三年级2班不在这门课程面向的年级。"
+    assert db.session.scalars(select(Notice)).all() == []
+
+    course = _course(world)
+    _remind(teacher, course, world.own_class)
+    (first,) = db.session.scalars(select(Notice)).all()
+    login_as("parent").get(f"/notices/{first.id}")
+    tomorrow = datetime.combine(local_today() + timedelta(days=1), time(9, 0))
+    monkeypatch.setattr(clock, "_wall", lambda: tomorrow)
+    _remind(teacher, course, world.own_class)
+    page = main_text(teacher.get(f"/parent-school/courses/{course.id}/coverage").get_data(as_text=True))
+    assert "已提醒 · 未读" in page and "已提醒 · 已读" not in page
+
+
+def test_a_class_that_has_all_registered_is_told_so(world, login_as):
+    course = _course(world)
+    seats.register(course.sessions[0], world.pupil, world.users["parent"])
+    teacher = login_as("teacher")
+    done = teacher.post_form(f"/parent-school/courses/{course.id}/classes/{world.own_class.id}/remind", {},
+                             token_from="/parent-school/")
+    assert flash_text(follow(teacher, done)) == "三年级2班的家庭都已报名。"
