@@ -40,46 +40,51 @@ def chips_error(html, name) -> str:
     raise AssertionError(f"no chips for {name}")
 
 
+def _together(n: int, work) -> None:
+    """`work(i)` for i in range(n), each in a thread of its own, all let go at the same moment; back when all are
+    done."""
+    barrier = threading.Barrier(n)
+
+    def run(i):
+        barrier.wait()
+        work(i)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    db.session.expire_all()
+
+
 def post_at_once(clients, url, payloads):
     """Send the forms from two browser tabs at the same moment; returns the responses.
     `url` is one address for all, or a list with each tab's own."""
     urls = [url] * len(clients) if isinstance(url, str) else url
-    barrier, responses = threading.Barrier(len(clients)), [None] * len(clients)
+    responses = [None] * len(clients)
 
     def post(i):
-        barrier.wait()
         responses[i] = clients[i].http._client.post(urls[i], data=payloads[i])
 
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(clients))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    db.session.expire_all()
+    _together(len(clients), post)
     return responses
 
 
 def run_at_once(app, job, n: int = 2) -> list[Exception]:
     """`job()` in n threads, each with an app context of its own, started at the same moment (two job runners, two
     servers); returns what they raised."""
-    barrier, errors = threading.Barrier(n), []
+    errors = []
 
-    def run():
+    def run(_i):
         with app.app_context():
             try:
-                barrier.wait()
                 job()
             except Exception as exc:  # noqa: BLE001 (returned: the test asserts there was none)
                 errors.append(exc)
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=run) for _ in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    db.session.expire_all()
+    _together(n, run)
     return errors
 
 

@@ -13,8 +13,8 @@ from ..core.errors import saving
 from ..events.models import Event
 from ..extensions import db
 from ..parent_school.models import CourseSession
+from ..registrations import services as seats
 from ..registrations.models import Registration
-from . import services as notices
 from .models import Notice
 
 EVENING_BEFORE = time(18, 0)
@@ -69,6 +69,4 @@ def _remind(reg: Registration, holder, kind: str, due: datetime, today: bool) ->
             return _("Today: %(what)s, %(when)s, %(place)s. Your check-in code is %(code)s.", **facts)
         return _("Tomorrow: %(what)s, %(when)s, %(place)s. Your check-in code is %(code)s.", **facts)
 
-    url = (notices.link("parent_school.session", session_id=holder.id) if holder.REG_KEY == "session_id"
-           else notices.link("events.show", event_id=holder.id))
-    notices.notify(notices.family_readers(reg.family_id), kind, f"registration:{reg.id}", text, url, due=due)
+    seats.tell_family(reg, kind, text, due=due)

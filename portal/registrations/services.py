@@ -164,19 +164,20 @@ def promote(holder, now: datetime) -> list[Registration]:
             holder.taken += 1
             db.session.flush()
             promoted.append(reg)
-            _tell_family(reg, "registration.promoted", lambda reg=reg: _(
+            tell_family(reg, "registration.promoted", lambda reg=reg: _(
                 "You have a seat now, off the waiting list: %(what)s, %(when)s, %(place)s. Your check-in code is "
                 "%(code)s.", what=holder.label, when=cn_when(holder.starts_at), place=holder.place or "—",
                 code=reg.code))
     return promoted
 
 
-def _tell_family(reg: Registration, kind: str, text) -> None:
-    """A notice to the family's logins about its registration, in the transaction that changed it."""
+def tell_family(reg: Registration, kind: str, text, due: datetime | None = None) -> None:
+    """A notice to the family's logins about its registration, leading to the session's or event's page: in the
+    transaction that changed it, or at a reminder's due time."""
     holder = reg.holder
     url = (notices.link("parent_school.session", session_id=holder.id) if holder.REG_KEY == "session_id"
            else notices.link("events.show", event_id=holder.id))
-    notices.notify(notices.family_readers(reg.family_id), kind, f"registration:{reg.id}", text, url)
+    notices.notify(notices.family_readers(reg.family_id), kind, f"registration:{reg.id}", text, url, due=due)
 
 
 def _closed_message(holder, state: str) -> str:
@@ -304,7 +305,7 @@ def cancel(reg: Registration, by, now: datetime | None = None, staff: bool = Fal
             promoted = promote(holder, now)
         if staff:
             record(by, "registration.cancel", reg, f"{holder.REG_KEY}={holder.id} family={reg.family_id}")
-            _tell_family(reg, "registration.cancelled", lambda: _(
+            tell_family(reg, "registration.cancelled", lambda: _(
                 "The committee office cancelled your registration for %(what)s (%(when)s). If you did not expect "
                 "this, please ask the office.", what=holder.label, when=cn_when(holder.starts_at)))
     return promoted
