@@ -4,6 +4,7 @@ Each endpoint declares a policy with @public or @requires(action). A request to 
 without a policy is refused, and a test fails on any such endpoint.
 """
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
@@ -274,6 +275,10 @@ def authorize(action: str, obj):
 def _login_redirect():
     target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
     if is_htmx():
+        # Back to the page the reader was on, not to the piece of it that asked (the bell, a list's next page).
+        page = urlsplit(request.headers.get("HX-Current-URL", ""))
+        if page.path:
+            target = url_for("auth.login", next=page.path + (f"?{page.query}" if page.query else ""))
         return hx_redirect(target, status=401)
     return redirect(target)
 

@@ -181,9 +181,21 @@ window.addEventListener("online", () => {
   if (flash && flash.textContent.trim() === say("msgOffline")) showMessage(say("msgOnline"), "success");
 });
 
+// The bell asks for the unread count only while the page is seen and someone has used it in the last 15 minutes:
+// a screen left open does not keep its session alive for ever.
+const IDLE_AFTER_MS = 15 * 60 * 1000;
+let lastUsed = Date.now();
+["pointerdown", "keydown", "scroll"].forEach((type) => document.addEventListener(type, () => { lastUsed = Date.now(); },
+  { passive: true, capture: true }));
+const background = (elt) => elt && elt.hasAttribute("data-background");
+
 // htmx requests that change something show the same working state and take no second tap.
 document.addEventListener("htmx:beforeRequest", (event) => {
   const { elt, requestConfig } = event.detail;
+  if (background(elt)) {
+    if (document.hidden || Date.now() - lastUsed > IDLE_AFTER_MS) event.preventDefault();
+    return;
+  }
   if (!requestConfig || requestConfig.verb === "get") return;
   if (elt.dataset.sending) {
     event.preventDefault();
@@ -204,13 +216,14 @@ document.addEventListener("htmx:afterRequest", (event) => {
 // A failed htmx request must say so, not fail silently: in the server's words when it sends some (503, the
 // database out of reach), else in general ones. Text only, never the answer's markup.
 document.addEventListener("htmx:responseError", (event) => {
+  if (background(event.detail.elt)) return;
   const answer = new DOMParser().parseFromString(event.detail.xhr.responseText || "", "text/html");
   const said = answer.querySelector("[data-error-message]");
   showMessage(said ? said.textContent.trim() : say("msgFailed"), "error");
 });
 // No answer at all: the network is down (or the server is out of reach).
-document.addEventListener("htmx:sendError", () => showMessage(say("msgOffline"), "error"));
-document.addEventListener("htmx:timeout", () => showMessage(say("msgOffline"), "error"));
+document.addEventListener("htmx:sendError", (event) => { if (!background(event.detail.elt)) showMessage(say("msgOffline"), "error"); });
+document.addEventListener("htmx:timeout", (event) => { if (!background(event.detail.elt)) showMessage(say("msgOffline"), "error"); });
 
 // Print buttons on printable pages (service records).
 document.addEventListener("click", (event) => {

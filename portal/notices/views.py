@@ -1,6 +1,6 @@
 """The notice centre (/notices): a reader's notices, newest first; opening one marks it read and goes to what it is
 about."""
-from flask import current_app, flash, redirect, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
@@ -26,6 +26,14 @@ def show(notice_id):
     notice = authorize("notices.view", db.session.get(Notice, notice_id))
     services.mark_read(notice)
     return redirect(notice.url or url_for("notices.index"))
+
+
+@bp.route("/bell")
+@requires("notices.view")
+def bell():
+    """The bell alone, with the unread count as it is now: every page asks for it while it is in use."""
+    unread = db.session.scalar(services.unread_count_query(acting_user()))
+    return render_template("notices/_bell.html", unread=unread)
 
 
 @bp.route("/read", methods=["POST"])

@@ -66,6 +66,27 @@ def test_the_office_cancels_a_seat_and_the_family_waiting_is_told_at_once(app, w
     assert _notices(mother)[0].read_at is not None
 
 
+def test_the_bell_asks_again_and_shows_a_notice_written_after_the_page_was_opened(app, world, full_session):
+    session, held, _waits, mother = full_session
+    phone = client_for(app, mother)
+    home = phone.get("/").get_data(as_text=True)
+    assert _bell(home) == "消息，0 条未读" and 'hx-get="/notices/bell" hx-trigger="every 10s"' in home
+
+    seats.cancel(held, world.users["coordinator"], staff=True)
+    db.session.commit()
+
+    bell = phone.get("/notices/bell", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert _bell(bell) == "消息，1 条未读" and '<span class="nav-count" id="nav-count-notices">1</span>' in bell
+    assert "<html" not in bell
+
+
+def test_a_session_that_ended_sends_the_bell_page_back_to_login_and_then_to_the_page_it_was_on(app):
+    bell = app.test_client().get("/notices/bell", headers={
+        "HX-Request": "true", "HX-Current-URL": "http://localhost/parent-school/sessions/3?tab=roster"})
+    assert bell.status_code == 401
+    assert bell.headers["HX-Redirect"] == "/login?next=/parent-school/sessions/3?tab%3Droster"
+
+
 def test_a_notice_and_its_cause_commit_or_roll_back_together(world, full_session, monkeypatch):
     _session, held, waits, mother = full_session
 
