@@ -9,6 +9,9 @@ from sqlalchemy.orm import joinedload
 from ..core.htmx import hx_redirect, is_htmx
 from ..core.users import acting_user
 from ..extensions import db, login_manager
+from ..notices import forms as notice_forms
+from ..notices import kinds as notice_kinds
+from ..notices import services as notice_services
 from ..notices.channels import configured as channels_configured
 from ..people.models import Family, Guardian, Student
 from ..permissions import public, requires, sign_in_condition
@@ -132,9 +135,15 @@ def settings():
     prefs = PreferencesForm(obj=user, prefix="prefs")
     pw = PasswordForm(prefix="pw")
     reach = ChannelsForm(obj=user, prefix="ch")
+    offered = channels_configured()
+    per_kind = notice_forms.choices_form(user, digest=offered["email"] or offered["sms"])
     if request.method == "POST":
+        if "kinds-submit" in request.form and per_kind.validate_on_submit():
+            notice_services.save_choices(user, notice_forms.chosen(per_kind, user))
+            flash(_("Settings saved."), "success")
+            return redirect(url_for("auth.settings"))
         if "ch-submit" in request.form and reach.validate_on_submit():
-            offered = channels_configured()  # a switch the page did not show is left as it is
+            # A switch the page did not show is left as it is.
             services.update_channels(user, email=reach.email.data if offered["email"] else None,
                                      by_email=reach.notices_by_email.data if offered["email"] else None,
                                      by_sms=reach.notices_by_sms.data if offered["sms"] and user.sms_mobile
@@ -155,7 +164,8 @@ def settings():
                 login_user(user, remember=user.role in REMEMBERED_ROLES and bool(request.cookies.get("remember_token")))
                 flash(_("Password changed. Other devices have been logged out."), "success")
                 return redirect(url_for("auth.settings"))
-    return render_template("auth/settings.html", prefs=prefs, pw=pw, reach=reach, channels=channels_configured())
+    return render_template("auth/settings.html", prefs=prefs, pw=pw, reach=reach, channels=offered,
+                           per_kind=per_kind, always=[k for k in notice_kinds.kinds_for(user) if k.must_reach])
 
 
 @bp.route("/settings/text-size", methods=["POST"])

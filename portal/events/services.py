@@ -14,9 +14,11 @@ from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
 from ..auth.models import User
+from ..core.display import cn_when
 from ..core.errors import DomainError
 from ..core.listing import clean_query, to_id
 from ..extensions import db
+from ..notices import services as notices
 from ..people.models import GRADE_NAMES, SchoolClass, Volunteer
 from ..permissions import holders, scope
 from ..registrations import services as seats
@@ -113,6 +115,7 @@ def save_event(actor, event: Event | None, data: dict) -> Event:
         deadline = datetime.combine(data["deadline_day"], data["deadline_time"]) if data.get("deadline_day") else starts
         if deadline > starts:
             raise DomainError(_("Registration must close before the event starts."), "deadline_day")
+    before = (event.starts_at, event.place) if event is not None else None
     if event is None:
         event = Event(school_id=sid, created_by_id=actor.id, status="planned")
         db.session.add(event)
@@ -140,6 +143,10 @@ def save_event(actor, event: Event | None, data: dict) -> Event:
         db.session.flush()
         if capacity > 0:
             seats.promote(event, seats.local_now())
+        change = before and seats.moved(event, before)
+        if change:
+            seats.tell_changed(event, *change)
+            _tell_volunteers(event, *change)
         record(actor, "event.save", event, event.title)
     return event
 
@@ -173,7 +180,27 @@ def set_status(actor, event: Event, status: str, reason: str = "", now: datetime
         raise DomainError(_("Please choose a status."))
     with seats.holding(event):
         event.status, event.cancel_reason = status, reason if status == "cancelled" else ""
+        if status == "cancelled":
+            seats.tell_changed(event)
+            _tell_volunteers(event)
         record(actor, f"event.{status}", event, reason)
+
+
+def _tell_volunteers(event: Event, was: datetime | None = None, was_place: str | None = None) -> None:
+    """The volunteers signed up to help or speak at the event, and those leading it: it was cancelled, or moved."""
+    if event.status == "cancelled":
+        def text() -> str:
+            return _("Cancelled: %(what)s (%(when)s), where you signed up to help, will not take place. %(reason)s",
+                     what=event.title, when=cn_when(event.starts_at), reason=event.cancel_reason)
+    else:
+        def text() -> str:
+            return _("Changed: %(what)s, where you signed up to help, is now %(when)s, %(place)s (it was "
+                     "%(before)s).", what=event.title, when=cn_when(event.starts_at), place=event.place or "—",
+                     before="，".join(x for x in (cn_when(was) if was else "", was_place or "") if x))
+    helping = select(EventHelper.volunteer_id).where(EventHelper.event_id == event.id,
+                                                     EventHelper.status == "confirmed")
+    notices.notify(notices.volunteer_readers(helping), "event.changed", f"event:{event.id}", text,
+                   notices.link("events.show", event_id=event.id), due=seats.local_now())
 
 
 # Who sees what -------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from datetime import datetime, time, timedelta
 from email.message import EmailMessage
 from time import monotonic
 
-from flask import current_app
+from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
@@ -64,57 +64,88 @@ def quiet_until(channel: str, now: datetime) -> datetime | None:
 
 def deliver_due(now: datetime | None = None) -> dict[str, int]:
     """Send every delivery whose time has come; returns how many were sent, put off, given up and failed. A run
-    stops claiming after BATCH_SECONDS, well within its claims, and leaves the rest to the next minute's run."""
+    stops claiming after BATCH_SECONDS, well within its claims, and leaves the rest to the next minute's run. The
+    deliveries of a reader's digest go together as one message."""
     now = now or local_now()
     counts = {"sent": 0, "retry": 0, "failed": 0, "waiting": 0, "skipped": 0}
     ids = db.session.scalars(select(Delivery.id).where(Delivery.status == "pending", Delivery.next_try_at <= now)
                              .order_by(Delivery.next_try_at, Delivery.id).limit(BATCH)).all()
-    started = monotonic()
+    started, done = monotonic(), set()
     for delivery_id in ids:
         if monotonic() - started > BATCH_SECONDS:
             break
-        counts[_deliver(delivery_id, now)] += 1
+        if delivery_id not in done:
+            outcome, claimed = _deliver(delivery_id, now)
+            done.update(claimed)
+            counts[outcome] += 1
     return counts
 
 
-def _deliver(delivery_id: int, now: datetime) -> str:
-    # The claim, timed from this moment rather than the run's start: another runner finds the delivery not due
+def _together(delivery: Delivery, now: datetime):
+    """The deliveries that go in one message with this one: itself, or the reader's whole digest on its channel."""
+    if not delivery.digest:
+        return select(Delivery.id).where(Delivery.id == delivery.id)
+    return select(Delivery.id).join(Notice).where(
+        Notice.user_id == delivery.notice.user_id, Delivery.channel == delivery.channel,
+        Delivery.digest.is_(True), Delivery.status == "pending", Delivery.next_try_at <= now)
+
+
+def _deliver(delivery_id: int, now: datetime) -> tuple[str, list[int]]:
+    # The claim, timed from this moment rather than the run's start: another runner finds the deliveries not due
     # until the claim runs out, and this one's outcome is written only while its claim still stands.
     held_until = max(now, local_now()) + CLAIM_FOR
     with saving():
-        claimed = db.session.execute(update(Delivery).where(
-            Delivery.id == delivery_id, Delivery.status == "pending", Delivery.next_try_at <= now)
-            .values(next_try_at=held_until)).rowcount
-        delivery = db.session.get(Delivery, delivery_id) if claimed == 1 else None
-        what = delivery and (delivery.channel, delivery.address, delivery.notice.text, delivery.notice.url,
-                             _unwanted(delivery, now))
-    if what is None:
-        return "waiting"
-    channel, address, text, url, unwanted = what
-    if unwanted:
-        _settle(delivery_id, held_until, status="skipped", last_error=unwanted)
-        return "skipped"
+        first = db.session.get(Delivery, delivery_id)
+        claimed = [] if first is None else db.session.scalars(
+            update(Delivery).where(Delivery.id.in_(_together(first, now)), Delivery.status == "pending",
+                                   Delivery.next_try_at <= now)
+            .values(next_try_at=held_until).returning(Delivery.id)
+            .execution_options(synchronize_session=False)).all()
+        going, unwanted = [], {}
+        for delivery in db.session.scalars(select(Delivery).where(Delivery.id.in_(claimed))
+                                           .options(joinedload(Delivery.notice)).order_by(Delivery.id)):
+            reason = _unwanted(delivery, now)
+            if reason:
+                unwanted[delivery.id] = reason
+            else:
+                going.append((delivery.id, delivery.channel, delivery.address, delivery.notice.text,
+                              delivery.notice.url))
+    if not claimed:
+        return "waiting", []
+    for skipped_id, reason in unwanted.items():
+        _settle([skipped_id], held_until, status="skipped", last_error=reason)
+    if not going:
+        return "skipped", claimed
+    ids = [row[0] for row in going]
+    channel, address = going[0][1], going[0][2]
     later = quiet_until(channel, now)
     if later is not None:
-        _settle(delivery_id, held_until, next_try_at=later)
-        return "waiting"
+        _settle(ids, held_until, next_try_at=later)
+        return "waiting", claimed
+    text, url = (going[0][3], going[0][4]) if len(going) == 1 else _digest_text([row[3] for row in going])
     try:  # outside any transaction: a slow server holds no lock
-        SEND[channel](address, text, url, delivery_id)
+        SEND[channel](address, text, url, ids[0])
     except Exception as err:  # noqa: BLE001 (any failure of the channel is its reason in the log)
-        attempts = db.session.scalar(select(Delivery.attempts).where(Delivery.id == delivery_id)) + 1
+        attempts = db.session.scalar(select(Delivery.attempts).where(Delivery.id == ids[0])) + 1
         failed = attempts > len(RETRY_AFTER)
-        _settle(delivery_id, held_until, attempts=attempts, last_error=f"{type(err).__name__}: {err}"[:300],
+        _settle(ids, held_until, attempts=attempts, last_error=f"{type(err).__name__}: {err}"[:300],
                 status="failed" if failed else "pending",
                 next_try_at=held_until if failed else now + RETRY_AFTER[attempts - 1])
-        return "failed" if failed else "retry"
-    _settle(delivery_id, held_until, status="sent", sent_at=utcnow(), attempts=Delivery.attempts + 1)
-    return "sent"
+        return ("failed" if failed else "retry"), claimed
+    _settle(ids, held_until, status="sent", sent_at=utcnow(), attempts=Delivery.attempts + 1)
+    return "sent", claimed
 
 
-def _settle(delivery_id: int, held_until: datetime, **values) -> None:
+def _digest_text(texts: list[str]) -> tuple[str, str]:
+    lines = "\n".join(f"{n}. {text}" for n, text in enumerate(texts, 1))
+    return _("Your notices of today (%(n)d):", n=len(texts)) + "\n" + lines, link("notices.index")
+
+
+def _settle(delivery_ids: list[int], held_until: datetime, **values) -> None:
     with saving():
-        db.session.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.status == "pending",
-                                                  Delivery.next_try_at == held_until).values(**values))
+        db.session.execute(update(Delivery).where(Delivery.id.in_(delivery_ids), Delivery.status == "pending",
+                                                  Delivery.next_try_at == held_until).values(**values)
+                           .execution_options(synchronize_session=False))
 
 
 def _unwanted(delivery: Delivery, now: datetime) -> str:
@@ -132,6 +163,14 @@ def _unwanted(delivery: Delivery, now: datetime) -> str:
     return ""
 
 
+def link(endpoint: str, **values) -> str:
+    """The path of what a notice is about; a job outside any request builds it the same way."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    with current_app.test_request_context():
+        return url_for(endpoint, **values)
+
+
 def _link(url: str) -> str:
     base = current_app.config.get("PORTAL_URL", "").rstrip("/")
     return f"{base}{url}" if base and url else ""
@@ -140,7 +179,7 @@ def _link(url: str) -> str:
 def send_email(address: str, text: str, url: str, delivery_id: int) -> None:
     config = current_app.config
     message = EmailMessage()
-    message["Subject"] = _("CareBridge: %(text)s", text=text[:60])
+    message["Subject"] = _("CareBridge: %(text)s", text=text.splitlines()[0][:60])  # a digest: its first line
     message["From"] = config["SMTP_FROM"] or f"carebridge@{config['SMTP_HOST']}"
     message["To"] = address
     # The same delivery sent again after a crash carries the same id: mail clients show it once.

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_pgettext
-from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.models import SchoolScoped, utcnow
@@ -44,7 +44,7 @@ class Delivery(SchoolScoped, db.Model):
 
     __table_args__ = (
         UniqueConstraint("notice_id", "channel"),
-        CheckConstraint("channel IN ('email', 'sms')", name="channel_known"),
+        CheckConstraint("channel IN ('email', 'sms', 'group')", name="channel_known"),
         CheckConstraint("status IN ('pending', 'sent', 'failed', 'skipped')", name="status_known"),
         Index("ix_delivery_due", "status", "next_try_at"),
     )
@@ -56,7 +56,22 @@ class Delivery(SchoolScoped, db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     next_try_at: Mapped[datetime]  # Shanghai wall-clock time
     last_error: Mapped[str] = mapped_column(String(300), default="")
+    # Held for the reader's daily digest: sent with the others of the day in one message.
+    digest: Mapped[bool] = mapped_column(default=False, server_default=false())
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     notice = db.relationship("Notice")
+
+
+class NoticeChoice(SchoolScoped, db.Model):
+    """How one reader wants one kind of notice, where it differs from the kind's default (notices/kinds.py)."""
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "kind"),
+        CheckConstraint("mode IN ('now', 'digest', 'off')", name="mode_known"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(db.ForeignKey("user.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    mode: Mapped[str] = mapped_column(String(10))

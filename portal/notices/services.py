@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -19,21 +18,26 @@ from ..core.errors import saving
 from ..core.models import utcnow
 from ..extensions import db
 from ..people.models import Guardian
-from .channels import channels_for
-from .models import Delivery, Notice
+from . import kinds
+from .channels import channels_for, link  # noqa: F401 (callers say notices.link)
+from .models import Delivery, Notice, NoticeChoice
 
 KEPT_DAYS = 365
 
 
 def notify(readers, kind: str, subject: str, text: Callable[[], str], url: str = "",
            due: datetime | None = None) -> int:
-    """A notice for each active reader, and its deliveries by e-mail or SMS where the reader gets those, in the
-    current transaction (the caller's change commits them). `text()` says it, in each reader's language. Returns
-    how many notices were new (the same one again is not)."""
+    """A notice for each active reader who has not turned this kind off, and its deliveries by e-mail or SMS where
+    the reader gets those (at once, or held for the evening's digest), in the current transaction (the caller's
+    change commits them). `text()` says it, in each reader's language. Returns how many notices were new (the same
+    one again is not)."""
+    what = kinds.KINDS[kind]
     due = due or local_now()
+    readers = [user for user in readers if user.active]
+    modes = kinds.modes_for(what, [user.id for user in readers]) if readers else {}
     rows = []
     for user in readers:
-        if user.active:
+        if modes[user.id] != kinds.OFF:
             with force_locale(user.locale or "zh_CN"):
                 said = text()
             rows.append({"school_id": user.school_id, "user_id": user.id, "kind": kind, "subject": subject,
@@ -45,26 +49,23 @@ def notify(readers, kind: str, subject: str, text: Callable[[], str], url: str =
         index_elements=["user_id", "kind", "subject", "due_at"]).returning(Notice.id, Notice.user_id)).all()
     readers_by_id = {user.id: user for user in readers}
     now = local_now()
-    deliveries = [{"school_id": readers_by_id[user_id].school_id, "notice_id": notice_id, "channel": channel,
-                   "address": address, "next_try_at": now, "created_at": utcnow()}
-                  for notice_id, user_id in added for channel, address in channels_for(readers_by_id[user_id])]
+    deliveries = []
+    for notice_id, user_id in added:
+        held = modes[user_id] == kinds.DIGEST
+        deliveries += [{"school_id": readers_by_id[user_id].school_id, "notice_id": notice_id, "channel": channel,
+                        "address": address, "digest": held, "next_try_at": kinds.next_digest(now) if held else now,
+                        "created_at": utcnow()}
+                       for channel, address in channels_for(readers_by_id[user_id])]
     if deliveries:
         db.session.execute(insert(Delivery), deliveries)
     return len(added)
 
 
-def link(endpoint: str, **values) -> str:
-    """The path of what a notice is about; a job outside any request builds it the same way."""
-    if has_request_context():
-        return url_for(endpoint, **values)
-    with current_app.test_request_context():
-        return url_for(endpoint, **values)
-
-
-def family_readers(family_id: int) -> list[User]:
-    """The logins of a family's guardians."""
+def family_readers(family_id) -> list[User]:
+    """The logins of a family's guardians (or of the families a subquery of family ids selects)."""
+    which = Guardian.family_id == family_id if isinstance(family_id, int) else Guardian.family_id.in_(family_id)
     return db.session.scalars(select(User).join(Guardian, User.guardian_id == Guardian.id)
-                              .where(Guardian.family_id == family_id, User.active.is_(True))).all()
+                              .where(which, User.active.is_(True))).all()
 
 
 def read_by_family(kind: str, subject: str, family_ids) -> dict[int, bool]:
@@ -83,8 +84,10 @@ def read_by_family(kind: str, subject: str, family_ids) -> dict[int, bool]:
     return {family_id: read for family_id, (_due, read) in latest.items()}
 
 
-def volunteer_readers(volunteer_id: int) -> list[User]:
-    return db.session.scalars(select(User).where(User.volunteer_id == volunteer_id, User.active.is_(True))).all()
+def volunteer_readers(volunteer_id) -> list[User]:
+    """The login of a volunteer (or of the volunteers a subquery of volunteer ids selects)."""
+    which = User.volunteer_id == volunteer_id if isinstance(volunteer_id, int) else User.volunteer_id.in_(volunteer_id)
+    return db.session.scalars(select(User).where(which, User.active.is_(True))).all()
 
 
 def notices_of(user):
@@ -116,3 +119,17 @@ def forget_old() -> int:
     with saving():
         gone = db.session.execute(delete(Notice).where(Notice.due_at < local_now() - timedelta(days=KEPT_DAYS)))
     return gone.rowcount
+
+
+def save_choices(user, chosen: dict[str, str]) -> None:
+    """The reader's choice per kind; only a choice the kind offers is kept, and one equal to the default is not
+    stored."""
+    offered = {k.key: k for k in kinds.kinds_for(user)}
+    with saving():
+        for key, mode in chosen.items():
+            kind = offered.get(key)
+            if kind is None or mode not in kind.modes():
+                continue
+            db.session.execute(delete(NoticeChoice).where(NoticeChoice.user_id == user.id, NoticeChoice.kind == key))
+            if mode != kind.default:
+                db.session.add(NoticeChoice(school_id=user.school_id, user_id=user.id, kind=key, mode=mode))

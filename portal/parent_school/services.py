@@ -86,6 +86,7 @@ def save_session(session: CourseSession | None, course: Course, data: dict, quot
     if session is None:
         session = CourseSession(school_id=course.school_id, course_id=course.id, status="open")
         db.session.add(session)
+    before = (session.starts_at, session.place) if session.id is not None else None
     with seats.holding(session):
         if session.id is not None and data["capacity"] < session.taken:
             raise DomainError(_("%(n)d families already hold seats; the capacity cannot be lower.", n=session.taken),
@@ -96,6 +97,9 @@ def save_session(session: CourseSession | None, course: Course, data: dict, quot
         db.session.flush()
         # Families may wait while no seat is taken (every seat held for a class): promote whatever `taken` is.
         promoted = seats.promote(session, now)
+        change = before and seats.moved(session, before)
+        if change:
+            seats.tell_changed(session, *change)
         record(by, "course_session.save", session, f"{course.title} {session.starts_at:%Y-%m-%d %H:%M}")
     return session, promoted
 
@@ -110,6 +114,7 @@ def set_status(session: CourseSession, status: str, by, reason: str = "") -> Non
         session.status = status
         if status == "cancelled":
             session.cancel_reason = reason
+            seats.tell_changed(session)
         record(by, f"course_session.{status}", session, reason)
 
 

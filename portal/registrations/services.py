@@ -180,6 +180,35 @@ def tell_family(reg: Registration, kind: str, text, due: datetime | None = None)
     notices.notify(notices.family_readers(reg.family_id), kind, f"registration:{reg.id}", text, url, due=due)
 
 
+def tell_changed(holder, was: datetime | None = None, was_place: str | None = None) -> None:
+    """Every family registered or waiting for the holder is told it was cancelled (with the reason), or that it
+    moved from `was` (and `was_place`): what must reach a family, whatever it chose for other notices."""
+    what = holder.label if holder.REG_KEY == "event_id" else f"{_('Parent school')}：{holder.label}"
+    families = select(Registration.family_id).where(of(holder), Registration.status.in_(ACTIVE))
+    if holder.status == "cancelled":
+        def text() -> str:
+            return _("Cancelled: %(what)s (%(when)s) will not take place. %(reason)s", what=what,
+                     when=cn_when(holder.starts_at), reason=holder.cancel_reason)
+    else:
+        def text() -> str:
+            return _("Changed: %(what)s is now %(when)s, %(place)s (it was %(before)s).", what=what,
+                     when=cn_when(holder.starts_at), place=holder.place or "—",
+                     before="，".join(x for x in (cn_when(was) if was else "", was_place or "") if x))
+    url = (notices.link("parent_school.session", session_id=holder.id) if holder.REG_KEY == "session_id"
+           else notices.link("events.show", event_id=holder.id))
+    notices.notify(notices.family_readers(families), "session.changed", f"{holder.REG_KEY[:-3]}:{holder.id}", text,
+                   url, due=local_now())
+
+
+def moved(holder, before: tuple[datetime, str]) -> tuple[datetime | None, str | None] | None:
+    """What of (start, place) changed since `before`, for tell_changed; None when neither did."""
+    was, was_place = before
+    if (holder.starts_at, holder.place or "") == (was, was_place or ""):
+        return None
+    return (was if holder.starts_at != was else None), (was_place if (holder.place or "") != (was_place or "")
+                                                         else None)
+
+
 def _closed_message(holder, state: str) -> str:
     if holder.REG_KEY == "event_id":
         return {"cancelled": _("This event has been cancelled."),

@@ -109,11 +109,11 @@ def test_the_same_notice_twice_is_one_even_from_two_servers_at_once(app, world):
 
     def send():
         reader = db.session.get(type(parent), parent.id)
-        notices.notify([reader], "session.reminder", "registration:1", lambda: "明天19:00家长学校", due=due)
+        notices.notify([reader], "reminder.day_before", "registration:1", lambda: "明天19:00家长学校", due=due)
         db.session.commit()
 
     errors = run_at_once(app, send)
-    notices.notify([parent], "session.reminder", "registration:1", lambda: "明天19:00家长学校", due=due)
+    notices.notify([parent], "reminder.day_before", "registration:1", lambda: "明天19:00家长学校", due=due)
     db.session.commit()
 
     assert errors == []

@@ -1,0 +1,120 @@
+"""Each reader picks, per kind of notice, at once, the evening's digest or off; what must reach them (a session or
+event moved or cancelled) has no choice and reaches every family registered or waiting, and the volunteers helping."""
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from portal.events import services as events
+from portal.events import signup
+from portal.extensions import db
+from portal.help_requests import services as help_requests
+from portal.notices import channels
+from portal.notices import services as notices
+from portal.notices.models import Delivery, Notice, NoticeChoice
+from portal.parent_school import services as parent_school
+from portal.registrations import services as seats
+from tests import factories
+from tests.events.test_services import event_data
+from tests.helpers import client_for, flash_text, follow, main_text, run_at_once, send
+from tests.notices.conftest import at
+
+
+def _notices(user) -> list[Notice]:
+    db.session.expire_all()
+    return db.session.scalars(select(Notice).where(Notice.user_id == user.id).order_by(Notice.id)).all()
+
+
+def _answer_help(world, detail="孩子最近数学跟不上"):
+    req = factories.help_request(world.pupil, factories.category(world.school), world.users["parent"], detail=detail)
+    help_requests.answer(world.users["coordinator"], req, "已安排老师联系您。")
+    db.session.commit()
+
+
+def test_a_parent_turns_a_kind_off_in_her_settings_and_is_not_told_but_what_must_reach_her_still_does(app, world):
+    parent = world.users["parent"]
+    phone = client_for(app, parent)
+    page = phone.get("/settings").get_data(as_text=True)
+    text = main_text(page)
+    assert "求助已答复" in text and "候补转为正式" in text and "课程或活动改期、取消" in text
+    assert "总会通知，不能关闭" in text and "工时已通过" not in text  # a parent gets no volunteer's kinds
+
+    r = send(phone, page, "/settings", kinds__help_answered="off", kinds__submit="1")
+    assert "设置已保存" in flash_text(follow(phone, r))
+    # The evening's reminder cannot wait for the digest, and what must reach her cannot be turned off: a choice the
+    # page does not offer is not kept.
+    notices.save_choices(parent, {"reminder.day_before": "digest", "session.changed": "off", "hours.approved": "off"})
+    assert dict(db.session.execute(select(NoticeChoice.kind, NoticeChoice.mode)
+                                   .where(NoticeChoice.user_id == parent.id)).all()) == {"help.answered": "off"}
+    assert '<option selected value="off">不通知</option>' in phone.get("/settings").get_data(as_text=True)
+
+    _answer_help(world)
+    assert _notices(parent) == []
+
+    session = factories.course_session(factories.course(world.school, world.users["coordinator"], grades=(3,)))
+    seats.register(session, world.pupil, parent)
+    parent_school.set_status(session, "cancelled", world.users["coordinator"], "主讲老师临时生病")
+    db.session.commit()
+    (told,) = _notices(parent)
+    assert told.kind == "session.changed" and "主讲老师临时生病" in told.text and "取消" in told.text
+
+
+def test_the_days_notices_chosen_for_the_digest_go_as_one_email_at_19(app, world, smtp_server, monkeypatch):
+    parent = world.users["parent"]
+    parent.email = "wang.mama@example.com"
+    db.session.commit()
+    notices.save_choices(parent, {"help.answered": "digest", "registration.promoted": "digest"})
+
+    at(monkeypatch, datetime(2026, 12, 7, 10, 0))
+    _answer_help(world, "数学跟不上")
+    at(monkeypatch, datetime(2026, 12, 7, 15, 0))
+    notices.notify([parent], "registration.promoted", "registration:9", lambda: "您已从候补转为正式报名。")
+    db.session.commit()
+    assert len(_notices(parent)) == 2  # in the portal at once
+
+    assert channels.deliver_due(datetime(2026, 12, 7, 18, 59))["sent"] == 0 and smtp_server.messages == []
+    assert run_at_once(app, lambda: channels.deliver_due(datetime(2026, 12, 7, 19, 0))) == []
+    ((to, message),) = smtp_server.messages
+    body = message.get_content()
+    assert to == ["wang.mama@example.com"] and "今天的 2 条消息" in body
+    assert "1. 关工委办公室已答复" in body and "2. 您已从候补转为正式报名。" in body
+    assert "http://guanai.school.local/notices/" in body
+    db.session.expire_all()
+    assert {(d.status, d.digest) for d in db.session.scalars(select(Delivery))} == {("sent", True)}
+
+
+def test_a_session_moved_tells_every_family_registered_or_waiting_where_and_when_it_now_is(world):
+    office = world.users["coordinator"]
+    course = factories.course(world.school, office, title="青春期沟通", grades=(3,))
+    session = factories.course_session(course, capacity=1, place="三楼会议室")
+    waiting_family = factories.family(world.school, "李家")
+    child = factories.student(world.own_class, "李小华", family=waiting_family)
+    mother = factories.user(world.school, "parent", "li_mother", guardian_id=waiting_family.guardians[0].id)
+    seats.register(session, world.pupil, world.users["parent"])
+    seats.register(session, child, mother)
+    day = timedelta(days=1)
+    data = {key: getattr(session, key) for key in ("title", "online_url", "capacity", "deadline")} | {
+        "starts_at": session.starts_at + day, "ends_at": session.ends_at + day, "place": "报告厅"}
+
+    parent_school.save_session(session, course, data, {}, office)
+    parent_school.save_session(session, course, data | {"capacity": 2}, {}, office)  # only more seats: no notice
+
+    for reader in (world.users["parent"], mother):
+        (told,) = [n for n in _notices(reader) if n.kind == "session.changed"]
+        assert "青春期沟通" in told.text and "报告厅" in told.text and "三楼会议室" in told.text
+        assert told.url == f"/parent-school/sessions/{session.id}"
+
+
+def test_an_event_moved_or_cancelled_tells_its_families_and_the_volunteers_helping(world):
+    office, volunteer = world.users["coordinator"], world.users["volunteer"]
+    event = events.save_event(office, None, event_data())
+    signup.sign_up(event, world.volunteer, "helper", office)
+    seats.register(event, world.pupil, world.users["parent"])
+    db.session.commit()
+
+    events.save_event(office, event, event_data(place="操场"))
+    events.set_status(office, event, "cancelled", "暴雨预警")
+
+    moved, cancelled = _notices(volunteer)
+    assert "您报名服务的" in moved.text and "操场" in moved.text and "学校报告厅" in moved.text
+    assert "暴雨预警" in cancelled.text and cancelled.url == f"/events/{event.id}"
+    assert [n.kind for n in _notices(world.users["parent"])] == ["session.changed", "session.changed"]
