@@ -68,8 +68,9 @@ def family_readers(family_id) -> list[User]:
                               .where(which, User.active.is_(True))).all()
 
 
-def read_by_family(kind: str, subject: str, family_ids) -> dict[int, bool]:
-    """For the families told this (kind, subject): whether one of their logins has read the latest telling."""
+def read_by_family(kind: str, subject: str, family_ids) -> dict[int, tuple[datetime, bool]]:
+    """For the families told this (kind, subject): when they were last told, and whether one of their logins has
+    read that telling."""
     rows = db.session.execute(
         select(Guardian.family_id, Notice.due_at, Notice.read_at).join(User, User.guardian_id == Guardian.id)
         .join(Notice, Notice.user_id == User.id)
@@ -81,7 +82,7 @@ def read_by_family(kind: str, subject: str, family_ids) -> dict[int, bool]:
             latest[family_id] = (due, read_at is not None)
         elif due == seen[0]:
             latest[family_id] = (due, seen[1] or read_at is not None)
-    return {family_id: read for family_id, (_due, read) in latest.items()}
+    return latest
 
 
 def volunteer_readers(volunteer_id) -> list[User]:
@@ -94,7 +95,7 @@ def notices_of(user):
     """The reader's notices of the last year, newest first."""
     since = local_now() - timedelta(days=KEPT_DAYS)
     return (select(Notice).where(Notice.user_id == user.id, Notice.due_at >= since)
-            .order_by(Notice.due_at.desc(), Notice.id.desc()))
+            .order_by(Notice.created_at.desc(), Notice.id.desc()))
 
 
 def unread_count_query(user):

@@ -452,7 +452,7 @@ def remind_unregistered(actor, course: Course, klass: SchoolClass, today: date) 
     return Reminded(len(families), told, without)
 
 
-def reminder_receipts(course: Course, rows: list[ClassCoverage]) -> dict[int, bool]:
-    """family id -> read, for the families of the page reminded about this course."""
+def reminder_receipts(course: Course, rows: list[ClassCoverage]) -> dict[int, tuple[datetime, bool]]:
+    """family id -> (when last reminded, whether read), for the families of the page reminded about this course."""
     family_ids = [family.id for r in rows for family, _kids, _state in r.missing]
     return notices.read_by_family(UNREGISTERED, f"course:{course.id}", family_ids)

@@ -456,8 +456,10 @@ def coverage(course_id):
     me = acting_user()
     c = authorize("parent_school.coverage", db.session.get(Course, course_id))
     rows = services.coverage(c, me)
-    return render_template("parent_school/coverage.html", c=c, rows=rows, form=EmptyForm(),
-                           receipts=services.reminder_receipts(c, rows))
+    receipts = services.reminder_receipts(c, rows)
+    today = local_today()
+    return render_template("parent_school/coverage.html", c=c, rows=rows, form=EmptyForm(), receipts=receipts,
+                           told_today={family_id for family_id, (due, _read) in receipts.items() if due.date() == today})
 
 
 @bp.route("/courses/<int:course_id>/classes/<int:class_id>/remind", methods=["POST"])

@@ -39,7 +39,7 @@ def test_the_class_teacher_reminds_her_unregistered_families_once_a_day_and_sees
     (told,) = db.session.scalars(select(Notice).where(Notice.kind == "course.unregistered")).all()
     assert told.user_id == world.users["parent"].id and "新生家长必修课" in told.text
     page = main_text(teacher.get(f"/parent-school/courses/{course.id}/coverage").get_data(as_text=True))
-    assert "王小明 · 家长" in page and "已提醒 · 未读" in page
+    assert "王小明 · 家长" in page and "已提醒 · 未读" in page and "其中 1 户今天已提醒。" in page
 
     again = _remind(teacher, course, world.own_class)
     assert flash_text(follow(teacher, again)) == ("三年级2班暂无可提醒的家庭：已开通账号的今天都已提醒过。 "
@@ -95,3 +95,41 @@ def test_a_class_that_has_all_registered_is_told_so(world, login_as):
     done = teacher.post_form(f"/parent-school/courses/{course.id}/classes/{world.own_class.id}/remind", {},
                              token_from="/parent-school/")
     assert flash_text(follow(teacher, done)) == "三年级2班的家庭都已报名。"
+
+
+def test_a_class_whose_families_were_all_reminded_today_shows_so_instead_of_the_button(world, login_as, monkeypatch):
+    course = _course(world)
+    teacher = login_as("teacher")
+    _remind(teacher, course, world.own_class)
+    page = teacher.get(f"/parent-school/courses/{course.id}/coverage").get_data(as_text=True)
+    assert "今天已提醒 明天可以再次提醒。" in main_text(page)
+    assert f"/classes/{world.own_class.id}/remind" not in page
+
+    tomorrow = datetime.combine(local_today() + timedelta(days=1), time(9))
+    monkeypatch.setattr(clock, "_wall", lambda: tomorrow)
+    assert f"/classes/{world.own_class.id}/remind" in teacher.get(
+        f"/parent-school/courses/{course.id}/coverage").get_data(as_text=True)
+
+
+def test_a_teacher_whose_classes_are_not_in_the_courses_grades_is_told_so(world, login_as):
+    course = _course(world, grades=(1,))
+    page = main_text(login_as("teacher").get(f"/parent-school/courses/{course.id}/coverage").get_data(as_text=True))
+    assert "您的班级都不在本课程面向的年级。" in page and "所有家庭都已结业" not in page
+
+
+def test_a_reminder_written_after_another_notice_is_listed_above_it_with_the_time_it_came(world, login_as,
+                                                                                         monkeypatch):
+    from portal.notices import services as notices
+
+    parent = world.users["parent"]
+    monkeypatch.setattr(clock, "_wall", lambda: datetime(2026, 12, 7, 9, 30))
+    monkeypatch.setattr("portal.notices.services.utcnow", lambda: datetime(2026, 12, 7, 1, 30))
+    notices.notify([parent], "help.answered", "help:1", lambda: "关工委办公室已答复您的求助。")
+    db.session.commit()
+    monkeypatch.setattr(clock, "_wall", lambda: datetime(2026, 12, 7, 10, 15))
+    monkeypatch.setattr("portal.notices.services.utcnow", lambda: datetime(2026, 12, 7, 2, 15))
+    _remind(login_as("teacher"), _course(world), world.own_class)
+
+    listed = main_text(login_as("parent").get("/notices/").get_data(as_text=True))
+    assert listed.index("请报名家长学校必修课") < listed.index("关工委办公室已答复您的求助。")
+    assert "2026年12月7日 (周一) 10:15" in listed.split("关工委办公室已答复")[0]
