@@ -26,9 +26,12 @@ def make_huey(environ=os.environ):
 huey = make_huey()
 
 
-def at_local(hour: int, minute: int):
-    """A daily crontab at a Shanghai wall-clock time."""
-    return crontab(minute=str(minute), hour=str((hour - SHANGHAI_AHEAD_OF_UTC) % 24))
+def at_local(hour: int, minute: int, day_of_week: str = "*"):
+    """A crontab at a Shanghai wall-clock time, daily or on a day of the week (0 is Sunday; a weekly one must be
+    at 08:00 or later, when Shanghai's day is UTC's too)."""
+    if day_of_week != "*" and hour < SHANGHAI_AHEAD_OF_UTC:
+        raise ValueError("a weekly task before 08:00 Shanghai time falls on the day before in UTC")
+    return crontab(minute=str(minute), hour=str((hour - SHANGHAI_AHEAD_OF_UTC) % 24), day_of_week=day_of_week)
 
 
 _app = None
@@ -61,6 +64,33 @@ def deliver_notices():
 
     with app().app_context():
         return channels.deliver_due()
+
+
+@huey.periodic_task(at_local(9, 0))
+def follow_up_pairs():
+    from .core.clock import local_today
+    from .notices import daily
+
+    with app().app_context():
+        return daily.follow_up_pairs(local_today())
+
+
+@huey.periodic_task(at_local(8, 30))
+def tell_the_office():
+    from .core.clock import local_today
+    from .notices import daily
+
+    with app().app_context():
+        return daily.tell_the_office(local_today())
+
+
+@huey.periodic_task(at_local(8, 30, day_of_week="1"))
+def weekly_digest():
+    from .core.clock import local_today
+    from .notices import daily
+
+    with app().app_context():
+        return daily.weekly_digest(local_today())
 
 
 @huey.periodic_task(at_local(2, 15))

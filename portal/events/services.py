@@ -5,6 +5,7 @@ Families register through portal.registrations.services, the same seat service a
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -116,6 +117,7 @@ def save_event(actor, event: Event | None, data: dict) -> Event:
         if deadline > starts:
             raise DomainError(_("Registration must close before the event starts."), "deadline_day")
     before = (event.starts_at, event.place) if event is not None else None
+    asked_before = event is not None and (event.helpers_needed or event.speakers_needed)
     if event is None:
         event = Event(school_id=sid, created_by_id=actor.id, status="planned")
         db.session.add(event)
@@ -147,6 +149,8 @@ def save_event(actor, event: Event | None, data: dict) -> Event:
         if change:
             seats.tell_changed(event, *change)
             _tell_volunteers(event, *change)
+        if not asked_before and (event.helpers_needed or event.speakers_needed) and event.status == "planned":
+            _tell_the_skilled(event)
         record(actor, "event.save", event, event.title)
     return event
 
@@ -184,6 +188,22 @@ def set_status(actor, event: Event, status: str, reason: str = "", now: datetime
             seats.tell_changed(event)
             _tell_volunteers(event)
         record(actor, f"event.{status}", event, reason)
+
+
+def _tell_the_skilled(event: Event) -> None:
+    """Volunteers who asked to hear of events needing them, and one of whose skills the event names, hear that it
+    asks for helpers or speakers: when it is new, or first asks."""
+    text = f"{event.title} {event.kind} {event.description}"
+    offered = db.session.execute(
+        select(User, Volunteer.skills).join(Volunteer, Volunteer.id == User.volunteer_id)
+        .where(User.id.in_(notices.chose("event.needs_you")), User.active.is_(True),
+               Volunteer.school_id == event.school_id, Volunteer.active.is_(True))).all()
+    readers = [user for user, skills in offered
+               if any(len(word) >= 2 and word in text for word in re.split(r"[、,，;；/\s]+", skills))]
+    notices.notify(readers, "event.needs_you", f"event:{event.id}", lambda: _(
+        "%(what)s (%(when)s) asks for volunteers with your skills: %(helpers)d helpers, %(speakers)d speakers.",
+        what=event.title, when=cn_when(event.starts_at), helpers=event.helpers_needed,
+        speakers=event.speakers_needed), notices.link("events.show", event_id=event.id), due=seats.local_now())
 
 
 def _tell_volunteers(event: Event, was: datetime | None = None, was_place: str | None = None) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from ..audit.services import record
 from ..core.errors import DomainError, saving
 from ..extensions import db
+from ..notices import services as notices
 from ..people.models import Volunteer
 from ..permissions import can
 from ..registrations import services as seats
@@ -73,18 +74,31 @@ def sign_up(event: Event, volunteer: Volunteer, role: str, by, now: datetime | N
         helper.role, helper.status, helper.added_by_id = role, "confirmed", by.id
         db.session.flush()
         record(by, "event.sign_up", event, f"volunteer={volunteer.id} role={role}")
+        _tell_leads(event, lambda: _("%(name)s signed up as %(role)s for %(event)s.", name=volunteer.name,
+                                     role=helper.role_label, event=event.title))
     return helper
+
+
+def _tell_leads(event: Event, text) -> None:
+    """The event's 责任人 among the staff hear of each volunteer who signs up or withdraws."""
+    notices.notify([user for user in event.leads if user.active], "event.signup", f"event:{event.id}", text,
+                   notices.link("events.show", event_id=event.id), due=seats.local_now())
 
 
 def withdraw(helper: EventHelper, by, now: datetime | None = None) -> None:
     now = now or seats.local_now()
     event = helper.event
-    with seats.holding(event):
+    with seats.holding(event) as held:
         db.session.refresh(helper)
         if event.dated and now >= event.starts_at and not can(by, "events.manage"):
             raise DomainError(_("The event has started; please tell the committee office."))
+        if helper.status == "cancelled":  # withdrawn already (a second tab): nothing to record or tell again
+            held.discard()
+            return
         helper.status = "cancelled"
         record(by, "event.withdraw", event, f"volunteer={helper.volunteer_id}")
+        _tell_leads(event, lambda: _("%(name)s withdrew from %(event)s.", name=helper.volunteer.name,
+                                     event=event.title))
 
 
 def withdraw_volunteer(actor, volunteer_id: int, now: datetime) -> int:

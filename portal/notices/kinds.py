@@ -27,7 +27,7 @@ MODE_LABELS = {NOW: lazy_pgettext("notice choice", "At once"),
 class Kind:
     key: str
     label: object
-    audience: str  # family, volunteer, teacher, office or everyone
+    audience: str  # family, volunteer, teacher, office, staff (teachers and office) or everyone
     must_reach: bool = False
     digest: bool = True  # a reminder for a time cannot wait for the evening's digest
     default: str = NOW
@@ -43,6 +43,7 @@ def _kind(key, label, audience, **kw) -> Kind:
 
 
 KINDS = {k.key: k for k in (
+    _kind("announcement", lazy_pgettext("notice kind", "Announcements from the school"), "everyone", must_reach=True),
     _kind("registration.promoted", lazy_pgettext("notice kind", "A seat off the waiting list"), "family"),
     _kind("registration.cancelled", lazy_pgettext("notice kind", "Registration cancelled by the office"), "family",
           must_reach=True),
@@ -56,6 +57,22 @@ KINDS = {k.key: k for k in (
     _kind("hours.rejected", lazy_pgettext("notice kind", "Hours sent back"), "volunteer"),
     _kind("event.changed", lazy_pgettext("notice kind", "An event you help at moved or cancelled"), "volunteer",
           must_reach=True),
+    _kind("event.tomorrow", lazy_pgettext("notice kind", "The evening before an event you help at"), "volunteer",
+          digest=False),
+    _kind("event.needs_you", lazy_pgettext("notice kind", "New events asking for volunteers with my skills"),
+          "volunteer", default=OFF),
+    _kind("pair.started", lazy_pgettext("notice kind", "A new pair, or a pair confirmed"), "volunteer"),
+    _kind("pair.paused", lazy_pgettext("notice kind", "A pair paused or resumed"), "volunteer"),
+    _kind("pair.ended", lazy_pgettext("notice kind", "A pair ended"), "volunteer"),
+    _kind("visit.due", lazy_pgettext("notice kind", "A visit due in three days"), "volunteer"),
+    _kind("pair.attention", lazy_pgettext("notice kind", "No visit for 14 days (需关注)"), "volunteer"),
+    _kind("pair.overdue", lazy_pgettext("notice kind", "No visit for 30 days (逾期)"), "volunteer"),
+    _kind("need.matched", lazy_pgettext("notice kind", "A need of my class matched with a volunteer"), "teacher"),
+    _kind("event.signup", lazy_pgettext("notice kind", "A volunteer signed up for or withdrew from my event"),
+          "staff"),
+    _kind("help.waiting", lazy_pgettext("notice kind", "Help requests waiting (each morning)"), "office"),
+    _kind("hours.waiting", lazy_pgettext("notice kind", "Hours waiting more than 3 days for me to verify"), "staff"),
+    _kind("digest.weekly", lazy_pgettext("notice kind", "The office's weekly digest (Monday morning)"), "office"),
 )}
 
 
@@ -69,6 +86,8 @@ def audiences(user) -> set[str]:
         out.add("teacher")
     if user.role in STAFF:
         out.add("office")
+    if user.role in STAFF or user.role == "teacher":
+        out.add("staff")
     return out
 
 

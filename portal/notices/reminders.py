@@ -7,14 +7,16 @@ from datetime import datetime, time, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from ..core.display import cn_when
 from ..core.errors import saving
-from ..events.models import Event
+from ..events.models import Event, EventHelper
 from ..extensions import db
 from ..parent_school.models import CourseSession
 from ..registrations import services as seats
 from ..registrations.models import Registration
+from . import services as notices
 from .models import Notice
 
 EVENING_BEFORE = time(18, 0)
@@ -43,7 +45,8 @@ def send_due(now: datetime) -> int:
         .order_by(Registration.id)).all()
     # Reminders already written: a run every minute looks them up once rather than writing each again.
     written = set(db.session.execute(select(Notice.subject, Notice.kind, Notice.due_at).where(
-        Notice.kind.in_(("reminder.day_before", "reminder.hours_before")), Notice.due_at > now - LOOKAHEAD)).all())
+        Notice.kind.in_(("reminder.day_before", "reminder.hours_before", "event.tomorrow")),
+        Notice.due_at > now - LOOKAHEAD)).all())
     sent = 0
     with saving():
         for reg in regs:
@@ -56,6 +59,32 @@ def send_due(now: datetime) -> int:
                 continue
             _remind(reg, holder, kind, due[kind], today=holder.starts_at.date() == now.date())
             sent += 1
+        sent += _remind_helpers(events.where(Event.precision.in_(("time", "day"))), now, written)
+    return sent
+
+
+def _remind_helpers(events, now: datetime, written: set) -> int:
+    """The volunteers helping, speaking at or leading an event: the evening before, with the place and time."""
+    helpers = db.session.scalars(select(EventHelper).where(EventHelper.status == "confirmed",
+                                                           EventHelper.event_id.in_(events))
+                                 .options(joinedload(EventHelper.event)).order_by(EventHelper.id)).all()
+    sent = 0
+    for helper in helpers:
+        event = helper.event
+        due = due_times(event.starts_at)["reminder.day_before"]
+        if due > now or (f"helper:{helper.id}", "event.tomorrow", due) in written:
+            continue
+        facts = {"what": event.title, "role": helper.role_label, "when": cn_when(event.starts_at),
+                 "place": event.place or "—"}
+        today = event.starts_at.date() == now.date()
+
+        def text(facts=facts, today=today) -> str:
+            if today:
+                return _("Today you are %(role)s at %(what)s: %(when)s, %(place)s.", **facts)
+            return _("Tomorrow you are %(role)s at %(what)s: %(when)s, %(place)s.", **facts)
+        notices.notify(notices.volunteer_readers(helper.volunteer_id), "event.tomorrow", f"helper:{helper.id}", text,
+                       notices.link("events.show", event_id=event.id), due=due)
+        sent += 1
     return sent
 
 

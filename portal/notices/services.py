@@ -91,6 +91,11 @@ def volunteer_readers(volunteer_id) -> list[User]:
     return db.session.scalars(select(User).where(which, User.active.is_(True))).all()
 
 
+def chose(kind: str):
+    """The ids of users who turned on a kind that is off unless chosen."""
+    return select(NoticeChoice.user_id).where(NoticeChoice.kind == kind, NoticeChoice.mode != kinds.OFF)
+
+
 def notices_of(user):
     """The reader's notices of the last year, newest first."""
     since = local_now() - timedelta(days=KEPT_DAYS)

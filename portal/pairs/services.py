@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit.services import record
+from ..core.clock import local_now
 from ..core.errors import DomainError, saving
 from ..core.listing import int_arg
 from ..core.models import utcnow
@@ -17,6 +18,7 @@ from ..extensions import db
 from ..hours.ledger import check_day, parse_hours
 from ..hours.models import HourEntry
 from ..needs.models import Need
+from ..notices import services as notices
 from ..offers.models import Offer
 from ..people.models import Student, Term, Volunteer, YoungTeacher
 from ..people.services import term_for
@@ -157,6 +159,10 @@ def create_pair(actor, needs: list[Need], offers: list[Offer], today: date, subm
         db.session.add_all([PairVolunteer(pair_id=pair.id, volunteer_id=o.volunteer_id, offer_id=o.id,
                                           places=len(needs)) for o in offers])
         record(actor, "pair.create", pair, f"{kind} needs={[n.id for n in needs]} offers={[o.id for o in offers]}")
+        _tell_members(pair, "pair.started", [o.volunteer_id for o in offers], lambda: _(
+            "A new pair: you will help %(who)s (%(what)s). Open it for what is known and how to get in touch.",
+            who="、".join(beneficiary_name(n) for n in needs), what="、".join(n.category.name for n in needs)))
+        _tell_class_teachers(needs, [o.volunteer.name for o in offers])
         return pair
 
     return save_once(Pair, submit_token, _("The pair could not be saved. Please try again."), write)
@@ -171,6 +177,11 @@ def move(actor, pair: Pair, action: str) -> Pair:
             raise DomainError(_("This pair is “%(now)s”; that cannot be done now.",
                                 now=PAIR_STATUS[db.session.scalar(select(Pair.status).where(Pair.id == pair.id))]))
         record(actor, f"pair.{action}", pair)
+        said = {"confirm": lambda: _("Your pair with %(who)s is confirmed: it has started.", who=_names(pair)),
+                "pause": lambda: _("Your pair with %(who)s is paused for now.", who=_names(pair)),
+                "resume": lambda: _("Your pair with %(who)s has resumed.", who=_names(pair))}[action]
+        _tell_members(pair, "pair.started" if action == "confirm" else "pair.paused",
+                      [m.volunteer_id for m in pair.current_members], said)
     return pair
 
 
@@ -197,12 +208,36 @@ def ending(actor, pair: Pair, reason: str, note: str, no_rematch: bool, today: d
     if not _claim_pair(pair, OPEN_STATUSES, status="ended", end_reason=reason, end_note=note,
                        no_rematch=bool(no_rematch), ended_on=today):
         return False
+    _tell_members(pair, "pair.ended", [m.volunteer_id for m in pair.current_members], lambda: _(
+        "Your pair with %(who)s has ended: %(reason)s. Thank you.", who=_names(pair), reason=END_REASONS[reason]))
     for member in pair.current_members:
         _release_places(member)
     for need in pair.needs:
         _after_pair(need, reason, note)
     record(actor, "pair.end", pair, f"{reason} no_rematch={bool(no_rematch)} {note}".strip())
     return True
+
+
+def _names(pair: Pair) -> str:
+    return "、".join(beneficiary_name(n) for n in pair.needs)
+
+
+def _tell_members(pair: Pair, kind: str, volunteer_ids: list[int], text) -> None:
+    """A notice to the pair's volunteers, in the transaction of the change, leading to the pair."""
+    notices.notify(notices.volunteer_readers(volunteer_ids), kind, f"pair:{pair.id}", text,
+                   notices.link("pairs.show", pair_id=pair.id), due=local_now())
+
+
+def _tell_class_teachers(needs: list[Need], volunteer_names: list[str]) -> None:
+    """Each class teacher whose student's need was just matched (a need of a young teacher has no class)."""
+    for need in needs:
+        if need.student is None:
+            continue
+        teachers = [t for t in need.student.school_class.teachers if t.active] if need.student.school_class else []
+        notices.notify(teachers, "need.matched", f"need:{need.id}", lambda need=need: _(
+            "The need of %(student)s (%(what)s) now has a volunteer: %(volunteers)s.", student=need.student.name,
+            what=need.category.name, volunteers="、".join(volunteer_names)),
+            notices.link("needs.show", need_id=need.id), due=local_now())
 
 
 def pair_ids_of_students(student_ids):
