@@ -92,6 +92,10 @@ class Config:
     SMTP_FROM = os.environ.get("SMTP_FROM", "")
     SMS_URL = os.environ.get("SMS_URL", "")
     SMS_BODY = os.environ.get("SMS_BODY", "")
+    # A WeCom (企业微信) or DingTalk group robot's webhook for the staff's group: what the office is told each
+    # morning and on Monday goes there too. DingTalk's 加签 needs the robot's secret.
+    GROUP_BOT_URL = os.environ.get("GROUP_BOT_URL", "")
+    GROUP_BOT_SECRET = os.environ.get("GROUP_BOT_SECRET", "")
     CHANNEL_TIMEOUT_SECONDS = float(os.environ.get("CHANNEL_TIMEOUT_SECONDS", "10"))
 
 

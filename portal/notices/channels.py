@@ -1,4 +1,5 @@
-"""Notices beyond the portal: e-mail through the school's SMTP server and SMS through a gateway's HTTP interface.
+"""Notices beyond the portal: e-mail through the school's SMTP server, SMS through a gateway's HTTP interface, and
+the office's morning and weekly notices to the staff's WeCom or DingTalk group through its robot's webhook.
 
 notify() writes a Delivery per channel a reader gets, in the transaction of the notice. deliver_due() (the job
 runner, every minute) claims each due delivery before sending it, so two runners never send one twice; a channel
@@ -9,6 +10,10 @@ registration cancelled or already started is skipped with the reason.
 """
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import smtplib
 import ssl
 import urllib.parse
@@ -16,6 +21,7 @@ import urllib.request
 from datetime import datetime, time, timedelta
 from email.message import EmailMessage
 from time import monotonic
+from time import time as time_now
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
@@ -26,6 +32,7 @@ from ..core.clock import local_now
 from ..core.errors import saving
 from ..core.models import utcnow
 from ..extensions import db
+from ..people.models import School
 from ..registrations.models import Registration
 from .models import Delivery, Notice
 
@@ -40,7 +47,13 @@ BATCH = 200
 def configured() -> dict[str, bool]:
     """The channels the deployment has (its environment): the settings page offers only those."""
     config = current_app.config
-    return {"email": bool(config["SMTP_HOST"]), "sms": bool(config["SMS_URL"])}
+    return {"email": bool(config["SMTP_HOST"]), "sms": bool(config["SMS_URL"]), "group": bool(config["GROUP_BOT_URL"])}
+
+
+def group_address() -> str:
+    """What the delivery log says a group post went to: the robot's service, never its URL (the URL is the key)."""
+    host = urllib.parse.urlsplit(current_app.config["GROUP_BOT_URL"]).hostname or ""
+    return "dingtalk" if "dingtalk" in host else "wecom" if "weixin" in host or "qq.com" in host else host[:120]
 
 
 def channels_for(user) -> list[tuple[str, str]]:
@@ -132,7 +145,7 @@ def _deliver(delivery_id: int, now: datetime) -> tuple[str, list[int]]:
                 status="failed" if failed else "pending",
                 next_try_at=held_until if failed else now + RETRY_AFTER[attempts - 1])
         return ("failed" if failed else "retry"), claimed
-    _settle(ids, held_until, status="sent", sent_at=utcnow(), attempts=Delivery.attempts + 1)
+    _settle(ids, held_until, status="sent", sent_at=utcnow(), attempts=Delivery.attempts + 1, last_error="")
     return "sent", claimed
 
 
@@ -150,6 +163,8 @@ def _settle(delivery_ids: list[int], held_until: datetime, **values) -> None:
 
 def _unwanted(delivery: Delivery, now: datetime) -> str:
     """Why a delivery written earlier is no longer to be sent (checked when it goes, not when it was written)."""
+    if delivery.channel == "group":  # to the group, not to the reader whose notice it hangs on
+        return "" if current_app.config["GROUP_BOT_URL"] else _("The group robot is no longer configured.")
     user = delivery.notice.user
     if not user.active:
         return _("The account has been closed.")
@@ -214,7 +229,30 @@ def send_sms(mobile: str, text: str, url: str, delivery_id: int) -> None:
             raise OSError(f"HTTP {answer.status}")
 
 
-SEND = {"email": send_email, "sms": send_sms}
+def send_group(service: str, text: str, url: str, delivery_id: int) -> None:
+    """A text message to the staff's group through its robot's webhook: WeCom and DingTalk take the same JSON and
+    answer errcode 0 when it was posted. DingTalk's 加签 adds the time and its HMAC-SHA256 to the URL."""
+    config = current_app.config
+    school = db.session.scalar(select(School.name).join(Delivery, Delivery.school_id == School.id)
+                               .where(Delivery.id == delivery_id))
+    content = f"【关爱桥·{school}】{text}" + (f" {_link(url)}" if _link(url) else "")
+    target = config["GROUP_BOT_URL"]
+    if config["GROUP_BOT_SECRET"]:
+        stamp = str(int(time_now() * 1000))
+        digest = hmac.new(config["GROUP_BOT_SECRET"].encode(), f"{stamp}\n{config['GROUP_BOT_SECRET']}".encode(),
+                          hashlib.sha256).digest()
+        target += ("&" if "?" in target else "?") + urllib.parse.urlencode(
+            {"timestamp": stamp, "sign": base64.b64encode(digest).decode()})
+    request = urllib.request.Request(target, data=json.dumps(
+        {"msgtype": "text", "text": {"content": content}}, ensure_ascii=False).encode(), method="POST")
+    request.add_header("Content-Type", "application/json; charset=utf-8")
+    with urllib.request.urlopen(request, timeout=config["CHANNEL_TIMEOUT_SECONDS"]) as answer:
+        said = json.loads(answer.read() or b"{}")
+    if said.get("errcode", 0) != 0:
+        raise OSError(f"errcode {said.get('errcode')}: {said.get('errmsg', '')}")
+
+
+SEND = {"email": send_email, "sms": send_sms, "group": send_group}
 
 
 def deliveries_of(school_id: int):

@@ -31,6 +31,7 @@ class Kind:
     must_reach: bool = False
     digest: bool = True  # a reminder for a time cannot wait for the evening's digest
     default: str = NOW
+    group: bool = False  # also posted to the staff's group robot, where one is configured
 
     def modes(self) -> tuple[str, ...]:
         if self.must_reach:
@@ -70,9 +71,10 @@ KINDS = {k.key: k for k in (
     _kind("need.matched", lazy_pgettext("notice kind", "A need of my class matched with a volunteer"), "teacher"),
     _kind("event.signup", lazy_pgettext("notice kind", "A volunteer signed up for or withdrew from my event"),
           "staff"),
-    _kind("help.waiting", lazy_pgettext("notice kind", "Help requests waiting (each morning)"), "office"),
+    _kind("help.waiting", lazy_pgettext("notice kind", "Help requests waiting (each morning)"), "office", group=True),
     _kind("hours.waiting", lazy_pgettext("notice kind", "Hours waiting more than 3 days for me to verify"), "staff"),
-    _kind("digest.weekly", lazy_pgettext("notice kind", "The office's weekly digest (Monday morning)"), "office"),
+    _kind("digest.weekly", lazy_pgettext("notice kind", "The office's weekly digest (Monday morning)"), "office",
+          group=True),
 )}
 
 

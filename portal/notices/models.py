@@ -34,6 +34,8 @@ class Notice(SchoolScoped, db.Model):
 
 
 DELIVERY_LABELS = {"email": lazy_pgettext("delivery", "E-mail"), "sms": lazy_pgettext("delivery", "SMS"),
+                   "group": lazy_pgettext("delivery", "Staff group robot"),
+                   "wecom": lazy_pgettext("delivery", "WeCom group"), "dingtalk": lazy_pgettext("delivery", "DingTalk group"),
                    "pending": lazy_pgettext("delivery", "Waiting to be sent"), "sent": lazy_pgettext("delivery", "Sent"),
                    "failed": lazy_pgettext("delivery", "Failed"), "skipped": lazy_pgettext("delivery", "Not needed")}
 

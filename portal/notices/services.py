@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -19,7 +20,7 @@ from ..core.models import utcnow
 from ..extensions import db
 from ..people.models import Guardian
 from . import kinds
-from .channels import channels_for, link  # noqa: F401 (callers say notices.link)
+from .channels import channels_for, group_address, link  # noqa: F401 (callers say notices.link)
 from .models import Delivery, Notice, NoticeChoice
 
 KEPT_DAYS = 365
@@ -56,6 +57,11 @@ def notify(readers, kind: str, subject: str, text: Callable[[], str], url: str =
                         "address": address, "digest": held, "next_try_at": kinds.next_digest(now) if held else now,
                         "created_at": utcnow()}
                        for channel, address in channels_for(readers_by_id[user_id])]
+    if what.group and added and current_app.config["GROUP_BOT_URL"]:
+        # One post to the staff's group, hung on the first reader's notice: the notice's key keeps it to one.
+        notice_id, user_id = added[0]
+        deliveries.append({"school_id": readers_by_id[user_id].school_id, "notice_id": notice_id, "channel": "group",
+                           "address": group_address(), "digest": False, "next_try_at": now, "created_at": utcnow()})
     if deliveries:
         db.session.execute(insert(Delivery), deliveries)
     return len(added)

@@ -65,3 +65,33 @@ def sms_gateway(app):
 def at(monkeypatch, moment):
     monkeypatch.setattr(clock, "_wall", lambda: moment)
     return moment
+
+
+@pytest.fixture
+def group_robot(app):
+    """An HTTP receiver standing for a WeCom or DingTalk group robot: it keeps each post's query and JSON body and
+    answers with `answer` (errcode 0 is posted)."""
+    import json
+
+    posts, state = [], {"answer": {"errcode": 0, "errmsg": "ok"}}
+
+    class Robot(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's name)
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            posts.append((urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query), body))
+            answer = json.dumps(state["answer"]).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *_args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Robot)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    app.config["GROUP_BOT_URL"] = f"http://127.0.0.1:{server.server_port}/robot/send?access_token=abc"
+    yield posts, state
+    server.shutdown()
+    app.config.update(GROUP_BOT_URL="", GROUP_BOT_SECRET="")

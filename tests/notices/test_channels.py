@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.notices import channels, reminders
+from portal.notices import channels, daily, reminders
 from portal.notices import services as notices
 from portal.notices.models import Delivery, Notice
 from portal.registrations import services as seats
@@ -149,3 +149,49 @@ def test_what_is_no_longer_wanted_when_it_goes_is_skipped_with_the_reason(world,
     assert sms["msg"][0].startswith("【关爱桥】关工委办公室取消了您")
     skipped = sorted(d.last_error for d in _deliveries() if d.status == "skipped")
     assert skipped == ["报名已取消或活动已开始，不再需要提醒。", "用户已关闭这种通知方式。"]
+
+
+def test_the_offices_morning_notice_goes_to_the_staff_groups_robot_once_and_a_refusal_is_retried(
+        app, world, group_robot, login_as, monkeypatch):
+    posts, state = group_robot
+    factories.help_request(world.pupil, factories.category(world.school), world.users["parent"])
+    db.session.commit()
+    _at(monkeypatch, NOON)
+    state["answer"] = {"errcode": 310000, "errmsg": "keywords not in content"}
+    daily.tell_the_office(NOON.date())
+    daily.tell_the_office(NOON.date())  # a second run that morning: nothing more
+    other = factories.user(world.school, "coordinator", "second_office")  # two staff: still one post to the group
+    assert other.active
+
+    assert run_at_once(app, lambda: channels.deliver_due(NOON)) == []
+    assert len(posts) == 1 and _deliveries()[0].status == "pending"
+    assert "errcode 310000: keywords not in content" in _deliveries()[0].last_error
+    state["answer"] = {"errcode": 0, "errmsg": "ok"}
+    assert channels.deliver_due(datetime(2026, 12, 7, 12, 1))["sent"] == 1
+
+    (_query, body), (query, sent) = posts
+    assert sent == body and sent["msgtype"] == "text"
+    assert sent["text"]["content"].startswith("【关爱桥·滨湖实验小学】1 条家庭求助等待答复")
+    assert query == {"access_token": ["abc"]}
+    (group,) = [d for d in _deliveries() if d.channel == "group"]
+    assert group.status == "sent" and group.address == "127.0.0.1"
+    log = main_text(login_as("coordinator").get("/notices/deliveries").get_data(as_text=True))
+    assert "工作群机器人 已发送" in log and "access_token" not in log
+
+
+def test_dingtalk_signs_each_post_with_the_robots_secret(app, world, group_robot, monkeypatch):
+    import base64
+    import hashlib
+    import hmac
+
+    posts, _state = group_robot
+    app.config["GROUP_BOT_SECRET"] = "SEC123"
+    _at(monkeypatch, NOON)
+    notices.notify([world.users["coordinator"]], "digest.weekly", "digest:weekly", lambda: "本周概况：一切正常。")
+    db.session.commit()
+    channels.deliver_due(NOON)
+
+    ((query, _body),) = posts
+    stamp = query["timestamp"][0]
+    expected = base64.b64encode(hmac.new(b"SEC123", f"{stamp}\nSEC123".encode(), hashlib.sha256).digest()).decode()
+    assert query["sign"] == [expected] and query["access_token"] == ["abc"]
