@@ -55,7 +55,8 @@ def send_reminders():
     from .notices import reminders
 
     with app().app_context():
-        return reminders.send_due(local_now())
+        now = local_now()
+        return reminders.send_due(now) + reminders.after_sessions(now)
 
 
 @huey.periodic_task(crontab(minute="*"))
@@ -73,6 +74,15 @@ def follow_up_pairs():
 
     with app().app_context():
         return daily.follow_up_pairs(local_today())
+
+
+@huey.periodic_task(at_local(9, 0))
+def remind_unregistered():
+    from .core.clock import local_today
+    from .parent_school import services as parent_school
+
+    with app().app_context():
+        return parent_school.remind_before_deadlines(local_today())
 
 
 @huey.periodic_task(at_local(8, 30))

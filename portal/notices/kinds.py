@@ -45,6 +45,8 @@ def _kind(key, label, audience, **kw) -> Kind:
 
 KINDS = {k.key: k for k in (
     _kind("announcement", lazy_pgettext("notice kind", "Announcements from the school"), "everyone", must_reach=True),
+    _kind("registration.confirmed", lazy_pgettext("notice kind", "Registered by another of the family, with the check-in code"),
+          "family"),
     _kind("registration.promoted", lazy_pgettext("notice kind", "A seat off the waiting list"), "family"),
     _kind("registration.cancelled", lazy_pgettext("notice kind", "Registration cancelled by the office"), "family",
           must_reach=True),
@@ -53,6 +55,8 @@ KINDS = {k.key: k for k in (
     _kind("reminder.day_before", lazy_pgettext("notice kind", "Reminder the evening before"), "family", digest=False),
     _kind("reminder.hours_before", lazy_pgettext("notice kind", "Reminder two hours before"), "family", digest=False),
     _kind("course.unregistered", lazy_pgettext("notice kind", "A required course not yet registered for"), "family"),
+    _kind("feedback.invited", lazy_pgettext("notice kind", "Asked for feedback after a session"), "family"),
+    _kind("certificate.ready", lazy_pgettext("notice kind", "A course completed: its certificate is ready"), "family"),
     _kind("help.answered", lazy_pgettext("notice kind", "Help request answered"), "family"),
     _kind("hours.approved", lazy_pgettext("notice kind", "Hours approved"), "volunteer"),
     _kind("hours.rejected", lazy_pgettext("notice kind", "Hours sent back"), "volunteer"),

@@ -1,6 +1,8 @@
 """Reminders a family gets before what it registered for: the day before at 18:00 and two hours before, with the
-place and the check-in code. The job runner calls send_due() every minute (portal/jobs.py); each reminder's due
-time is part of its notice's key, so a run repeated, late or on two servers at once sends it once."""
+place and the check-in code; and after a parent-school session it attended, the invitation to give feedback and,
+when that session completed the course, word that its certificate is ready. The job runner calls send_due() and
+after_sessions() every minute (portal/jobs.py); each notice's due time is part of its key, so a run repeated, late
+or on two servers at once sends it once."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
@@ -9,11 +11,14 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
+from ..auth.models import User
 from ..core.display import cn_when
 from ..core.errors import saving
 from ..events.models import Event, EventHelper
 from ..extensions import db
+from ..parent_school import services as parent_school
 from ..parent_school.models import CourseSession
+from ..people.models import Guardian
 from ..registrations import services as seats
 from ..registrations.models import Registration
 from . import services as notices
@@ -99,3 +104,44 @@ def _remind(reg: Registration, holder, kind: str, due: datetime, today: bool) ->
         return _("Tomorrow: %(what)s, %(when)s, %(place)s. Your check-in code is %(code)s.", **facts)
 
     seats.tell_family(reg, kind, text, due=due)
+
+
+AFTER = timedelta(hours=30)  # how far back a run looks for sessions that have ended
+
+
+def after_sessions(now: datetime) -> int:
+    """For each family that checked in at a parent-school session that has ended: an invitation to give feedback
+    (unless it has), and, once per course, word that the certificate is ready when the family has completed it.
+    Returns how many notices were written now."""
+    ended = select(CourseSession.id).where(CourseSession.status != "cancelled", CourseSession.ends_at <= now,
+                                           CourseSession.ends_at > now - AFTER)
+    regs = db.session.scalars(select(Registration).where(Registration.session_id.in_(ended),
+                                                         Registration.attended_at.is_not(None))
+                              .options(joinedload(Registration.session).joinedload(CourseSession.course),
+                                       joinedload(Registration.feedback)).order_by(Registration.id)).all()
+    if not regs:
+        return 0
+    invited = set(db.session.scalars(select(Notice.subject).where(Notice.kind == "feedback.invited",
+                                                                  Notice.due_at > now - AFTER)).all())
+    certified = set(db.session.execute(
+        select(Guardian.family_id, Notice.subject).join(User, User.guardian_id == Guardian.id)
+        .join(Notice, Notice.user_id == User.id).where(Notice.kind == "certificate.ready",
+                                                       Guardian.family_id.in_({r.family_id for r in regs}))).all())
+    written = 0
+    with saving():
+        for reg in regs:
+            session, course = reg.session, reg.session.course
+            readers = notices.family_readers(reg.family_id)
+            if reg.feedback is None and f"registration:{reg.id}" not in invited:
+                written += notices.notify(readers, "feedback.invited", f"registration:{reg.id}", lambda course=course: _(
+                    "Thank you for coming to %(course)s. How was it? One tap gives your stars.", course=course.title),
+                    notices.link("parent_school.session", session_id=session.id), due=session.ends_at)
+            subject = f"course:{course.id}"
+            if (reg.family_id, subject) not in certified and parent_school.attended_counts(
+                    course, [reg.family_id]).get(reg.family_id, 0) >= course.sessions_required:
+                written += notices.notify(readers, "certificate.ready", subject, lambda course=course: _(
+                    "Your family has completed the parent-school course %(course)s: its certificate is ready to "
+                    "open and print.", course=course.title),
+                    notices.link("parent_school.certificate", course_id=course.id), due=session.ends_at)
+                certified.add((reg.family_id, subject))
+    return written

@@ -5,7 +5,7 @@ Seats are taken and given back only through portal.registrations.services.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
@@ -416,6 +416,7 @@ def coverage(course: Course, reader=None) -> list[ClassCoverage]:
 
 
 UNREGISTERED = "course.unregistered"
+REMIND_DAYS_BEFORE = 3  # the families not registered for a required course are reminded this long before it closes
 
 
 @dataclass
@@ -436,20 +437,46 @@ def remind_unregistered(actor, course: Course, klass: SchoolClass, today: date) 
     families = [family for family, _kids, state in row.missing if state == "none"]
     if not families:
         return Reminded(0, 0, [])
-    told, without = 0, []
     with saving():
-        for family in families:
-            readers = notices.family_readers(family.id)
-            if not readers:
-                without.append(family)
-                continue
-            added = notices.notify(readers, UNREGISTERED, f"course:{course.id}", lambda: _(
-                "Please register for the parent-school course %(course)s: it is required for your child's grade. "
-                "Choose a session on the parent school page.", course=course.title),
-                notices.link("parent_school.index"), due=datetime.combine(today, time.min))
-            told += added > 0
-        record(actor, "course.remind_unregistered", course, f"class={klass.id} families={told}")
+        done = _tell_unregistered(course, families, today)
+        record(actor, "course.remind_unregistered", course, f"class={klass.id} families={done.families}")
+    return done
+
+
+def _tell_unregistered(course: Course, families: list[Family], today: date) -> Reminded:
+    """A notice to each of the families' logins, keyed by the day: a family is told about a course once a day."""
+    told, without = 0, []
+    for family in families:
+        readers = notices.family_readers(family.id)
+        if not readers:
+            without.append(family)
+            continue
+        added = notices.notify(readers, UNREGISTERED, f"course:{course.id}", lambda: _(
+            "Please register for the parent-school course %(course)s: it is required for your child's grade. "
+            "Choose a session on the parent school page.", course=course.title),
+            notices.link("parent_school.index"), due=datetime.combine(today, time.min))
+        told += added > 0
     return Reminded(len(families), told, without)
+
+
+def remind_before_deadlines(today: date) -> int:
+    """By itself, REMIND_DAYS_BEFORE days before a session of a required course stops taking registrations: every
+    family of the course's grades not yet registered for it is reminded (once that day, whoever else reminded them).
+    Returns how many families were told."""
+    soon = datetime.combine(today + timedelta(days=REMIND_DAYS_BEFORE), time.min)
+    closing = select(CourseSession.course_id).where(CourseSession.status == "open", CourseSession.deadline >= soon,
+                                                    CourseSession.deadline < soon + timedelta(days=1))
+    told = 0
+    for course in db.session.scalars(select(Course).where(Course.mandatory.is_(True), Course.active.is_(True),
+                                                          Course.id.in_(closing)).order_by(Course.id)).all():
+        families = [family for row in coverage(course) for family, _kids, state in row.missing if state == "none"]
+        if not families:
+            continue
+        with saving():
+            done = _tell_unregistered(course, families, today)
+            record(None, "course.remind_unregistered", course, f"by itself families={done.families}")
+        told += done.families
+    return told
 
 
 def reminder_receipts(course: Course, rows: list[ClassCoverage]) -> dict[int, tuple[datetime, bool]]:

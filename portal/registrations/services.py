@@ -171,13 +171,16 @@ def promote(holder, now: datetime) -> list[Registration]:
     return promoted
 
 
-def tell_family(reg: Registration, kind: str, text, due: datetime | None = None) -> None:
-    """A notice to the family's logins about its registration, leading to the session's or event's page: in the
-    transaction that changed it, or at a reminder's due time."""
+def tell_family(reg: Registration, kind: str, text, due: datetime | None = None, but=None) -> None:
+    """A notice to the family's logins (`but` one of them) about its registration, leading to the session's or
+    event's page: in the transaction that changed it, or at a reminder's due time."""
+    readers = [user for user in notices.family_readers(reg.family_id) if but is None or user.id != but.id]
+    if not readers:
+        return
     holder = reg.holder
     url = (notices.link("parent_school.session", session_id=holder.id) if holder.REG_KEY == "session_id"
            else notices.link("events.show", event_id=holder.id))
-    notices.notify(notices.family_readers(reg.family_id), kind, f"registration:{reg.id}", text, url, due=due)
+    notices.notify(readers, kind, f"registration:{reg.id}", text, url, due=due)
 
 
 def tell_changed(holder, was: datetime | None = None, was_place: str | None = None) -> None:
@@ -294,6 +297,13 @@ def _take_place(holder, student, by, code: str, reg: Registration | None, now: d
             db.session.add(reg)
             if status == "confirmed":
                 holder.taken += 1
+                db.session.flush()
+                # The family's other logins: whoever registered sees it on the page. One statement more in a
+                # storm for a family with one login, the usual case.
+                tell_family(reg, "registration.confirmed", lambda: _(
+                    "%(who)s registered your family: %(what)s, %(when)s, %(place)s. Your check-in code is %(code)s.",
+                    who=by.display_name, what=holder.label, when=cn_when(holder.starts_at),
+                    place=holder.place or "—", code=reg.code), but=by)
             committed = {"status": status, "seq": holder.queue_no, "session_id": None, "event_id": None,
                          holder.REG_KEY: holder.id}
     except IntegrityError as exc:

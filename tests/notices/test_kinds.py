@@ -12,6 +12,7 @@ from portal.notices import channels
 from portal.notices import services as notices
 from portal.notices.models import Delivery, Notice, NoticeChoice
 from portal.parent_school import services as parent_school
+from portal.people.models import Guardian
 from portal.registrations import services as seats
 from tests import factories
 from tests.events.test_services import event_data
@@ -118,3 +119,55 @@ def test_an_event_moved_or_cancelled_tells_its_families_and_the_volunteers_helpi
     assert "您报名服务的" in moved.text and "操场" in moved.text and "学校报告厅" in moved.text
     assert "暴雨预警" in cancelled.text and cancelled.url == f"/events/{event.id}"
     assert [n.kind for n in _notices(world.users["parent"])] == ["session.changed", "session.changed"]
+
+
+def test_the_familys_other_login_is_told_when_one_registers_with_the_code(world):
+    other = Guardian(school_id=world.school.id, family_id=world.pupil.family_id, name="王爸爸", relation="父亲",
+                     mobile="13700001111")
+    db.session.add(other)
+    db.session.commit()
+    father = factories.user(world.school, "parent", "wang_father", guardian_id=other.id)
+    session = factories.course_session(factories.course(world.school, world.users["coordinator"], grades=(3,)))
+
+    reg, _new = seats.register(session, world.pupil, world.users["parent"])
+
+    (told,) = _notices(father)
+    assert told.kind == "registration.confirmed" and f"签到码是 {reg.code}" in told.text
+    assert told.text.startswith(f"{world.users['parent'].display_name}已为您家报名")
+    assert _notices(world.users["parent"]) == []  # she registered: the page told her
+
+
+def test_after_a_session_the_family_is_asked_for_feedback_and_told_its_certificate_is_ready_once(world):
+    from portal.notices import reminders
+
+    course = factories.course(world.school, world.users["coordinator"], title="家庭教育讲座", grades=(3,))
+    session = factories.course_session(course, starts_in_days=1)
+    reg, _new = seats.register(session, world.pupil, world.users["parent"])
+    reg.attended_at = datetime(2026, 12, 1)
+    db.session.commit()
+
+    assert reminders.after_sessions(session.ends_at - timedelta(minutes=1)) == 0  # not over yet
+    assert reminders.after_sessions(session.ends_at + timedelta(minutes=1)) == 2
+    assert reminders.after_sessions(session.ends_at + timedelta(minutes=2)) == 0
+    feedback, certificate = _notices(world.users["parent"])
+    assert feedback.kind == "feedback.invited" and "家庭教育讲座" in feedback.text
+    assert feedback.url == f"/parent-school/sessions/{session.id}"
+    assert certificate.kind == "certificate.ready" and certificate.url == f"/parent-school/courses/{course.id}/certificate"
+
+
+def test_families_not_registered_for_a_required_course_are_reminded_three_days_before_it_closes(world, login_as):
+    from portal.core.clock import local_today
+
+    course = factories.course(world.school, world.users["coordinator"], title="新生家长必修课", grades=(3,),
+                              mandatory=True)
+    today = local_today()
+    closes = datetime.combine(today + timedelta(days=3), datetime.min.time()).replace(hour=20)
+    factories.course_session(course, starts_at=closes + timedelta(days=1), deadline=closes)
+
+    assert parent_school.remind_before_deadlines(today - timedelta(days=1)) == 0  # four days before: not yet
+    assert parent_school.remind_before_deadlines(today) == 1
+    assert parent_school.remind_before_deadlines(today) == 0  # a second run that day
+    (told,) = _notices(world.users["parent"])
+    assert told.kind == "course.unregistered" and "新生家长必修课" in told.text
+    page = main_text(login_as("teacher").get(f"/parent-school/courses/{course.id}/coverage").get_data(as_text=True))
+    assert "今天已提醒" in page
