@@ -37,7 +37,7 @@ def test_a_parent_turns_a_kind_off_in_her_settings_and_is_not_told_but_what_must
     page = phone.get("/settings").get_data(as_text=True)
     text = main_text(page)
     assert "求助已答复" in text and "候补转为正式" in text and "课程或活动改期、取消" in text
-    assert "总会通知，不能关闭" in text and "工时已通过" not in text  # a parent gets no volunteer's kinds
+    assert "总会通知，不能关闭" in text and "服务时长通过审核" not in text  # a parent gets no volunteer's kinds
 
     r = send(phone, page, "/settings", kinds__help_answered="off", kinds__submit="1")
     assert "设置已保存" in flash_text(follow(phone, r))
