@@ -2,7 +2,7 @@
 school, then the job runner (huey_consumer) beside gunicorn, on a database and job queue of the test's own.
 
 A parent whose family waits for a seat keeps her session page open on a 375 px phone; the committee office cancels a
-confirmed family from the session's roster; without reloading, within one 10 s poll the parent's bell shows 1, and
+confirmed family from the session's roster; without reloading, within 10 s (one 8 s poll) the parent's bell shows 1, and
 the notice leads to her session page with her check-in code. Then the class teacher reminds the families of her
 class that have not registered for a required course, the parent (one of them) reads the reminder, and the teacher,
 reloading, sees whose family read it and whose not yet.
@@ -39,7 +39,8 @@ from tests.e2e.conftest import PHONE, Tab, fits_phone, go, start
 ROOT = Path(__file__).resolve().parents[2]
 LAPTOP = {"width": 1280, "height": 800}
 CODE_IN_TEXT = re.compile(r"签到码是 ([A-HJ-NP-Z2-9]{6})")
-BELL_POLL_MS = 10_000  # templates/notices/_bell.html: hx-trigger="every 10s"
+BELL_POLL_MS = 8_000  # templates/notices/_bell.html: hx-trigger="every 8s"
+WITHIN_S = 10  # the issue: within 10 s the parent's bell shows 1
 
 # Run by the virtualenv's python with the portal's environment, after `make run` has migrated and seeded the
 # database: the data the journey needs, through the portal's services; prints what the test must know as JSON.
@@ -241,12 +242,12 @@ def _still_same_page(tab) -> bool:
 
 
 def _bell_shows(tab, n: int, since: float, what: str):
-    """The bell of the open page shows n unread within one poll (10 s, plus its request), without a reload."""
+    """The bell of the open page shows n unread within 10 s (one 8 s poll and its request), without a reload."""
     expect(tab.page.locator("a.notice-bell #nav-count-notices")).to_have_text(str(n), timeout=BELL_POLL_MS + 2_000)
     took = time.monotonic() - since
     expect(tab.page.locator("a.notice-bell")).to_have_attribute("aria-label", f"消息，{n} 条未读")
     assert _still_same_page(tab), f"the parent's page was reloaded while waiting for {what}"
-    assert took <= BELL_POLL_MS / 1000 + 1, f"the bell showed {what} only after {took:.1f} s"
+    assert took <= WITHIN_S, f"the bell showed {what} only after {took:.1f} s"
     return took
 
 
@@ -396,4 +397,3 @@ def test_a_waitlisted_parent_hears_of_her_seat_and_a_teacher_sees_who_read_her_r
     elapsed = time.monotonic() - started
     print(f"\njourney {elapsed:.1f} s; bell after the cancel {took_seat:.1f} s, after the reminder "
           f"{took_reminder:.1f} s")
-    assert elapsed < 60, f"the journey took {elapsed:.1f} s"

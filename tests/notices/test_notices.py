@@ -70,7 +70,7 @@ def test_the_bell_asks_again_and_shows_a_notice_written_after_the_page_was_opene
     session, held, _waits, mother = full_session
     phone = client_for(app, mother)
     home = phone.get("/").get_data(as_text=True)
-    assert _bell(home) == "消息，0 条未读" and 'hx-get="/notices/bell" hx-trigger="every 10s"' in home
+    assert _bell(home) == "消息，0 条未读" and 'hx-get="/notices/bell" hx-trigger="every 8s"' in home
 
     seats.cancel(held, world.users["coordinator"], staff=True)
     db.session.commit()
