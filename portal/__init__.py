@@ -45,6 +45,7 @@ def create_app(config=None):
 
     database.configure(app)
 
+    from .announcements.views import bp as announcements_bp
     from .audit.views import bp as audit_bp
     from .auth.views import bp as auth_bp
     from .events.calendar_views import bp as calendar_bp
@@ -63,7 +64,8 @@ def create_app(config=None):
     from .reports.views import bp as reports_bp
 
     for bp in (auth_bp, home_bp, people_bp, needs_bp, offers_bp, help_bp, imports_bp, matching_bp, pairs_bp,
-               hours_bp, parent_school_bp, events_bp, calendar_bp, reports_bp, audit_bp, notices_bp):
+               hours_bp, parent_school_bp, events_bp, calendar_bp, reports_bp, audit_bp, notices_bp,
+               announcements_bp):
         app.register_blueprint(bp)
 
     from . import cli, navigation, permissions

@@ -158,6 +158,7 @@ def seed(scale="school", seed_value=2026):
             _calendar(school.id, recorder.id, vol_ids)
         if index == 0:
             _help_and_record(school.id, recorder, vol_ids[0])
+            _announcements()
 
 
 def _help_and_record(sid, admin, volunteer_id):
@@ -176,6 +177,24 @@ def _help_and_record(sid, admin, volunteer_id):
                                    contact_time="工作日晚上", submitted_by_id=parent.id))
     today = date.today()
     issue_record(admin, db.session.get(Volunteer, volunteer_id), today - timedelta(days=365), today, today)
+
+
+def _announcements():
+    """The class teacher's announcement to her class's parents, asking them to confirm: the demo parent has opened it
+    but not yet confirmed it (her family is the class's only one with a login). And the office's to every volunteer,
+    not yet read."""
+    from .announcements import services as announcements
+
+    teacher, office, parent = (db.session.scalar(select(User).where(User.username == name))
+                               for name in ("teacher", "coordinator", "parent"))
+    meeting, _created = announcements.send(teacher, {
+        "audience": f"class:{teacher.classes[0].id}", "title": "下周三下午家长会", "confirm": True,
+        "body": "各位家长：\n下周三下午3:30在本班教室召开家长会，内容是期中学习情况和冬季安全。\n"
+                "请至少一位家长参加；不能来的请提前告诉班主任。\n三年级2班 李老师"})
+    announcements.opened(parent, meeting)
+    announcements.send(office, {
+        "audience": "volunteers", "title": "重阳敬老活动招募志愿者", "confirm": False,
+        "body": "各位五老志愿者：\n重阳节社区敬老服务还需要4位志愿者，愿意参加的请在“活动”里报名。\n关工委办公室"})
 
 
 def _demo_accounts(school, pw, volunteer_id):

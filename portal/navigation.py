@@ -3,6 +3,7 @@
 It reads each domain's count query, so only the app factory imports it."""
 from flask import request, url_for
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -31,6 +32,7 @@ NAV = (
     (_l("Parent school"), "parent_school.index", "parent_school.view", None),
     (_l("Events"), "events.index", "events.view", None),
     (_l("Calendar"), "calendar.index", "calendar.view", None),
+    (lazy_pgettext("menu", "Announcements"), "announcements.index", "announcements.receipts", None),
     (_l("Board"), "needs.board", "menus.board", None),
     (_l("Reports"), "reports.index", "reports.view", None),
     (_l("Students"), "people.students", "students.view", None),

@@ -10,10 +10,12 @@ from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import and_, false, or_, select
 
+from .announcements.models import Announcement, AnnouncementRecipient, addressed_to
 from .auth.models import ROLES, STAFF, User
 from .core.htmx import hx_redirect, is_htmx
 from .events import access as events
 from .events.models import Event, EventHelper, event_leads
+from .extensions import db
 from .help_requests.models import HelpRequest
 from .hours.models import HourEntry, ServiceRecord
 from .needs.models import Need
@@ -78,6 +80,11 @@ RULES = {
     "calendar.view": STAFF | {"teacher", "volunteer"},
     "calendar.transfer": STAFF,
     "calendar.feed": EVERYONE,
+    # Announcements (通知): the office writes to any audience of the school, a class teacher to the parents of her
+    # own classes; a reader opens one addressed to them; the sender and the office see who read it.
+    "announcements.send": STAFF | {"teacher"},
+    "announcements.view": EVERYONE,
+    "announcements.receipts": STAFF | {"teacher"},
     "reports.view": STAFF,
     "reports.coverage": STAFF,
 }
@@ -111,6 +118,8 @@ def can(user, action: str, obj=None) -> bool:
         return False
     if getattr(obj, "role", None) in PRIVILEGED_ROLES:  # an admin or coordinator account
         return user.role == "admin"
+    if isinstance(obj, Announcement) and action != "announcements.view":  # its receipts and reminders
+        return user.role in STAFF or obj.sent_by_id == user.id
     return True
 
 
@@ -153,6 +162,9 @@ def visible(user, obj) -> bool:
         return user.role in STAFF or (user.volunteer_id is not None and obj.volunteer_id == user.volunteer_id)
     if isinstance(obj, HelpRequest) and user.role == "parent":
         return user.guardian is not None and obj.family_id == user.guardian.family_id
+    if isinstance(obj, Announcement) and user.role not in STAFF:  # addressed to them, or one they sent
+        return obj.sent_by_id == user.id or db.session.scalar(
+            select(Announcement.id).where(Announcement.id == obj.id, _announcements(user))) is not None
     return True
 
 
@@ -212,6 +224,20 @@ def _students(user):
     return Student.class_id.in_(teacher_class_ids(user) or {0}) if user.role == "teacher" else None
 
 
+def _announcements(user):
+    """The office reads every announcement of the school; anyone else those addressed to them, and a teacher also
+    those she sent."""
+    if user.role in STAFF:
+        return None
+    addressed = Announcement.id.in_(select(AnnouncementRecipient.announcement_id).where(addressed_to(user)))
+    return or_(Announcement.sent_by_id == user.id, addressed) if user.role == "teacher" else addressed
+
+
+def _announcement_receipts(user):
+    """Who read an announcement: the office, of every one of the school; a teacher, of those she sent."""
+    return None if user.role in STAFF else Announcement.sent_by_id == user.id
+
+
 def _hours_to_verify(user):
     """Staff verify all of the school's entries; a teacher those of events they lead. Leads may be any accounts; only
     a teacher among them verifies."""
@@ -232,6 +258,8 @@ _ROW_RULES = {
     (SchoolClass, None): _classes,
     (Event, None): events.condition,
     (HourEntry, "hours.verify"): _hours_to_verify,
+    (Announcement, None): _announcements,
+    (Announcement, "announcements.receipts"): _announcement_receipts,
 }
 
 

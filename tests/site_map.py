@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from flask import current_app, url_for
 from sqlalchemy import select
 
+from portal.announcements.models import Announcement
 from portal.auth.models import User
 from portal.events.models import Event, Partner
 from portal.extensions import db
@@ -39,6 +40,7 @@ SET_ASIDE = {
     "auth.reauth": "the password prompt before a personal export (tests/auth)",
     "auth.own_password": "opens only while a password from the office is in use (tests/auth/test_own_password.py)",
     "notices.show": "marks a notice read and goes to what it is about (tests/notices)",
+    "notices.bell": "the bell alone, which every page asks for every 8 s (tests/notices/test_notices.py)",
 }
 
 # htmx fragments of a page: opened on their own they lead to the page they belong to.
@@ -106,6 +108,9 @@ def _args(pick: _Picker, endpoint: str) -> dict | None:
         session = None
     volunteer = u.volunteer_id if u.role == "volunteer" else pick.id(Volunteer)
     held_event = pick.id(Event, Event.status == "done")
+    # A reader opens what was sent to them; a teacher's receipts are those of what she sent.
+    announcement = pick.id(Announcement)
+    sent = pick.id(Announcement, *(() if u.role in STAFF else (Announcement.sent_by_id == u.id,)))
     table = {
         "needs.show": {"need_id": need}, "needs.card": {"need_id": need}, "needs.edit": {"need_id": need},
         "matching.need": {"need_id": need},
@@ -141,6 +146,8 @@ def _args(pick: _Picker, endpoint: str) -> dict | None:
         "imports.upload": {"kind": "needs"}, "imports.template": {"kind": "offers"},
         "imports.export": {"kind": "needs"},
         "reports.export": {"key": "needs"},
+        "announcements.show": {"announcement_id": announcement},
+        "announcements.receipts": {"announcement_id": sent},
     }
     args = table.get(endpoint, {})
     return None if args is None or any(v is None for v in args.values()) else args

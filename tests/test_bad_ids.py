@@ -43,6 +43,7 @@ def test_huge_or_strange_numbers_in_urls(login_as, url):
     f"/matching/needs/{HUGE}", f"/matching/plans/{2**31}", f"/people/student/{HUGE}",
     f"/events/{HUGE}", f"/events/{2**31}/edit", f"/events/{HUGE}/report", f"/events/photos/{HUGE}",
     f"/events/partners/{HUGE}", f"/calendar/import/{HUGE}", f"/calendar/feed/{HUGE}.ics",
+    f"/announcements/{HUGE}", f"/announcements/{2**31}/receipts",
 ])
 def test_huge_ids_in_the_path_are_not_found(login_as, url):
     """PostgreSQL refused such numbers with an error page (500) before."""
@@ -69,6 +70,7 @@ def test_huge_numbers_in_forms_get_a_message(login_as, world, url, field):
 @pytest.mark.parametrize("url", [
     f"/events/{HUGE}/register", f"/events/{HUGE}/sign-up", f"/events/{2**31}/status", f"/events/{HUGE}/photos",
     f"/events/registrations/{HUGE}/cancel", f"/events/helpers/{HUGE}/withdraw", f"/calendar/import/{HUGE}/confirm",
+    f"/announcements/{HUGE}/confirm", f"/announcements/{2**31}/remind",
 ])
 def test_huge_ids_in_posted_paths_are_not_found(login_as, url):
     role = "parent" if "register" in url else "volunteer" if "sign-up" in url else "coordinator"

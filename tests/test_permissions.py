@@ -59,6 +59,7 @@ NOBODY = dict.fromkeys(ROLES[1:], 404)  # another school's record: no one of thi
 FAMILY_ONLY = {"admin": 403, "coordinator": 403, "teacher": 403, "volunteer": 403, "parent": 302}
 VOLUNTEER_ONLY = {"admin": 403, "coordinator": 403, "teacher": 403, "volunteer": 302, "parent": 403}
 CALENDAR = {"admin": 200, "coordinator": 200, "teacher": 200, "volunteer": 200, "parent": 403}
+ANNOUNCEMENT_TO_PARENTS = {"admin": 200, "coordinator": 200, "teacher": 200, "volunteer": 404, "parent": 200}
 
 # (method, url with {placeholders}, expected status per role; anonymous is always sent to the login page)
 MATRIX = [
@@ -399,6 +400,29 @@ MATRIX = [
     ("POST", "/calendar/import/{ev_far_batch}/confirm", {**STAFF_ONLY, "admin": 404, "coordinator": 404}),
     ("GET", "/calendar/feed", ALL),
     ("POST", "/calendar/feed", dict.fromkeys(ROLES[1:], 302)),  # a new address; the login is fresh
+    # --- announcements (通知): the office to any audience, a class teacher to her class; a reader opens only what was
+    # sent to them; the receipts are the sender's and the office's ---
+    ("GET", "/announcements/", STAFF_TEACHER),
+    ("GET", "/announcements/?page=2", STAFF_TEACHER),
+    ("GET", "/announcements/new", STAFF_TEACHER),
+    ("POST", "/announcements/new", STAFF_TEACHER),  # an empty form comes back with messages
+    ("GET", "/announcements/{ann_class}", {**ANNOUNCEMENT_TO_PARENTS, "teacher": 404}),
+    ("GET", "/announcements/{ann_teacher}", ANNOUNCEMENT_TO_PARENTS),
+    ("GET", "/announcements/{ann_staff}", {**STAFF_TEACHER, "volunteer": 404, "parent": 404}),
+    ("GET", "/announcements/{ann_volunteers}", {**ALL, "teacher": 404, "parent": 404}),
+    ("GET", "/announcements/{ann_far}", NOBODY),
+    ("GET", "/announcements/{ann_class}/receipts", {**STAFF_TEACHER, "teacher": 404}),
+    ("GET", "/announcements/{ann_teacher}/receipts", STAFF_TEACHER),
+    ("GET", "/announcements/{ann_staff}/receipts", STAFF_ONLY),  # it reached the teacher; its receipts are not hers
+    ("GET", "/announcements/{ann_far}/receipts", {**OTHER_SCHOOL, "teacher": 404}),
+    # The office may open it but was not sent it: back to the page with a message; the parent confirms.
+    ("POST", "/announcements/{ann_class}/confirm", {**dict.fromkeys(ROLES[1:], 404), "admin": 302, "coordinator": 302,
+                                                    "parent": 302}),
+    ("POST", "/announcements/{ann_far}/confirm", NOBODY),
+    ("POST", "/announcements/{ann_class}/remind", {**STAFF_MOVES, "teacher": 404}),
+    ("POST", "/announcements/{ann_teacher}/remind", {**STAFF_MOVES, "teacher": 302}),
+    ("POST", "/announcements/{ann_staff}/remind", STAFF_MOVES),
+    ("POST", "/announcements/{ann_far}/remind", {**OTHER_SCHOOL, "teacher": 404}),
     # --- the committee's reports ---
     ("GET", "/reports/", STAFF_ONLY),
     ("GET", "/reports/?period=y2025", STAFF_ONLY),
@@ -590,6 +614,32 @@ def make_events(world):
     }
 
 
+@pytest.fixture
+def announced(world):
+    return make_announcements(world)
+
+
+def make_announcements(world):
+    """Announcements of the office to the parent's class (asking for a confirmation), to all staff and to all
+    volunteers; the class teacher's to her class; and another school's."""
+    from portal.announcements.models import Announcement
+    from portal.announcements.services import send
+    from portal.extensions import db
+
+    office, teacher = world.users["coordinator"], world.users["teacher"]
+    own = f"class:{world.own_class.id}"
+
+    def sent(actor, audience, confirm=False):
+        return send(actor, {"audience": audience, "title": "通知", "body": "内容", "confirm": confirm})[0].id
+
+    far = Announcement(school_id=world.far.id, title="远方的通知", body="内容", audience="volunteers",
+                       audience_label="全体志愿者", sent_by_id=factories.user(world.far, "coordinator", "far-ann").id)
+    db.session.add(far)
+    db.session.commit()
+    return {"ann_class": sent(office, own, confirm=True), "ann_teacher": sent(teacher, own),
+            "ann_staff": sent(office, "staff"), "ann_volunteers": sent(office, "volunteers"), "ann_far": far.id}
+
+
 CASES = [(method, url, role, expected.get(role)) for method, url, expected in MATRIX for role in ROLES]
 # A case that reads, or that is refused, changes nothing (were a refused request to change the data, the cases after
 # it would show it): these share one school built for all of them. A write that is let through gets a school of its
@@ -625,7 +675,8 @@ def class_data(app):
     with app.app_context():
         empty_all_tables()
         world = make_world()
-        ids = _ids(world, make_menus(world), make_ledger(world), make_parent_school(world), make_events(world))
+        ids = _ids(world, make_menus(world), make_ledger(world), make_parent_school(world), make_events(world),
+                   make_announcements(world))
         clients = {"anonymous": None}
         for role in ROLES[1:]:
             clients[role] = Client(app)
@@ -649,4 +700,6 @@ def test_role_route_matrix_writes(request, app, world, menus, ledger, login_as, 
         parts.append(request.getfixturevalue("parent_school"))
     if url.startswith(("/events", "/calendar")):
         parts.append(request.getfixturevalue("events"))
+    if url.startswith("/announcements"):
+        parts.append(request.getfixturevalue("announced"))
     _ask(login_as(role), method, url, role, expected, _ids(world, *parts))

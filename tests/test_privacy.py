@@ -63,11 +63,14 @@ def data(world):
     factories.offer(other_vol, mind, coord)
     pairs = _pairs_with_visits(world, coord, mind, mine[0], factories.offer(other_vol, study, coord, capacity=3))
     events = _events(world, coord, other_vol)
+    announced = _announcements(world, coord)
     return {
         "volunteer": {"offer_id": [o.id for o in mine], "pair_id": pairs, **_hours(world, coord, teacher, other_vol),
-                      **events["volunteer"], "notice_id": _notice(world.users["volunteer"], "hours.approved")},
+                      **events["volunteer"], "notice_id": _notice(world.users["volunteer"], "hours.approved"),
+                      "announcement_id": announced},
         "parent": {"help_id": [help_new.id, help_need.id, help_done.id], **_parent_school(world, coord),
-                   **events["parent"], "notice_id": _notice(parent, "help.answered", f"/help/{help_done.id}")},
+                   **events["parent"], "notice_id": _notice(parent, "help.answered", f"/help/{help_done.id}"),
+                   "announcement_id": announced},
     }
 
 
@@ -80,6 +83,15 @@ def _notice(reader, kind, url="") -> list[int]:
     notify([reader], kind, "privacy:1", lambda: "您有一条新消息。", url)
     db.session.commit()
     return [db.session.scalar(db.select(Notice.id).where(Notice.user_id == reader.id))]
+
+
+def _announcements(world, coord) -> list[int]:
+    """The office's announcement to the tagged pupil's class (asking for a confirmation) and to the volunteers: each
+    role opens the one sent to it, and is refused the other."""
+    from portal.announcements.services import send
+
+    return [send(coord, {"audience": audience, "title": "家长会", "body": "请准时参加。", "confirm": True})[0].id
+            for audience in (f"class:{world.own_class.id}", "volunteers")]
 
 
 def _events(world, coord, other_vol) -> dict:

@@ -4,6 +4,8 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
 ACTIONS = {
+    "announcement.send": _l("Sent an announcement"),
+    "announcement.remind": _l("Reminded the readers of an announcement who had not read it"),
     "auth.login": _l("Logged in"),
     "auth.logout": _l("Logged out"),
     "auth.password_changed": _l("Changed the password"),
@@ -130,7 +132,7 @@ RECORDS = {
     "Visit": _l("Visit"), "HourEntry": _l("Hour entry"), "ServiceRecord": _l("Service record"),
     "Event": _l("Event"), "EventPhoto": _l("Event photo"), "Partner": _l("Partner"), "Course": _l("Course"),
     "CourseSession": _l("Session"), "Registration": _l("Registration"), "MatchPlan": _l("Matching plan"),
-    "Proposal": _l("Proposed pair"), "ImportBatch": _l("Import"),
+    "Proposal": _l("Proposed pair"), "ImportBatch": _l("Import"), "Announcement": _l("Announcement"),
 }
 
 

@@ -2,6 +2,7 @@
 which every domain imports to write entries, so that these domain models are imported by the log page only."""
 from sqlalchemy import or_, select
 
+from ..announcements.models import Announcement
 from ..auth.models import User
 from ..events.models import Event
 from ..extensions import db
@@ -13,7 +14,8 @@ from .models import AuditEntry
 # What a record is called in the log, by type: its name where it has one.
 _NAMED = {"Student": (Student, "name"), "Family": (Family, "name"), "Volunteer": (Volunteer, "name"),
           "YoungTeacher": (YoungTeacher, "name"), "SchoolClass": (SchoolClass, "label"),
-          "User": (User, "display_name"), "Event": (Event, "title"), "Course": (Course, "title")}
+          "User": (User, "display_name"), "Event": (Event, "title"), "Course": (Course, "title"),
+          "Announcement": (Announcement, "title")}
 
 
 def search(school_id: int, q: str):

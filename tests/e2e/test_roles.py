@@ -21,6 +21,7 @@ NAV = {
     "家长学校": "/parent-school/",
     "活动": "/events/",
     "行事历": "/calendar/",
+    "通知": "/announcements/",
     "供需看板": "/needs/board",
     "统计报表": "/reports/",
     "学生": "/people/students",
@@ -29,11 +30,11 @@ NAV = {
     "我的设置": "/settings",
 }
 ROLE_NAV = {
-    "admin": ["首页", "需求菜单", "资源菜单", "求助", "对接", "结对", "服务时长", "家长学校", "活动", "行事历", "供需看板",
-              "统计报表", "学生", "人员管理", "审计日志", "我的设置"],
+    "admin": ["首页", "需求菜单", "资源菜单", "求助", "对接", "结对", "服务时长", "家长学校", "活动", "行事历", "通知",
+              "供需看板", "统计报表", "学生", "人员管理", "审计日志", "我的设置"],
     "coordinator": ["首页", "需求菜单", "资源菜单", "求助", "对接", "结对", "服务时长", "家长学校", "活动", "行事历",
-                    "供需看板", "统计报表", "学生", "人员管理", "我的设置"],
-    "teacher": ["首页", "需求菜单", "结对", "服务时长", "家长学校", "活动", "行事历", "学生", "我的设置"],
+                    "通知", "供需看板", "统计报表", "学生", "人员管理", "我的设置"],
+    "teacher": ["首页", "需求菜单", "结对", "服务时长", "家长学校", "活动", "行事历", "通知", "学生", "我的设置"],
     "volunteer": ["首页", "我的志愿者信息", "资源菜单", "结对", "服务时长", "活动", "行事历", "我的设置"],
     "parent": ["首页", "我的家庭", "求助", "家长学校", "活动", "我的设置"],
 }
@@ -160,7 +161,7 @@ def test_large_text_mode_is_switched_on_in_the_settings(tab, a11y, demo):
     switch = page.get_by_role("switch", name=re.compile("大字模式"))
     expect(switch).not_to_be_checked()
     switch.check()
-    page.get_by_role("button", name="保存", exact=True).click()
+    page.locator("form", has=switch).get_by_role("button", name="保存", exact=True).click()
     expect(page.locator("#flash")).to_contain_text("设置已保存")
     expect(page.get_by_role("switch", name=re.compile("大字模式"))).to_be_checked()
 

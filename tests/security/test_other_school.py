@@ -21,7 +21,7 @@ from portal.people.roster import Roster, roster_json
 from portal.people.views import _ACTIVATABLE
 from portal.permissions import RULES, policy_of
 from tests import factories
-from tests.test_permissions import events, ledger, menus, parent_school  # noqa: F401  (fixtures)
+from tests.test_permissions import announced, events, ledger, menus, parent_school  # noqa: F401  (fixtures)
 
 ROLES = ("admin", "coordinator", "teacher", "volunteer", "parent")
 ARG = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
@@ -38,6 +38,7 @@ FAR = {
     ("people", "batch_id"): "far_roster_batch", "request_id": "far_erasure", "notice_id": "far_notice",
     ("student", "obj_id"): "far_pupil", ("family", "obj_id"): "far_family", ("volunteer", "obj_id"): "far_volunteer",
     ("user", "obj_id"): "far_user", ("young_teacher", "obj_id"): "far_young_teacher",
+    "announcement_id": "ann_far",
 }
 # The same for a teacher: a record of the school, of a class not theirs.
 NOT_THEIR_CLASS = {"student_id": "stranger", "need_id": "stranger_need", "pair_id": "other_pair",
@@ -46,7 +47,7 @@ NOT_THEIR_CLASS = {"student_id": "stranger", "need_id": "stranger_need", "pair_i
 
 def _all_ids(request, world) -> dict:
     ids = {}
-    for name in ("menus", "ledger", "parent_school", "events"):
+    for name in ("menus", "ledger", "parent_school", "events", "announced"):
         ids.update(request.getfixturevalue(name))
     far_user = db.session.scalar(select(User).where(User.school_id == world.far.id).order_by(User.id))
     batch = ImportBatch(school_id=world.far.id, kind="needs", user_id=far_user.id, filename="x.xlsx", rows=[])

@@ -31,7 +31,7 @@ NOT_FREE_TEXT = {
     "service_record.breakdown": "figures the app writes as JSON", "event_photo.stored_name": "written by the app",
     "event_photo.content_type": "written by the app", "help_request.contact_method": "a fixed choice",
     "visit.mode": "a fixed choice", "hour_entry.activity": "a fixed choice", "registration.code": "written by the app",
-    "event_helper.role": "a fixed choice",
+    "event_helper.role": "a fixed choice", "announcement.audience": "a fixed choice",
 }
 # Column names that are never free text wherever they are.
 NEVER_FREE_TEXT = {"status": "a state the app sets", "submit_token": "the double-submit guard's token"}

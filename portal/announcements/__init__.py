@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("announcements", __name__, url_prefix="/announcements")
