@@ -1,5 +1,6 @@
 """Settings, read from the environment."""
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -93,9 +94,13 @@ class Config:
     SMS_URL = os.environ.get("SMS_URL", "")
     SMS_BODY = os.environ.get("SMS_BODY", "")
     # A WeCom (企业微信) or DingTalk group robot's webhook for the staff's group: what the office is told each
-    # morning and on Monday goes there too. DingTalk's 加签 needs the robot's secret.
+    # morning and on Monday goes there too. DingTalk's 加签 needs the robot's secret. GROUP_BOT_URL serves a
+    # deployment of one school; with several, each school's robot is GROUP_BOT_URL_<school id> (and
+    # GROUP_BOT_SECRET_<school id>), so no school's figures reach another's group.
     GROUP_BOT_URL = os.environ.get("GROUP_BOT_URL", "")
     GROUP_BOT_SECRET = os.environ.get("GROUP_BOT_SECRET", "")
+    GROUP_BOTS = {int(name.rsplit("_", 1)[1]): (url, os.environ.get(f"GROUP_BOT_SECRET_{name.rsplit('_', 1)[1]}", ""))
+                  for name, url in os.environ.items() if re.fullmatch(r"GROUP_BOT_URL_\d+", name) and url}
     CHANNEL_TIMEOUT_SECONDS = float(os.environ.get("CHANNEL_TIMEOUT_SECONDS", "10"))
 
 

@@ -1,4 +1,4 @@
-"""notice choices: how a reader wants each kind; a delivery held for the daily digest; the staff group's bot channel
+"""notice choices: how a reader wants each kind; a delivery held for the daily digest; posts to the staff's group
 
 Revision ID: 90056daa0a11
 Revises: 6c082fef6fd0
@@ -33,6 +33,11 @@ def upgrade():
 
     with op.batch_alter_table('delivery', schema=None) as batch_op:
         batch_op.add_column(sa.Column('digest', sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.add_column(sa.Column('key', sa.String(length=120), nullable=True))
+        batch_op.add_column(sa.Column('text', sa.String(length=300), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('url', sa.String(length=300), server_default='', nullable=False))
+        batch_op.alter_column('notice_id', existing_type=sa.Integer(), nullable=True)
+        batch_op.create_unique_constraint(batch_op.f('uq_delivery_key'), ['key'])
         batch_op.drop_constraint(batch_op.f('ck_delivery_channel_known'), type_='check')
         batch_op.create_check_constraint('channel_known', "channel IN ('email', 'sms', 'group')")
 
@@ -40,6 +45,11 @@ def upgrade():
 def downgrade():
     op.execute("DELETE FROM delivery WHERE channel = 'group'")
     with op.batch_alter_table('delivery', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_delivery_key'), type_='unique')
+        batch_op.alter_column('notice_id', existing_type=sa.Integer(), nullable=False)
+        batch_op.drop_column('url')
+        batch_op.drop_column('text')
+        batch_op.drop_column('key')
         batch_op.drop_constraint(batch_op.f('ck_delivery_channel_known'), type_='check')
         batch_op.create_check_constraint('channel_known', "channel IN ('email', 'sms')")
         batch_op.drop_column('digest')

@@ -6,6 +6,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import joinedload
 
+from ..core.errors import DomainError
 from ..core.htmx import hx_redirect, is_htmx
 from ..core.users import acting_user
 from ..extensions import db, login_manager
@@ -95,7 +96,8 @@ def logout():
 
 
 # What a user with a password from the office may open before setting their own.
-_BEFORE_OWN_PASSWORD = {"auth.own_password", "auth.logout", "static", "home.favicon", "home.healthz"}
+_BEFORE_OWN_PASSWORD = {"auth.own_password", "auth.logout", "static", "home.favicon", "home.healthz",
+                        "notices.bell"}  # the bell of the page asks every 8 s: it must not reload the page
 
 
 @bp.before_app_request
@@ -139,8 +141,12 @@ def settings():
     per_kind = notice_forms.choices_form(user, digest=offered["email"] or offered["sms"])
     if request.method == "POST":
         if "kinds-submit" in request.form and per_kind.validate_on_submit():
-            notice_services.save_choices(user, notice_forms.chosen(per_kind, user))
-            flash(_("Settings saved."), "success")
+            try:
+                notice_services.save_choices(user, notice_forms.chosen(per_kind, user))
+            except DomainError as err:
+                flash(err.message, "error")
+            else:
+                flash(_("Settings saved."), "success")
             return redirect(url_for("auth.settings"))
         if "ch-submit" in request.form and reach.validate_on_submit():
             # A switch the page did not show is left as it is.

@@ -145,7 +145,7 @@ def save_event(actor, event: Event | None, data: dict) -> Event:
         db.session.flush()
         if capacity > 0:
             seats.promote(event, seats.local_now())
-        change = before and seats.moved(event, before)
+        change = before and seats.moved(event, before, seats.local_now())
         if change:
             seats.tell_changed(event, *change)
             _tell_volunteers(event, *change)
@@ -182,11 +182,17 @@ def set_status(actor, event: Event, status: str, reason: str = "", now: datetime
         raise DomainError(_("An event can be marked as held once it has started."))
     if status not in ("planned", "done", "cancelled"):
         raise DomainError(_("Please choose a status."))
-    with seats.holding(event):
+    with seats.holding(event) as held:
+        was = event.status
+        if was == status == "cancelled":
+            raise DomainError(_("This event has been cancelled."))
+        if was == status:  # a second tab or a resend: nothing changes, nobody is told again
+            held.discard()
+            return
         event.status, event.cancel_reason = status, reason if status == "cancelled" else ""
-        if status == "cancelled":
-            seats.tell_changed(event)
-            _tell_volunteers(event)
+        if status == "cancelled" or was == "cancelled":
+            seats.tell_changed(event, restored=was == "cancelled")
+            _tell_volunteers(event, restored=was == "cancelled")
         record(actor, f"event.{status}", event, reason)
 
 
@@ -206,21 +212,17 @@ def _tell_the_skilled(event: Event) -> None:
         speakers=event.speakers_needed), notices.link("events.show", event_id=event.id), due=seats.local_now())
 
 
-def _tell_volunteers(event: Event, was: datetime | None = None, was_place: str | None = None) -> None:
-    """The volunteers signed up to help or speak at the event, and those leading it: it was cancelled, or moved."""
-    if event.status == "cancelled":
-        def text() -> str:
-            return _("Cancelled: %(what)s (%(when)s), where you signed up to help, will not take place. %(reason)s",
-                     what=event.title, when=cn_when(event.starts_at), reason=event.cancel_reason)
-    else:
-        def text() -> str:
-            return _("Changed: %(what)s, where you signed up to help, is now %(when)s, %(place)s (it was "
-                     "%(before)s).", what=event.title, when=cn_when(event.starts_at), place=event.place or "—",
-                     before="，".join(x for x in (cn_when(was) if was else "", was_place or "") if x))
+def _tell_volunteers(event: Event, was: datetime | None = None, was_place: str | None = None,
+                     restored: bool = False) -> None:
+    """The volunteers signed up to help or speak at the event, and those leading it: it was cancelled, is back on, or
+    moved."""
+    def text() -> str:
+        return seats.change_text(_("%(event)s, where you signed up to help,", event=event.title), event, was,
+                                 was_place, restored)
     helping = select(EventHelper.volunteer_id).where(EventHelper.event_id == event.id,
                                                      EventHelper.status == "confirmed")
     notices.notify(notices.volunteer_readers(helping), "event.changed", f"event:{event.id}", text,
-                   notices.link("events.show", event_id=event.id), due=seats.local_now())
+                   seats.holder_link(event), due=seats.local_now())
 
 
 # Who sees what -------------------------------------------------------------------------------------

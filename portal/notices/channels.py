@@ -20,12 +20,14 @@ import urllib.parse
 import urllib.request
 from datetime import datetime, time, timedelta
 from email.message import EmailMessage
+from http.client import InvalidURL
 from time import monotonic
 from time import time as time_now
 
 from flask import current_app, has_request_context, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from ..core.clock import local_now
@@ -44,16 +46,41 @@ QUIET_FROM, QUIET_UNTIL = time(21, 0), time(8, 0)
 BATCH = 200
 
 
-def configured() -> dict[str, bool]:
-    """The channels the deployment has (its environment): the settings page offers only those."""
+def configured(school_id: int | None = None) -> dict[str, bool]:
+    """The channels the deployment has (its environment): the settings page offers only those; with a school, whether
+    its staff's group has a robot."""
     config = current_app.config
-    return {"email": bool(config["SMTP_HOST"]), "sms": bool(config["SMS_URL"]), "group": bool(config["GROUP_BOT_URL"])}
+    return {"email": bool(config["SMTP_HOST"]), "sms": bool(config["SMS_URL"]),
+            "group": school_id is not None and group_target(school_id) is not None}
 
 
-def group_address() -> str:
+def group_target(school_id: int) -> tuple[str, str] | None:
+    """(webhook URL, DingTalk secret) of the school's staff group robot: its own, or GROUP_BOT_URL while the
+    deployment holds one school only (several schools' figures never go to one group)."""
+    config = current_app.config
+    if school_id in config["GROUP_BOTS"]:
+        return config["GROUP_BOTS"][school_id]
+    if config["GROUP_BOT_URL"] and db.session.scalar(select(func.count()).select_from(School)) == 1:
+        return config["GROUP_BOT_URL"], config["GROUP_BOT_SECRET"]
+    return None
+
+
+def group_service(url: str) -> str:
     """What the delivery log says a group post went to: the robot's service, never its URL (the URL is the key)."""
-    host = urllib.parse.urlsplit(current_app.config["GROUP_BOT_URL"]).hostname or ""
+    host = urllib.parse.urlsplit(url).hostname or ""
     return "dingtalk" if "dingtalk" in host else "wecom" if "weixin" in host or "qq.com" in host else host[:120]
+
+
+class Refused(OSError):
+    """A robot answered with an errcode: its words are the reason in the log."""
+
+
+def _reason(err: Exception) -> str:
+    """The log's reason for a failure. An ill-formed URL's error would quote the URL, and with it the gateway's or
+    robot's key: only its kind is kept."""
+    if isinstance(err, (ValueError, InvalidURL)):
+        return _("%(error)s: the configured address is not valid.", error=type(err).__name__)
+    return f"{type(err).__name__}: {err}"[:300]
 
 
 def channels_for(user) -> list[tuple[str, str]]:
@@ -105,7 +132,8 @@ def _together(delivery: Delivery, now: datetime):
 
 def _deliver(delivery_id: int, now: datetime) -> tuple[str, list[int]]:
     # The claim, timed from this moment rather than the run's start: another runner finds the deliveries not due
-    # until the claim runs out, and this one's outcome is written only while its claim still stands.
+    # until the claim runs out, and this one's outcome is written only while its claim still stands. Everything the
+    # sending needs is read here, so that no transaction stays open while a server answers.
     held_until = max(now, local_now()) + CLAIM_FOR
     with saving():
         first = db.session.get(Delivery, delivery_id)
@@ -114,13 +142,19 @@ def _deliver(delivery_id: int, now: datetime) -> tuple[str, list[int]]:
                                    Delivery.next_try_at <= now)
             .values(next_try_at=held_until).returning(Delivery.id)
             .execution_options(synchronize_session=False)).all()
-        going, unwanted = [], {}
+        going, unwanted, locale = [], {}, "zh_CN"
         for delivery in db.session.scalars(select(Delivery).where(Delivery.id.in_(claimed))
-                                           .options(joinedload(Delivery.notice)).order_by(Delivery.id)):
+                                           .options(joinedload(Delivery.notice).joinedload(Notice.user))
+                                           .order_by(Delivery.id)):
             reason = _unwanted(delivery, now)
             if reason:
                 unwanted[delivery.id] = reason
+            elif delivery.channel == "group":
+                school = db.session.get(School, delivery.school_id).name
+                going.append((delivery.id, "group", group_target(delivery.school_id),
+                              f"【关爱桥·{school}】{delivery.text}", delivery.url))
             else:
+                locale = delivery.notice.user.locale or locale
                 going.append((delivery.id, delivery.channel, delivery.address, delivery.notice.text,
                               delivery.notice.url))
     if not claimed:
@@ -135,21 +169,29 @@ def _deliver(delivery_id: int, now: datetime) -> tuple[str, list[int]]:
     if later is not None:
         _settle(ids, held_until, next_try_at=later)
         return "waiting", claimed
-    text, url = (going[0][3], going[0][4]) if len(going) == 1 else _digest_text([row[3] for row in going])
+    if len(going) == 1:
+        text, url = going[0][3], going[0][4]
+    else:
+        with force_locale(locale):
+            text, url = _digest_text([row[3] for row in going], channel)
     try:  # outside any transaction: a slow server holds no lock
         SEND[channel](address, text, url, ids[0])
     except Exception as err:  # noqa: BLE001 (any failure of the channel is its reason in the log)
         attempts = db.session.scalar(select(Delivery.attempts).where(Delivery.id == ids[0])) + 1
         failed = attempts > len(RETRY_AFTER)
-        _settle(ids, held_until, attempts=attempts, last_error=f"{type(err).__name__}: {err}"[:300],
-                status="failed" if failed else "pending",
+        _settle(ids, held_until, attempts=attempts, last_error=_reason(err), status="failed" if failed else "pending",
                 next_try_at=held_until if failed else now + RETRY_AFTER[attempts - 1])
         return ("failed" if failed else "retry"), claimed
     _settle(ids, held_until, status="sent", sent_at=utcnow(), attempts=Delivery.attempts + 1, last_error="")
     return "sent", claimed
 
 
-def _digest_text(texts: list[str]) -> tuple[str, str]:
+def _digest_text(texts: list[str], channel: str) -> tuple[str, str]:
+    """The day's notices in one message: by e-mail each of them; by SMS only how many (a gateway refuses a message
+    of many hundred characters), with the way to read them."""
+    if channel == "sms":
+        return _("You have %(n)d new notices today: open Notices in CareBridge to read them.", n=len(texts)), \
+            link("notices.index")
     lines = "\n".join(f"{n}. {text}" for n, text in enumerate(texts, 1))
     return _("Your notices of today (%(n)d):", n=len(texts)) + "\n" + lines, link("notices.index")
 
@@ -163,8 +205,8 @@ def _settle(delivery_ids: list[int], held_until: datetime, **values) -> None:
 
 def _unwanted(delivery: Delivery, now: datetime) -> str:
     """Why a delivery written earlier is no longer to be sent (checked when it goes, not when it was written)."""
-    if delivery.channel == "group":  # to the group, not to the reader whose notice it hangs on
-        return "" if current_app.config["GROUP_BOT_URL"] else _("The group robot is no longer configured.")
+    if delivery.channel == "group":
+        return "" if group_target(delivery.school_id) else _("The group robot is no longer configured.")
     user = delivery.notice.user
     if not user.active:
         return _("The account has been closed.")
@@ -229,27 +271,23 @@ def send_sms(mobile: str, text: str, url: str, delivery_id: int) -> None:
             raise OSError(f"HTTP {answer.status}")
 
 
-def send_group(service: str, text: str, url: str, delivery_id: int) -> None:
+def send_group(target: tuple[str, str], text: str, url: str, delivery_id: int) -> None:
     """A text message to the staff's group through its robot's webhook: WeCom and DingTalk take the same JSON and
     answer errcode 0 when it was posted. DingTalk's 加签 adds the time and its HMAC-SHA256 to the URL."""
-    config = current_app.config
-    school = db.session.scalar(select(School.name).join(Delivery, Delivery.school_id == School.id)
-                               .where(Delivery.id == delivery_id))
-    content = f"【关爱桥·{school}】{text}" + (f" {_link(url)}" if _link(url) else "")
-    target = config["GROUP_BOT_URL"]
-    if config["GROUP_BOT_SECRET"]:
+    webhook, secret = target
+    content = text + (f" {_link(url)}" if _link(url) else "")
+    if secret:
         stamp = str(int(time_now() * 1000))
-        digest = hmac.new(config["GROUP_BOT_SECRET"].encode(), f"{stamp}\n{config['GROUP_BOT_SECRET']}".encode(),
-                          hashlib.sha256).digest()
-        target += ("&" if "?" in target else "?") + urllib.parse.urlencode(
+        digest = hmac.new(secret.encode(), f"{stamp}\n{secret}".encode(), hashlib.sha256).digest()
+        webhook += ("&" if "?" in webhook else "?") + urllib.parse.urlencode(
             {"timestamp": stamp, "sign": base64.b64encode(digest).decode()})
-    request = urllib.request.Request(target, data=json.dumps(
+    request = urllib.request.Request(webhook, data=json.dumps(
         {"msgtype": "text", "text": {"content": content}}, ensure_ascii=False).encode(), method="POST")
     request.add_header("Content-Type", "application/json; charset=utf-8")
-    with urllib.request.urlopen(request, timeout=config["CHANNEL_TIMEOUT_SECONDS"]) as answer:
+    with urllib.request.urlopen(request, timeout=current_app.config["CHANNEL_TIMEOUT_SECONDS"]) as answer:
         said = json.loads(answer.read() or b"{}")
     if said.get("errcode", 0) != 0:
-        raise OSError(f"errcode {said.get('errcode')}: {said.get('errmsg', '')}")
+        raise Refused(f"errcode {said.get('errcode')}: {str(said.get('errmsg', ''))[:200]}")
 
 
 SEND = {"email": send_email, "sms": send_sms, "group": send_group}

@@ -5,7 +5,7 @@ threshold's) fixed hour, part of its key, so a run repeated, late or on two serv
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import ngettext, pgettext
@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import STAFF, User
+from ..core.clock import SHANGHAI
 from ..core.display import cn_date
 from ..core.errors import saving
 from ..extensions import db
@@ -97,11 +98,16 @@ def tell_the_office(today: date) -> int:
         waiting = db.session.execute(select(HelpRequest.school_id, func.count(), func.min(HelpRequest.created_at))
                                      .where(HelpRequest.status == "new").group_by(HelpRequest.school_id)).all()
         for school_id, n, oldest in waiting:
-            written += notices.notify(_office(school_id), "help.waiting", "help:waiting", lambda n=n, oldest=oldest: ngettext(
-                "%(num)d help request from a family is waiting for an answer, since %(day)s.",
-                "%(num)d help requests from families are waiting for an answer; the oldest since %(day)s.", n,
-                day=cn_date(oldest)), notices.link("help.index"), due=due)
-        before = datetime.combine(today - timedelta(days=HOURS_WAITING_DAYS), time.min)
+            def text(n=n, oldest=oldest) -> str:
+                return ngettext("%(num)d help request from a family is waiting for an answer, since %(day)s.",
+                                "%(num)d help requests from families are waiting for an answer; the oldest since "
+                                "%(day)s.", n, day=cn_date(oldest))
+            written += notices.notify(_office(school_id), "help.waiting", "help:waiting", text,
+                                      notices.link("help.index"), due=due)
+            notices.post_to_group(school_id, "help.waiting", "help:waiting", text, notices.link("help.index"), due)
+        # Entries are stamped in UTC: the local midnight three days ago, as UTC.
+        before = (datetime.combine(today - timedelta(days=HOURS_WAITING_DAYS), time.min, tzinfo=SHANGHAI)
+                  .astimezone(UTC).replace(tzinfo=None))
         schools = db.session.scalars(select(HourEntry.school_id).where(
             HourEntry.status == "pending", HourEntry.created_at < before).distinct()).all()
         verifiers = db.session.scalars(select(User).where(User.school_id.in_(schools), User.active.is_(True),
@@ -151,4 +157,6 @@ def weekly_digest(today: date) -> int:
                          seats=sum(n for _id, n in empty))
             written += notices.notify(_office(school_id), "digest.weekly", "digest:weekly", text,
                                       notices.link("reports.index"), due=due)
+            notices.post_to_group(school_id, "digest.weekly", "digest:weekly", text, notices.link("reports.index"),
+                                  due)
     return written

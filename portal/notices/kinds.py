@@ -31,7 +31,6 @@ class Kind:
     must_reach: bool = False
     digest: bool = True  # a reminder for a time cannot wait for the evening's digest
     default: str = NOW
-    group: bool = False  # also posted to the staff's group robot, where one is configured
 
     def modes(self) -> tuple[str, ...]:
         if self.must_reach:
@@ -39,46 +38,41 @@ class Kind:
         return (NOW, DIGEST, OFF) if self.digest else (NOW, OFF)
 
 
-def _kind(key, label, audience, **kw) -> Kind:
-    return Kind(key, label, audience, **kw)
-
-
 KINDS = {k.key: k for k in (
-    _kind("announcement", lazy_pgettext("notice kind", "Announcements from the school"), "everyone", must_reach=True),
-    _kind("registration.confirmed", lazy_pgettext("notice kind", "Registered by another of the family, with the check-in code"),
-          "family"),
-    _kind("registration.promoted", lazy_pgettext("notice kind", "A seat off the waiting list"), "family"),
-    _kind("registration.cancelled", lazy_pgettext("notice kind", "Registration cancelled by the office"), "family",
-          must_reach=True),
-    _kind("session.changed", lazy_pgettext("notice kind", "A session or event moved or cancelled"), "family",
-          must_reach=True),
-    _kind("reminder.day_before", lazy_pgettext("notice kind", "Reminder the evening before"), "family", digest=False),
-    _kind("reminder.hours_before", lazy_pgettext("notice kind", "Reminder two hours before"), "family", digest=False),
-    _kind("course.unregistered", lazy_pgettext("notice kind", "A required course not yet registered for"), "family"),
-    _kind("feedback.invited", lazy_pgettext("notice kind", "Asked for feedback after a session"), "family"),
-    _kind("certificate.ready", lazy_pgettext("notice kind", "A course completed: its certificate is ready"), "family"),
-    _kind("help.answered", lazy_pgettext("notice kind", "Help request answered"), "family"),
-    _kind("hours.approved", lazy_pgettext("notice kind", "Hours approved"), "volunteer"),
-    _kind("hours.rejected", lazy_pgettext("notice kind", "Hours sent back"), "volunteer"),
-    _kind("event.changed", lazy_pgettext("notice kind", "An event you help at moved or cancelled"), "volunteer",
-          must_reach=True),
-    _kind("event.tomorrow", lazy_pgettext("notice kind", "The evening before an event you help at"), "volunteer",
-          digest=False),
-    _kind("event.needs_you", lazy_pgettext("notice kind", "New events asking for volunteers with my skills"),
-          "volunteer", default=OFF),
-    _kind("pair.started", lazy_pgettext("notice kind", "A new pair, or a pair confirmed"), "volunteer"),
-    _kind("pair.paused", lazy_pgettext("notice kind", "A pair paused or resumed"), "volunteer"),
-    _kind("pair.ended", lazy_pgettext("notice kind", "A pair ended"), "volunteer"),
-    _kind("visit.due", lazy_pgettext("notice kind", "A visit due in three days"), "volunteer"),
-    _kind("pair.attention", lazy_pgettext("notice kind", "No visit for 14 days (需关注)"), "volunteer"),
-    _kind("pair.overdue", lazy_pgettext("notice kind", "No visit for 30 days (逾期)"), "volunteer"),
-    _kind("need.matched", lazy_pgettext("notice kind", "A need of my class matched with a volunteer"), "teacher"),
-    _kind("event.signup", lazy_pgettext("notice kind", "A volunteer signed up for or withdrew from my event"),
-          "staff"),
-    _kind("help.waiting", lazy_pgettext("notice kind", "Help requests waiting (each morning)"), "office", group=True),
-    _kind("hours.waiting", lazy_pgettext("notice kind", "Hours waiting more than 3 days for me to verify"), "staff"),
-    _kind("digest.weekly", lazy_pgettext("notice kind", "The office's weekly digest (Monday morning)"), "office",
-          group=True),
+    Kind("announcement", lazy_pgettext("notice kind", "Announcements from the school"), "everyone", must_reach=True),
+    Kind("registration.confirmed", lazy_pgettext("notice kind", "Registered by another of the family, with the check-in code"),
+         "family"),
+    Kind("registration.promoted", lazy_pgettext("notice kind", "A seat off the waiting list"), "family"),
+    Kind("registration.cancelled", lazy_pgettext("notice kind", "Registration cancelled by the office"), "family",
+         must_reach=True),
+    Kind("session.changed", lazy_pgettext("notice kind", "A session or event moved or cancelled"), "family",
+         must_reach=True),
+    Kind("reminder.day_before", lazy_pgettext("notice kind", "Reminder the evening before"), "family", digest=False),
+    Kind("reminder.hours_before", lazy_pgettext("notice kind", "Reminder two hours before"), "family", digest=False),
+    Kind("course.unregistered", lazy_pgettext("notice kind", "A required course not yet registered for"), "family"),
+    Kind("feedback.invited", lazy_pgettext("notice kind", "Asked for feedback after a session"), "family"),
+    Kind("certificate.ready", lazy_pgettext("notice kind", "A course completed: its certificate is ready"), "family"),
+    Kind("help.answered", lazy_pgettext("notice kind", "Help request answered"), "family"),
+    Kind("hours.approved", lazy_pgettext("notice kind", "Hours approved"), "volunteer"),
+    Kind("hours.rejected", lazy_pgettext("notice kind", "Hours sent back"), "volunteer"),
+    Kind("event.changed", lazy_pgettext("notice kind", "An event you help at moved or cancelled"), "volunteer",
+         must_reach=True),
+    Kind("event.tomorrow", lazy_pgettext("notice kind", "The evening before an event you help at"), "volunteer",
+         digest=False),
+    Kind("event.needs_you", lazy_pgettext("notice kind", "New events asking for volunteers with my skills"),
+         "volunteer", default=OFF),
+    Kind("pair.started", lazy_pgettext("notice kind", "A new pair, or a pair confirmed"), "volunteer"),
+    Kind("pair.paused", lazy_pgettext("notice kind", "A pair paused or resumed"), "volunteer"),
+    Kind("pair.ended", lazy_pgettext("notice kind", "A pair ended"), "volunteer"),
+    Kind("visit.due", lazy_pgettext("notice kind", "A visit due in three days"), "volunteer"),
+    Kind("pair.attention", lazy_pgettext("notice kind", "No visit for 14 days (需关注)"), "volunteer"),
+    Kind("pair.overdue", lazy_pgettext("notice kind", "No visit for 30 days (逾期)"), "volunteer"),
+    Kind("need.matched", lazy_pgettext("notice kind", "A need of my class matched with a volunteer"), "teacher"),
+    Kind("event.signup", lazy_pgettext("notice kind", "A volunteer signed up for or withdrew from my event"),
+         "staff"),
+    Kind("help.waiting", lazy_pgettext("notice kind", "Help requests waiting (each morning)"), "office"),
+    Kind("hours.waiting", lazy_pgettext("notice kind", "Hours waiting more than 3 days for me to verify"), "staff"),
+    Kind("digest.weekly", lazy_pgettext("notice kind", "The office's weekly digest (Monday morning)"), "office"),
 )}
 
 

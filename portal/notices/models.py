@@ -35,9 +35,10 @@ class Notice(SchoolScoped, db.Model):
 
 DELIVERY_LABELS = {"email": lazy_pgettext("delivery", "E-mail"), "sms": lazy_pgettext("delivery", "SMS"),
                    "group": lazy_pgettext("delivery", "Staff group robot"),
-                   "wecom": lazy_pgettext("delivery", "WeCom group"), "dingtalk": lazy_pgettext("delivery", "DingTalk group"),
                    "pending": lazy_pgettext("delivery", "Waiting to be sent"), "sent": lazy_pgettext("delivery", "Sent"),
                    "failed": lazy_pgettext("delivery", "Failed"), "skipped": lazy_pgettext("delivery", "Not needed")}
+
+GROUP_SERVICES = {"wecom": lazy_pgettext("delivery", "WeCom group"), "dingtalk": lazy_pgettext("delivery", "DingTalk group")}
 
 
 class Delivery(SchoolScoped, db.Model):
@@ -51,7 +52,11 @@ class Delivery(SchoolScoped, db.Model):
         Index("ix_delivery_due", "status", "next_try_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    notice_id: Mapped[int] = mapped_column(db.ForeignKey("notice.id", ondelete="CASCADE"), index=True)
+    # A reader's notice sent on; none for a post to the staff's group, which carries its own key, text and link.
+    notice_id: Mapped[int | None] = mapped_column(db.ForeignKey("notice.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    text: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    url: Mapped[str] = mapped_column(String(300), default="", server_default="")
     channel: Mapped[str] = mapped_column(String(10))
     address: Mapped[str] = mapped_column(String(120))  # the e-mail address or mobile it went to
     status: Mapped[str] = mapped_column(String(10), default="pending")

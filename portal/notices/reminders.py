@@ -87,9 +87,8 @@ def _remind_helpers(events, now: datetime, written: set) -> int:
             if today:
                 return _("Today you are %(role)s at %(what)s: %(when)s, %(place)s.", **facts)
             return _("Tomorrow you are %(role)s at %(what)s: %(when)s, %(place)s.", **facts)
-        notices.notify(notices.volunteer_readers(helper.volunteer_id), "event.tomorrow", f"helper:{helper.id}", text,
-                       notices.link("events.show", event_id=event.id), due=due)
-        sent += 1
+        sent += notices.notify(notices.volunteer_readers(helper.volunteer_id), "event.tomorrow", f"helper:{helper.id}",
+                               text, notices.link("events.show", event_id=event.id), due=due) > 0
     return sent
 
 
@@ -106,7 +105,9 @@ def _remind(reg: Registration, holder, kind: str, due: datetime, today: bool) ->
     seats.tell_family(reg, kind, text, due=due)
 
 
-AFTER = timedelta(hours=30)  # how far back a run looks for sessions that have ended
+# How far back a run looks for sessions that have ended: a runner down longer than this leaves those families
+# unasked, rather than every run looking again at every family of the day who cannot be told.
+AFTER = timedelta(hours=3)
 
 
 def after_sessions(now: datetime) -> int:
@@ -127,11 +128,14 @@ def after_sessions(now: datetime) -> int:
         select(Guardian.family_id, Notice.subject).join(User, User.guardian_id == Guardian.id)
         .join(Notice, Notice.user_id == User.id).where(Notice.kind == "certificate.ready",
                                                        Guardian.family_id.in_({r.family_id for r in regs}))).all())
+    readers_of = notices.readers_by_family({r.family_id for r in regs})
     written = 0
     with saving():
         for reg in regs:
             session, course = reg.session, reg.session.course
-            readers = notices.family_readers(reg.family_id)
+            readers = readers_of.get(reg.family_id, [])
+            if not readers:
+                continue
             if reg.feedback is None and f"registration:{reg.id}" not in invited:
                 written += notices.notify(readers, "feedback.invited", f"registration:{reg.id}", lambda course=course: _(
                     "Thank you for coming to %(course)s. How was it? One tap gives your stars.", course=course.title),

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from flask import current_app
 from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -20,7 +20,7 @@ from ..core.models import utcnow
 from ..extensions import db
 from ..people.models import Guardian
 from . import kinds
-from .channels import channels_for, group_address, link  # noqa: F401 (callers say notices.link)
+from .channels import channels_for, group_service, group_target, link  # noqa: F401 (callers say notices.link)
 from .models import Delivery, Notice, NoticeChoice
 
 KEPT_DAYS = 365
@@ -57,13 +57,26 @@ def notify(readers, kind: str, subject: str, text: Callable[[], str], url: str =
                         "address": address, "digest": held, "next_try_at": kinds.next_digest(now) if held else now,
                         "created_at": utcnow()}
                        for channel, address in channels_for(readers_by_id[user_id])]
-    if what.group and added and current_app.config["GROUP_BOT_URL"]:
-        # One post to the staff's group, hung on the first reader's notice: the notice's key keeps it to one.
-        notice_id, user_id = added[0]
-        deliveries.append({"school_id": readers_by_id[user_id].school_id, "notice_id": notice_id, "channel": "group",
-                           "address": group_address(), "digest": False, "next_try_at": now, "created_at": utcnow()})
     if deliveries:
         db.session.execute(insert(Delivery), deliveries)
+    return len(added)
+
+
+def post_to_group(school_id: int, kind: str, subject: str, text: Callable[[], str], url: str, due: datetime) -> int:
+    """One post to the school's staff group, where it has a robot, in the current transaction: keyed like a notice
+    (kind, subject, due time) and for the school, so a job run twice posts once, whatever the staff chose for their
+    own notices. Returns 1 when it is new."""
+    target = group_target(school_id)
+    if target is None:
+        return 0
+    with force_locale("zh_CN"):
+        said = text()
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    added = db.session.execute(dialect.insert(Delivery).values(
+        school_id=school_id, notice_id=None, key=f"{school_id}:{kind}:{subject}:{due:%Y-%m-%dT%H:%M}"[:120],
+        text=said[:300], url=url, channel="group", address=group_service(target[0]), digest=False,
+        next_try_at=local_now(), created_at=utcnow()).on_conflict_do_nothing(index_elements=["key"])
+        .returning(Delivery.id)).all()
     return len(added)
 
 
@@ -72,6 +85,15 @@ def family_readers(family_id) -> list[User]:
     which = Guardian.family_id == family_id if isinstance(family_id, int) else Guardian.family_id.in_(family_id)
     return db.session.scalars(select(User).join(Guardian, User.guardian_id == Guardian.id)
                               .where(which, User.active.is_(True))).all()
+
+
+def readers_by_family(family_ids) -> dict[int, list[User]]:
+    """The logins of each of these families, in one statement."""
+    out: dict[int, list[User]] = {}
+    for family_id, user in db.session.execute(select(Guardian.family_id, User).join(User, User.guardian_id == Guardian.id)
+                                              .where(Guardian.family_id.in_(family_ids), User.active.is_(True))):
+        out.setdefault(family_id, []).append(user)
+    return out
 
 
 def read_by_family(kind: str, subject: str, family_ids) -> dict[int, tuple[datetime, bool]]:
@@ -137,7 +159,7 @@ def save_choices(user, chosen: dict[str, str]) -> None:
     """The reader's choice per kind; only a choice the kind offers is kept, and one equal to the default is not
     stored."""
     offered = {k.key: k for k in kinds.kinds_for(user)}
-    with saving():
+    with saving(_("Your choices were being saved from another page at the same moment. Please look and save again.")):
         for key, mode in chosen.items():
             kind = offered.get(key)
             if kind is None or mode not in kind.modes():

@@ -10,7 +10,7 @@ from ..core.users import acting_user
 from ..extensions import db
 from ..permissions import authorize, requires
 from . import bp, channels, services
-from .models import DELIVERY_LABELS, Notice
+from .models import DELIVERY_LABELS, GROUP_SERVICES, Notice
 
 
 @bp.route("/")
@@ -53,4 +53,4 @@ def deliveries():
     pagination = paginate(channels.deliveries_of(me.school_id), page_arg(request.args),
                           current_app.config["PAGE_SIZE"])
     return render("notices/deliveries.html", "notices/_deliveries.html", pagination=pagination,
-                  labels=DELIVERY_LABELS, configured=channels.configured())
+                  labels=DELIVERY_LABELS, services=GROUP_SERVICES, configured=channels.configured(me.school_id))

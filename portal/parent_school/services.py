@@ -97,7 +97,7 @@ def save_session(session: CourseSession | None, course: Course, data: dict, quot
         db.session.flush()
         # Families may wait while no seat is taken (every seat held for a class): promote whatever `taken` is.
         promoted = seats.promote(session, now)
-        change = before and seats.moved(session, before)
+        change = before and seats.moved(session, before, now)
         if change:
             seats.tell_changed(session, *change)
         record(by, "course_session.save", session, f"{course.title} {session.starts_at:%Y-%m-%d %H:%M}")

@@ -177,35 +177,48 @@ def tell_family(reg: Registration, kind: str, text, due: datetime | None = None,
     readers = [user for user in notices.family_readers(reg.family_id) if but is None or user.id != but.id]
     if not readers:
         return
-    holder = reg.holder
-    url = (notices.link("parent_school.session", session_id=holder.id) if holder.REG_KEY == "session_id"
-           else notices.link("events.show", event_id=holder.id))
-    notices.notify(readers, kind, f"registration:{reg.id}", text, url, due=due)
+    notices.notify(readers, kind, f"registration:{reg.id}", text, holder_link(reg.holder), due=due)
 
 
-def tell_changed(holder, was: datetime | None = None, was_place: str | None = None) -> None:
-    """Every family registered or waiting for the holder is told it was cancelled (with the reason), or that it
-    moved from `was` (and `was_place`): what must reach a family, whatever it chose for other notices."""
-    what = holder.label if holder.REG_KEY == "event_id" else f"{_('Parent school')}：{holder.label}"
+def tell_changed(holder, was: datetime | None = None, was_place: str | None = None, restored: bool = False) -> None:
+    """Every family registered or waiting for the holder is told it was cancelled (with the reason), is back on
+    (`restored`), or moved from `was` (and `was_place`): what must reach a family, whatever it chose for other
+    notices."""
     families = select(Registration.family_id).where(of(holder), Registration.status.in_(ACTIVE))
-    if holder.status == "cancelled":
-        def text() -> str:
-            return _("Cancelled: %(what)s (%(when)s) will not take place. %(reason)s", what=what,
-                     when=cn_when(holder.starts_at), reason=holder.cancel_reason)
-    else:
-        def text() -> str:
-            return _("Changed: %(what)s is now %(when)s, %(place)s (it was %(before)s).", what=what,
-                     when=cn_when(holder.starts_at), place=holder.place or "—",
-                     before="，".join(x for x in (cn_when(was) if was else "", was_place or "") if x))
-    url = (notices.link("parent_school.session", session_id=holder.id) if holder.REG_KEY == "session_id"
-           else notices.link("events.show", event_id=holder.id))
+
+    def text() -> str:
+        what = holder.label if holder.REG_KEY == "event_id" else f"{_('Parent school')}：{holder.label}"
+        return change_text(what, holder, was, was_place, restored)
     notices.notify(notices.family_readers(families), "session.changed", f"{holder.REG_KEY[:-3]}:{holder.id}", text,
-                   url, due=local_now())
+                   holder_link(holder), due=local_now())
 
 
-def moved(holder, before: tuple[datetime, str]) -> tuple[datetime | None, str | None] | None:
-    """What of (start, place) changed since `before`, for tell_changed; None when neither did."""
+def change_text(what: str, holder, was: datetime | None, was_place: str | None, restored: bool = False) -> str:
+    """What a session's or event's change says: cancelled with the reason, back on, or moved."""
+    if holder.status == "cancelled":
+        return _("Cancelled: %(what)s (%(when)s) will not take place. %(reason)s", what=what,
+                 when=cn_when(holder.starts_at), reason=holder.cancel_reason)
+    if restored:
+        return _("Back on: %(what)s takes place after all, %(when)s, %(place)s.", what=what,
+                 when=cn_when(holder.starts_at), place=holder.place or "—")
+    return _("Changed: %(what)s is now %(when)s, %(place)s (it was %(before)s).", what=what,
+             when=cn_when(holder.starts_at), place=holder.place or "—",
+             before="，".join(x for x in (cn_when(was) if was else "", was_place or "") if x))
+
+
+def holder_link(holder) -> str:
+    """The page of a session or an event, where a notice about it leads."""
+    if holder.REG_KEY == "session_id":
+        return notices.link("parent_school.session", session_id=holder.id)
+    return notices.link("events.show", event_id=holder.id)
+
+
+def moved(holder, before: tuple[datetime, str], now: datetime) -> tuple[datetime | None, str | None] | None:
+    """What of (start, place) changed since `before`, for tell_changed; None when neither did, or when nobody is to be
+    told: the holder is cancelled, or it had already taken place."""
     was, was_place = before
+    if holder.status == "cancelled" or was <= now:
+        return None
     if (holder.starts_at, holder.place or "") == (was, was_place or ""):
         return None
     return (was if holder.starts_at != was else None), (was_place if (holder.place or "") != (was_place or "")

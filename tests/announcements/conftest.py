@@ -32,7 +32,7 @@ def notices_of(user, kind="announcement") -> list[Notice]:
 
 
 def bell(html: str) -> str:
-    m = re.search(r'<a class="notice-bell[^>]*aria-label="([^"]*)"', html)
+    m = re.search(r'<a [^>]*class="notice-bell[^>]*aria-label="([^"]*)"', html)
     return m.group(1) if m else ""
 
 

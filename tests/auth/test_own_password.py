@@ -37,6 +37,8 @@ def test_the_first_login_with_the_school_s_password_sets_one_s_own(app, world, l
         assert r.status_code == 302 and r.headers["Location"] == "/my-password", elsewhere
     assert phone.htmx("/events/").headers["HX-Redirect"] == "/my-password"
     assert "设置您自己的密码" in phone.get("/my-password").get_data(as_text=True)
+    bell = phone.htmx("/notices/bell")  # the page's bell asks every 8 s: it must not reload what is being typed
+    assert bell.status_code == 200 and "HX-Redirect" not in bell.headers
 
     r = _set_own(phone, given)
     assert r.status_code == 200 and "不要沿用学校给的临时密码" in r.get_data(as_text=True)

@@ -91,7 +91,7 @@ def group_robot(app):
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Robot)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    app.config["GROUP_BOT_URL"] = f"http://127.0.0.1:{server.server_port}/robot/send?access_token=abc"
+    state["url"] = f"http://127.0.0.1:{server.server_port}/robot/send?access_token=abc"
     yield posts, state
     server.shutdown()
-    app.config.update(GROUP_BOT_URL="", GROUP_BOT_SECRET="")
+    app.config.update(GROUP_BOT_URL="", GROUP_BOT_SECRET="", GROUP_BOTS={})

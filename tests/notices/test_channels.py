@@ -154,18 +154,20 @@ def test_what_is_no_longer_wanted_when_it_goes_is_skipped_with_the_reason(world,
 def test_the_offices_morning_notice_goes_to_the_staff_groups_robot_once_and_a_refusal_is_retried(
         app, world, group_robot, login_as, monkeypatch):
     posts, state = group_robot
+    app.config["GROUP_BOTS"] = {world.school.id: (state["url"], "")}
     factories.help_request(world.pupil, factories.category(world.school), world.users["parent"])
+    notices.save_choices(world.users["coordinator"], {"help.waiting": "off"})  # she reads the group instead
     db.session.commit()
     _at(monkeypatch, NOON)
     state["answer"] = {"errcode": 310000, "errmsg": "keywords not in content"}
     daily.tell_the_office(NOON.date())
-    daily.tell_the_office(NOON.date())  # a second run that morning: nothing more
-    other = factories.user(world.school, "coordinator", "second_office")  # two staff: still one post to the group
-    assert other.active
+    factories.user(world.school, "coordinator", "second_office")  # a new login that morning
+    daily.tell_the_office(NOON.date())  # a second run: the new login is told, the group is not posted again
 
     assert run_at_once(app, lambda: channels.deliver_due(NOON)) == []
-    assert len(posts) == 1 and _deliveries()[0].status == "pending"
-    assert "errcode 310000: keywords not in content" in _deliveries()[0].last_error
+    assert len(posts) == 1
+    (group,) = [d for d in _deliveries() if d.channel == "group"]
+    assert group.status == "pending" and group.last_error == "Refused: errcode 310000: keywords not in content"
     state["answer"] = {"errcode": 0, "errmsg": "ok"}
     assert channels.deliver_due(datetime(2026, 12, 7, 12, 1))["sent"] == 1
 
@@ -174,9 +176,32 @@ def test_the_offices_morning_notice_goes_to_the_staff_groups_robot_once_and_a_re
     assert sent["text"]["content"].startswith("【关爱桥·滨湖实验小学】1 条家庭求助等待答复")
     assert query == {"access_token": ["abc"]}
     (group,) = [d for d in _deliveries() if d.channel == "group"]
-    assert group.status == "sent" and group.address == "127.0.0.1"
+    assert (group.status, group.address, group.notice_id) == ("sent", "127.0.0.1", None)
     log = main_text(login_as("coordinator").get("/notices/deliveries").get_data(as_text=True))
-    assert "工作群机器人 已发送" in log and "access_token" not in log
+    assert "工作群机器人 已发送" in log and "access_token" not in log and "工作群机器人：已开通" in log
+
+
+def test_one_robot_for_a_deployment_of_several_schools_posts_nothing(app, world, group_robot, monkeypatch):
+    posts, state = group_robot
+    app.config["GROUP_BOT_URL"] = state["url"]  # the world holds two schools: whose group would it be?
+    factories.help_request(world.pupil, factories.category(world.school), world.users["parent"])
+    db.session.commit()
+    _at(monkeypatch, NOON)
+    daily.tell_the_office(NOON.date())
+    channels.deliver_due(NOON)
+    assert posts == [] and [d for d in _deliveries() if d.channel == "group"] == []
+
+
+def test_a_robot_address_written_wrong_never_shows_its_key_in_the_log(app, world, group_robot, login_as, monkeypatch):
+    _posts, _state = group_robot
+    app.config["GROUP_BOTS"] = {world.school.id: ("qyapi.weixin.qq.com/cgi-bin/webhook/send?key=SECRET-KEY", "")}
+    _at(monkeypatch, NOON)
+    notices.post_to_group(world.school.id, "digest.weekly", "digest:weekly", lambda: "本周概况：一切正常。", "", NOON)
+    db.session.commit()
+    assert channels.deliver_due(NOON)["retry"] == 1
+    (group,) = _deliveries()
+    assert "SECRET-KEY" not in group.last_error and group.last_error.startswith("ValueError")
+    assert "SECRET-KEY" not in login_as("coordinator").get("/notices/deliveries").get_data(as_text=True)
 
 
 def test_dingtalk_signs_each_post_with_the_robots_secret(app, world, group_robot, monkeypatch):
@@ -184,10 +209,10 @@ def test_dingtalk_signs_each_post_with_the_robots_secret(app, world, group_robot
     import hashlib
     import hmac
 
-    posts, _state = group_robot
-    app.config["GROUP_BOT_SECRET"] = "SEC123"
+    posts, state = group_robot
+    app.config["GROUP_BOTS"] = {world.school.id: (state["url"], "SEC123")}
     _at(monkeypatch, NOON)
-    notices.notify([world.users["coordinator"]], "digest.weekly", "digest:weekly", lambda: "本周概况：一切正常。")
+    notices.post_to_group(world.school.id, "digest.weekly", "digest:weekly", lambda: "本周概况：一切正常。", "", NOON)
     db.session.commit()
     channels.deliver_due(NOON)
 

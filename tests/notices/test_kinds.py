@@ -2,8 +2,10 @@
 event moved or cancelled) has no choice and reaches every family registered or waiting, and the volunteers helping."""
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
+from portal.core.errors import DomainError
 from portal.events import services as events
 from portal.events import signup
 from portal.extensions import db
@@ -171,3 +173,59 @@ def test_families_not_registered_for_a_required_course_are_reminded_three_days_b
     assert told.kind == "course.unregistered" and "新生家长必修课" in told.text
     page = main_text(login_as("teacher").get(f"/parent-school/courses/{course.id}/coverage").get_data(as_text=True))
     assert "今天已提醒" in page
+
+
+def test_an_event_cancelled_twice_edited_or_put_back_on_tells_each_family_only_what_changed(world):
+    office = world.users["coordinator"]
+    event = events.save_event(office, None, event_data())
+    seats.register(event, world.pupil, world.users["parent"])
+    db.session.commit()
+
+    events.set_status(office, event, "cancelled", "暴雨预警")
+    with pytest.raises(DomainError):
+        events.set_status(office, event, "cancelled", "暴雨预警")  # a second tab: refused, nobody told again
+    events.save_event(office, event, event_data(place="操场"))  # a cancelled event edited: nobody told
+    events.set_status(office, event, "planned")
+
+    said = [n.text for n in _notices(world.users["parent"])]
+    assert len(said) == 2 and said[0].startswith("取消：") and said[1].startswith("恢复举行：")
+
+
+def test_a_session_edited_after_it_took_place_tells_nobody(world):
+    office = world.users["coordinator"]
+    course = factories.course(world.school, office, grades=(3,))
+    session = factories.course_session(course)
+    seats.register(session, world.pupil, world.users["parent"])
+    data = {key: getattr(session, key) for key in ("title", "online_url", "capacity", "deadline", "starts_at",
+                                                   "ends_at")}
+    parent_school.save_session(session, course, data | {"place": "报告厅"}, {}, office,
+                               now=session.ends_at + timedelta(days=1))
+    assert _notices(world.users["parent"]) == []
+
+
+def test_a_digest_by_sms_says_how_many_in_the_readers_language(app, world, sms_gateway, monkeypatch):
+    received, _state = sms_gateway
+    parent = world.users["parent"]
+    parent.locale = "en"
+    db.session.commit()
+    notices.save_choices(parent, {"help.answered": "digest", "registration.promoted": "digest"})
+    at(monkeypatch, datetime(2026, 12, 7, 10, 0))
+    for n in range(2):
+        notices.notify([parent], "help.answered", f"help:{n}", lambda: "关工委办公室已答复您的求助。" * 10)
+    db.session.commit()
+
+    assert channels.deliver_due(datetime(2026, 12, 7, 19, 0))["sent"] == 1
+    (sent,) = received
+    assert sent["msg"][0].startswith("【关爱桥】You have 2 new notices today") and len(sent["msg"][0]) < 120
+
+
+def test_choices_saved_from_two_tabs_at_once_keep_one_and_never_fail(app, world):
+    parent_id = world.users["parent"].id
+
+    def save():
+        notices.save_choices(db.session.get(type(world.users["parent"]), parent_id), {"help.answered": "off"})
+
+    errors = run_at_once(app, save)
+    assert all(isinstance(err, DomainError) for err in errors), errors  # at worst: "please save again"
+    db.session.expire_all()
+    assert db.session.scalars(select(NoticeChoice.mode).where(NoticeChoice.user_id == parent_id)).all() == ["off"]

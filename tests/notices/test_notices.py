@@ -24,7 +24,7 @@ def _notices(user) -> list[Notice]:
 
 
 def _bell(html: str) -> str:
-    m = re.search(r'<a class="notice-bell[^>]*aria-label="([^"]*)"', html)
+    m = re.search(r'<a [^>]*class="notice-bell[^>]*aria-label="([^"]*)"', html)
     return m.group(1) if m else ""
 
 

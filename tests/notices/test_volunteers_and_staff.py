@@ -104,7 +104,7 @@ def test_the_events_lead_hears_of_each_sign_up_and_withdrawal(world):
     signup.withdraw(helper, office)  # a second tab: withdrawn already, nothing told again
 
     signed, withdrew = _notices(teacher, "event.signup")
-    assert "张建国报名担任" in signed.text and "张建国退出了" in withdrew.text
+    assert "张建国报名参加" in signed.text and "张建国退出了" in withdrew.text
 
 
 def test_only_volunteers_who_chose_so_hear_of_events_asking_for_their_skills(world):
@@ -121,7 +121,7 @@ def test_only_volunteers_who_chose_so_hear_of_events_asking_for_their_skills(wor
     events.save_event(office, None, event_data(title="红色故事会", helpers_needed=2))  # not their skills
 
     (told,) = _notices(keen, "event.needs_you")
-    assert "法治宣传进校园" in told.text and "2 名帮手" in told.text
+    assert "法治宣传进校园" in told.text and "协助 2 人" in told.text
     assert _notices(quiet) == []
 
 
