@@ -119,7 +119,9 @@ def can(user, action: str, obj=None) -> bool:
     if getattr(obj, "role", None) in PRIVILEGED_ROLES:  # an admin or coordinator account
         return user.role == "admin"
     if isinstance(obj, Announcement) and action != "announcements.view":  # its receipts and reminders
-        return user.role in STAFF or obj.sent_by_id == user.id
+        # A teacher's, while the class is still hers: the page shows the families as they are now, with mobiles.
+        return user.role in STAFF or (obj.sent_by_id == user.id and (
+            obj.audience != "class" or obj.target_id in teacher_class_ids(user)))
     return True
 
 

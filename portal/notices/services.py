@@ -142,9 +142,10 @@ def mark_read(notice: Notice) -> None:
 
 
 def mark_all_read(user) -> int:
+    """Every notice but the announcements: an announcement counts as read for its sender only once it is opened."""
     with saving():
-        done = db.session.execute(update(Notice).where(Notice.user_id == user.id, Notice.read_at.is_(None))
-                                  .values(read_at=utcnow()))
+        done = db.session.execute(update(Notice).where(Notice.user_id == user.id, Notice.read_at.is_(None),
+                                                       Notice.kind != "announcement").values(read_at=utcnow()))
     return done.rowcount
 
 

@@ -275,3 +275,30 @@ def test_the_list_is_newest_first_and_pages_with_htmx(app, world, klass, login_a
     assert page.index("第二条") < page.index("第一条") and page.count("已读 0 / 3") == 2
     part = c.htmx("/announcements/?page=1").get_data(as_text=True)
     assert "<html" not in part and "第一条" in part
+
+
+def test_a_teacher_sees_only_her_classes_children_and_no_receipts_once_the_class_is_not_hers(world, klass,
+                                                                                            login_as):
+    sister = factories.student(world.other_class, "王小妹", family=world.pupil.family)
+    teacher = login_as("teacher")
+    follow(teacher, _write(teacher, f"class:{world.own_class.id}", title="春游带好水杯"))
+    ann = _only()
+    page = main_text(teacher.get(f"/announcements/{ann.id}/receipts").get_data(as_text=True))
+    assert "王小明（三年级2班）" in page and sister.name not in page
+    assert sister.name in main_text(login_as("coordinator").get(f"/announcements/{ann.id}/receipts")
+                                    .get_data(as_text=True))  # the office sees the whole family
+
+    world.users["teacher"].classes = []
+    db.session.commit()
+    assert teacher.get(f"/announcements/{ann.id}/receipts").status_code == 403
+
+
+def test_marking_all_notices_read_does_not_count_an_announcement_as_read(world, klass, login_as):
+    office = login_as("coordinator")
+    follow(office, _write(office, f"class:{world.own_class.id}", title="春游带好水杯", confirm=False))
+    ann = _only()
+    parent = login_as("parent")
+    parent.post_form("/notices/read", token_from="/notices/")
+
+    assert notices_of(klass.parent)[0].read_at is None
+    assert "已读 0 / 3" in main_text(office.get(f"/announcements/{ann.id}/receipts").get_data(as_text=True))
