@@ -289,6 +289,11 @@ def teacher_class_ids(user) -> set[int]:
     return {c.id for c in user.classes}
 
 
+def classes_seen(user) -> set[int] | None:
+    """The classes whose children a staff user may see by name: all (None) for the office, a teacher's own."""
+    return None if user.role in STAFF else teacher_class_ids(user)
+
+
 def assignable_roles(user) -> tuple[str, ...]:
     return ROLES if user.role == "admin" else tuple(r for r in ROLES if r not in PRIVILEGED_ROLES)
 

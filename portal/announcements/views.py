@@ -15,7 +15,7 @@ from ..core.submit_token import issue_token, renew_bad_token
 from ..core.users import acting_user
 from ..extensions import db
 from ..people.forms import EmptyForm
-from ..permissions import STAFF, authorize, requires, teacher_class_ids
+from ..permissions import authorize, classes_seen, requires
 from . import bp, services
 from .forms import AnnouncementForm
 from .models import Announcement
@@ -84,10 +84,8 @@ def confirm(announcement_id):
 def receipts(announcement_id):
     ann = authorize("announcements.receipts", db.session.get(Announcement, announcement_id))
     rows = services.receipts(ann)
-    me = acting_user()
     return render_template("announcements/receipts.html", ann=ann, rows=rows, waiting=services.unread(ann, rows),
-                           # A teacher sees only the children of her own classes among a family's children.
-                           shown_classes=None if me.role in STAFF else teacher_class_ids(me),
+                           shown_classes=classes_seen(acting_user()),
                            reminded_today=services.reminded_today(ann, local_today()), form=EmptyForm())
 
 

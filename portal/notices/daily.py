@@ -69,7 +69,7 @@ def follow_up_pairs(today: date) -> int:
 
 
 def _follow_up_text(pair: Pair, kind: str, since: date):
-    who = "、".join(pairs.beneficiary_name(n) for n in pair.needs)
+    who = pairs.names_of(pair)
     last = cn_date(since)
     due = cn_date(since + timedelta(days=pairs.ATTENTION_DAYS))
 

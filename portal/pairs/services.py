@@ -177,9 +177,9 @@ def move(actor, pair: Pair, action: str) -> Pair:
             raise DomainError(_("This pair is “%(now)s”; that cannot be done now.",
                                 now=PAIR_STATUS[db.session.scalar(select(Pair.status).where(Pair.id == pair.id))]))
         record(actor, f"pair.{action}", pair)
-        said = {"confirm": lambda: _("Your pair with %(who)s is confirmed: it has started.", who=_names(pair)),
-                "pause": lambda: _("Your pair with %(who)s is paused for now.", who=_names(pair)),
-                "resume": lambda: _("Your pair with %(who)s has resumed.", who=_names(pair))}[action]
+        said = {"confirm": lambda: _("Your pair with %(who)s is confirmed: it has started.", who=names_of(pair)),
+                "pause": lambda: _("Your pair with %(who)s is paused for now.", who=names_of(pair)),
+                "resume": lambda: _("Your pair with %(who)s has resumed.", who=names_of(pair))}[action]
         _tell_members(pair, "pair.started" if action == "confirm" else "pair.paused",
                       [m.volunteer_id for m in pair.current_members], said)
     return pair
@@ -209,7 +209,7 @@ def ending(actor, pair: Pair, reason: str, note: str, no_rematch: bool, today: d
                        no_rematch=bool(no_rematch), ended_on=today):
         return False
     _tell_members(pair, "pair.ended", [m.volunteer_id for m in pair.current_members], lambda: _(
-        "Your pair with %(who)s has ended: %(reason)s. Thank you.", who=_names(pair), reason=END_REASONS[reason]))
+        "Your pair with %(who)s has ended: %(reason)s. Thank you.", who=names_of(pair), reason=END_REASONS[reason]))
     for member in pair.current_members:
         _release_places(member)
     for need in pair.needs:
@@ -218,7 +218,8 @@ def ending(actor, pair: Pair, reason: str, note: str, no_rematch: bool, today: d
     return True
 
 
-def _names(pair: Pair) -> str:
+def names_of(pair: Pair) -> str:
+    """The pair's beneficiaries, as its notices name them."""
     return "、".join(beneficiary_name(n) for n in pair.needs)
 
 
