@@ -48,6 +48,8 @@ def create_app(config=None):
     from .announcements.views import bp as announcements_bp
     from .audit.views import bp as audit_bp
     from .auth.views import bp as auth_bp
+    from .district.task_views import school_bp as tasks_bp
+    from .district.views import bp as district_bp
     from .events.calendar_views import bp as calendar_bp
     from .events.views import bp as events_bp
     from .help_requests.views import bp as help_bp
@@ -65,7 +67,7 @@ def create_app(config=None):
 
     for bp in (auth_bp, home_bp, people_bp, needs_bp, offers_bp, help_bp, imports_bp, matching_bp, pairs_bp,
                hours_bp, parent_school_bp, events_bp, calendar_bp, reports_bp, audit_bp, notices_bp,
-               announcements_bp):
+               announcements_bp, district_bp, tasks_bp):
         app.register_blueprint(bp)
 
     from . import cli, navigation, permissions

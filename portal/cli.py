@@ -1,4 +1,4 @@
-"""flask create-admin, seed-demo, backup, retention-run, translate update / translate compile."""
+"""flask create-admin, add-unit, create-unit-admin, seed-demo, backup, retention-run, translate update / compile."""
 import contextlib
 import os
 import sqlite3
@@ -20,6 +20,8 @@ from .extensions import db
 
 def init_app(app):
     app.cli.add_command(create_admin)
+    app.cli.add_command(add_unit)
+    app.cli.add_command(create_unit_admin)
     app.cli.add_command(seed_demo)
     app.cli.add_command(backup)
     app.cli.add_command(retention_run)
@@ -54,6 +56,58 @@ def create_admin(username, display_name, school_name, password):
     click.echo(f"已创建管理员 {username}（{school.name}）。")
 
 
+@click.command("add-unit")
+@click.argument("name")
+@click.option("--parent", help="The unit above it (a 学区 under the bureau's 关工委).")
+@click.option("--school", "schools", multiple=True, help="A school to place under it; may be given several times.")
+@click.option("--all-schools", is_flag=True, help="Place every school of the deployment under it.")
+def add_unit(name, parent, schools, all_schools):
+    """Create a unit above schools (if it is new) and place schools under it."""
+    from .district.models import Unit
+    from .people.models import School
+
+    with saving():
+        unit = db.session.scalar(select(Unit).where(Unit.name == name))
+        if unit is None:
+            above = db.session.scalar(select(Unit).where(Unit.name == parent)) if parent else None
+            if parent and above is None:
+                raise click.ClickException(f"没有名为 {parent} 的单位。")
+            unit = Unit(name=name, parent_id=above.id if above else None)
+            db.session.add(unit)
+            db.session.flush()
+        placed = db.session.scalars(select(School) if all_schools else select(School).where(School.name.in_(schools))).all()
+        missing = set(schools) - {s.name for s in placed}
+        if missing:
+            raise click.ClickException(f"没有这些学校：{'、'.join(sorted(missing))}。")
+        for school in placed:
+            school.unit_id = unit.id
+    click.echo(f"单位 {unit.name}：已放入 {len(placed)} 所学校。")
+
+
+@click.command("create-unit-admin")
+@click.option("--username", prompt="用户名")
+@click.option("--name", "display_name", prompt="显示名称")
+@click.option("--unit", "unit_name", prompt="单位名称")
+@click.password_option("--password", prompt="密码")
+def create_unit_admin(username, display_name, unit_name, password):
+    """Create a unit's administrator (flask add-unit first)."""
+    from .auth.models import User
+    from .auth.services import hash_password
+    from .district.models import Unit
+
+    if len(password) < 8:
+        raise click.ClickException("密码至少 8 位。")
+    unit = db.session.scalar(select(Unit).where(Unit.name == unit_name))
+    if unit is None:
+        raise click.ClickException(f"没有名为 {unit_name} 的单位：先用 flask add-unit 创建。")
+    if db.session.scalar(select(User).where(User.username == username)):
+        raise click.ClickException(f"用户名 {username} 已存在。")
+    with saving():
+        db.session.add(User(unit_id=unit.id, username=username, display_name=display_name, role="unit_admin",
+                            password_hash=hash_password(password)))
+    click.echo(f"已创建单位管理员 {username}（{unit.name}）。")
+
+
 @click.command("retention-run")
 def retention_run():
     """Remove what every school has kept long enough after its children left, now (the job runner does it every
@@ -83,7 +137,8 @@ def seed_demo(scale, if_empty):
     students = db.session.scalar(select(func.count()).select_from(Student))
     volunteers = db.session.scalar(select(func.count()).select_from(Volunteer))
     click.echo(f"演示数据已写入：{students} 名学生，{volunteers} 名志愿者，用时 {time.monotonic() - started:.1f} 秒。")
-    click.echo(f"演示账号 admin / coordinator / teacher / volunteer / parent，密码 {DEMO_PASSWORD}（仅用于演示）。")
+    click.echo("演示账号 admin / coordinator / teacher / volunteer / parent，区关工委 district / officer，"
+               f"密码 {DEMO_PASSWORD}（仅用于演示）。")
 
 
 @click.command("backup")

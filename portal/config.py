@@ -46,6 +46,9 @@ class Config:
     # Event photos: files under this folder (back it up with the database), each at most this large.
     EVENT_PHOTO_DIR = os.environ.get("EVENT_PHOTO_DIR") or str(INSTANCE_DIR / "event-photos")
     EVENT_PHOTO_MAX_BYTES = 4 * 1024 * 1024
+    # A district's task attachments and the files schools return, likewise: under this folder, each at most so large.
+    DISTRICT_FILE_DIR = os.environ.get("DISTRICT_FILE_DIR") or str(INSTANCE_DIR / "district-files")
+    DISTRICT_FILE_MAX_BYTES = 4 * 1024 * 1024
     REDIS_URL = os.environ.get("REDIS_URL") or None
     # Behind a reverse proxy that sets X-Forwarded-For/-Proto (so HTTPS is recognised).
     TRUST_PROXY = os.environ.get("TRUST_PROXY", "0") == "1"

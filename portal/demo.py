@@ -159,6 +159,93 @@ def seed(scale="school", seed_value=2026):
         if index == 0:
             _help_and_record(school.id, recorder, vol_ids[0])
             _announcements()
+    _district(pw)
+
+
+def _district(pw):
+    """The bureau's 关工委 over the schools, with its administrator and an officer and the lines it set; in the
+    district demo, two 学区 under it with half of the schools each."""
+    from .district.models import Unit, UnitThreshold
+
+    schools = db.session.scalars(select(School).order_by(School.id)).all()
+    with saving():
+        bureau = Unit(name="滨湖区教育局关工委")
+        db.session.add(bureau)
+        db.session.flush()
+        if len(schools) == 1:
+            schools[0].unit_id = bureau.id
+        else:
+            half = len(schools) // 2
+            for name, part in (("湖东学区", schools[:half]), ("湖西学区", schools[half:])):
+                area = Unit(name=name, parent_id=bureau.id)
+                db.session.add(area)
+                db.session.flush()
+                for school in part:
+                    school.unit_id = area.id
+        db.session.add_all([
+            User(unit_id=bureau.id, username="district", display_name="区关工委办公室（王主任）", role="unit_admin",
+                 password_hash=pw),
+            User(unit_id=bureau.id, username="officer", display_name="区关工委 陈老师", role="unit_officer",
+                 password_hash=pw),
+            *(UnitThreshold(unit_id=bureau.id, figure=key, value=value)
+              for key, value in (("coverage", 80), ("attendance", 80), ("satisfaction", 90)))])
+    _district_task(schools)
+
+
+NOTICE_XML = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+              '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{}'
+              '</w:body></w:document>')
+
+
+def demo_docx(*paragraphs: str) -> bytes:
+    """A small Word document of the given paragraphs."""
+    import io
+    import zipfile
+
+    body = "".join(f"<w:p><w:r><w:t>{p}</w:t></w:r></w:p>" for p in paragraphs)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml",
+                   '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+                   'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+                   'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/'
+                   'document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.'
+                   'main+xml"/></Types>')
+        z.writestr("_rels/.rels",
+                   '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+                   '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
+                   '2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>')
+        z.writestr("word/document.xml", NOTICE_XML.format(body))
+    return out.getvalue()
+
+
+def _district_task(schools):
+    """The officer's essay competition, sent to every school with its notice attached: the first school has not
+    opened it yet (its office's home page shows it); in the district demo, three others have submitted entries and
+    one of them was sent back."""
+    from .district import tasks
+    from .district.models import TaskReturn
+
+    officer = db.session.scalar(select(User).where(User.username == "officer"))
+    notice = demo_docx("关于开展2026年“强国有我”主题读书征文活动的通知",
+                       "各校关工委：请组织学生开展读书征文活动，每校选送优秀征文不超过5篇，注明作者、班级和指导教师。")
+    task = tasks.create(officer, {"kind": "competition", "title": "2026年“强国有我”主题读书征文",
+                                  "body": "各校关工委：\n请组织三至六年级学生开展读书征文活动，每校选送优秀征文不超过5篇，"
+                                          "注明作者、班级和指导教师，并附活动小结。\n区关工委办公室",
+                                  "due_on": date.today() + timedelta(days=12), "parts": ["entries", "summary"]},
+                        [("征文活动通知.docx", notice)])
+    for index, school in enumerate(schools[1:4], start=1):
+        office = db.session.scalar(select(User).where(User.school_id == school.id, User.role == "coordinator"))
+        ret = db.session.scalar(select(TaskReturn).where(TaskReturn.task_id == task.id,
+                                                         TaskReturn.school_id == school.id))
+        for n, (title, author) in enumerate((("我的祖国我的家", "王思远"), ("书香伴我成长", "李欣怡"))[:index]):
+            essay = demo_docx(title, f"作者：{author}")
+            tasks.add_entry(office, ret, {"title": title, "author": author, "class_name": f"{4 + n}年级{index}班",
+                                          "teacher": "陈老师"}, (f"{title}.docx", essay))
+        tasks.save_draft(office, ret, f"本校共收到征文{40 + index * 7}篇，经评选选送{index}篇。")
+        tasks.submit(office, ret)
+        if index == 3:
+            tasks.send_back(officer, ret, "请补充第二篇作品的指导教师。")
 
 
 def _help_and_record(sid, admin, volunteer_id):

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .core.clock import local_today
+from .district.tasks import waiting_query
 from .extensions import db
 from .help_requests.services import open_count_query as open_help_query
 from .hours.ledger import pending_count_query
@@ -33,8 +34,12 @@ NAV = (
     (_l("Events"), "events.index", "events.view", None),
     (_l("Calendar"), "calendar.index", "calendar.view", None),
     (lazy_pgettext("menu", "Announcements"), "announcements.index", "announcements.receipts", None),
+    (_l("Tasks from above"), "tasks.inbox", "tasks.return", "tasks"),
     (_l("Board"), "needs.board", "menus.board", None),
     (_l("Reports"), "reports.index", "reports.view", None),
+    (_l("Schools' figures"), "district.index", "district.view", None),
+    (_l("Tasks to schools"), "district.task_list", "tasks.manage", None),
+    (_l("Units and accounts"), "district.units", "district.manage", None),
     (_l("Students"), "people.students", "students.view", None),
     (_l("People"), "people.index", "people.manage", None),
     (_l("Audit log"), "audit.index", "audit.view", None),
@@ -44,7 +49,8 @@ NAV = (
 
 def _count_query(key: str, user, today=None):
     """Needs waiting, offers available, pairs without a visit for 14 days, hours waiting for this user to
-    verify, help requests not yet handled (for staff) or open (for a parent)."""
+    verify, the district's tasks not yet submitted, help requests not yet handled (for staff) or open (for a
+    parent)."""
     if key == "needs":
         return open_needs_query(user)
     if key == "offers":
@@ -55,6 +61,8 @@ def _count_query(key: str, user, today=None):
         return pending_count_query(user)
     if key == "notices":
         return unread_count_query(user)
+    if key == "tasks":
+        return waiting_query(user)
     return open_help_query(user)
 
 
@@ -94,13 +102,15 @@ def nav_items():
     user = current_user._get_current_object()  # read ~100 times below; through the proxy each costs a lookup
     if not user.is_authenticated:
         return [], 0
-    allowed = [(label, url_for(endpoint), count) for label, endpoint, action, count in NAV if can(user, action)]
+    # A unit's user has no home of its own: the district's table is where its pages start.
+    allowed = [(label, url_for(endpoint), count) for label, endpoint, action, count in NAV
+               if can(user, action) and not (endpoint == "home.index" and user.unit_id is not None)]
     # The longest matching prefix marks the current section.
     matches = [url for _, url, _c in allowed if request.path == url or (url != "/" and request.path.startswith(url))]
     current = max(matches, key=len, default=None)
-    counts = nav_counts([count for _l, _u, count in allowed if count] + ["notices"], user)
+    counts = nav_counts([count for _l, _u, count in allowed if count] + ["notices"] * can(user, "notices.view"), user)
     return [(label, url, url == current, count and (count, counts[count])) for label, url, count in allowed], \
-        counts["notices"]
+        counts.get("notices", 0)
 
 
 def init_app(app):

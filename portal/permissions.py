@@ -11,8 +11,9 @@ from flask_login import current_user
 from sqlalchemy import and_, false, or_, select
 
 from .announcements.models import Announcement, AnnouncementRecipient, addressed_to
-from .auth.models import ROLES, STAFF, User
+from .auth.models import ROLES, STAFF, UNIT_ROLES, User
 from .core.htmx import hx_redirect, is_htmx
+from .district.models import Task, TaskEntry, TaskFile, TaskReturn, Unit, units_below
 from .events import access as events
 from .events.models import Event, EventHelper, event_leads
 from .extensions import db
@@ -22,19 +23,21 @@ from .needs.models import Need
 from .notices.models import Notice
 from .offers.models import Offer
 from .pairs.models import Pair, PairNeed, PairVolunteer, Visit
-from .people.models import Family, Guardian, SchoolClass, Student, Volunteer
+from .people.models import Family, Guardian, School, SchoolClass, Student, Volunteer
 from .registrations.models import Registration
 
 PUBLIC = "public"
 
 EVERYONE = {"admin", "coordinator", "teacher", "volunteer", "parent"}
+# A unit's users, above the schools: figures of the schools under their unit, never a child (visible() below).
+UNIT = set(UNIT_ROLES)
 
 # action -> roles that may perform it
 RULES = {
-    "home.view": EVERYONE,
+    "home.view": EVERYONE | UNIT,
     "notices.view": EVERYONE,
     "notices.deliveries": STAFF,
-    "account.edit": EVERYONE,
+    "account.edit": EVERYONE | UNIT,
     "people.manage": STAFF,
     "students.view": STAFF | {"teacher"},
     "students.sensitive": STAFF | {"teacher"},
@@ -87,6 +90,16 @@ RULES = {
     "announcements.receipts": STAFF | {"teacher"},
     "reports.view": STAFF,
     "reports.coverage": STAFF,
+    # The district (units above schools): the table of the schools' figures and the 达标 lines, for both unit roles;
+    # the units, the schools' places among them and the unit's accounts, for its administrator.
+    "district.view": UNIT,
+    "district.thresholds": UNIT,
+    "district.manage": {"unit_admin"},
+    # Tasks down, returns up: a unit sends them and reviews the returns; a school's office reads and returns them; a
+    # file is for who may see its task or its return.
+    "tasks.manage": UNIT,
+    "tasks.return": STAFF,
+    "tasks.files": UNIT | STAFF,
 }
 
 # Roles only an admin may hand out or edit.
@@ -118,6 +131,8 @@ def can(user, action: str, obj=None) -> bool:
         return False
     if getattr(obj, "role", None) in PRIVILEGED_ROLES:  # an admin or coordinator account
         return user.role == "admin"
+    if isinstance(obj, User) and obj.unit_id is not None:  # a unit's account: its administrator's to manage
+        return user.role == "unit_admin"
     if isinstance(obj, Announcement) and action != "announcements.view":  # its receipts and reminders
         # A teacher's, while the class is still hers: the page shows the families as they are now, with mobiles.
         return user.role in STAFF or (obj.sent_by_id == user.id and (
@@ -127,6 +142,13 @@ def can(user, action: str, obj=None) -> bool:
 
 def visible(user, obj) -> bool:
     """Whether the record exists at all for this user (no: 404, not 403)."""
+    if user.unit_id is not None:
+        return _unit_sees(user, obj)
+    if isinstance(obj, Task):  # sent to the school
+        return _return_of_school(obj.id, user.school_id) is not None
+    if isinstance(obj, TaskFile):  # a task's attachment, or a file of the school's own return
+        ret = _return_of_school(obj.task_id, user.school_id)
+        return ret is not None and obj.return_id in (None, ret.id)
     if getattr(obj, "school_id", None) != user.school_id:
         return False
     if isinstance(obj, Notice):
@@ -168,6 +190,29 @@ def visible(user, obj) -> bool:
         return obj.sent_by_id == user.id or db.session.scalar(
             select(Announcement.id).where(Announcement.id == obj.id, _announcements(user))) is not None
     return True
+
+
+def _unit_sees(user, obj) -> bool:
+    """A unit's user knows its own unit, the units and schools under it and their unit accounts; no school record."""
+    below = units_below(user.unit_id)
+    if isinstance(obj, Unit):
+        return obj.id in below
+    if isinstance(obj, School):
+        return obj.unit_id in below
+    if isinstance(obj, User):
+        return obj.unit_id in below
+    if isinstance(obj, Task | TaskFile):
+        task = obj if isinstance(obj, Task) else db.session.get(Task, obj.task_id)
+        return task.unit_id in below
+    if isinstance(obj, TaskReturn | TaskEntry):
+        ret = obj if isinstance(obj, TaskReturn) else obj.task_return
+        return ret.task.unit_id in below
+    return False
+
+
+def _return_of_school(task_id: int, school_id: int):
+    return db.session.scalar(select(TaskReturn).where(TaskReturn.task_id == task_id,
+                                                      TaskReturn.school_id == school_id))
 
 
 def scope(user, model, action: str | None = None):
@@ -262,6 +307,7 @@ _ROW_RULES = {
     (HourEntry, "hours.verify"): _hours_to_verify,
     (Announcement, None): _announcements,
     (Announcement, "announcements.receipts"): _announcement_receipts,
+    (TaskReturn, None): lambda user: None,  # a school's own copies, for its office
 }
 
 

@@ -122,7 +122,8 @@ def empty_db_url(new_db_url):
 @pytest.fixture(scope="session")
 def app(db_url, tmp_path_factory):
     # Photos uploaded by tests go to a temporary folder, never the developer's instance/.
-    app = create_app(make_config(db_url, EVENT_PHOTO_DIR=str(tmp_path_factory.mktemp("event-photos"))))
+    app = create_app(make_config(db_url, EVENT_PHOTO_DIR=str(tmp_path_factory.mktemp("event-photos")),
+                                 DISTRICT_FILE_DIR=str(tmp_path_factory.mktemp("district-files"))))
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -223,7 +224,8 @@ def world():
 
 
 def make_world():
-    """A school with two classes, a tagged student in each, and one user per role; plus another school."""
+    """A school with two classes, a tagged student in each, and one user per role; plus another school. The bureau's
+    关工委 above the first, with its administrator and officer; another district's above the second."""
     s = factories.school("滨湖实验小学")
     own, other = factories.school_class(s, 3, "2班"), factories.school_class(s, 4, "1班")
     fam = factories.family(s, "王小明家")
@@ -245,9 +247,15 @@ def make_world():
     far_class = factories.school_class(far, 3, "2班")
     far_pupil = factories.student(far_class, "钱小宝")
     far_fam = factories.family(far)
+    bureau = factories.unit("滨湖区教育局关工委", schools=[s])
+    far_unit = factories.unit("远方区教育局关工委", schools=[far])
+    users["unit_admin"] = factories.unit_user(bureau, "unit_admin", "district")
+    users["unit_officer"] = factories.unit_user(bureau, "unit_officer", "officer")
+    far_officer = factories.unit_user(far_unit, "unit_officer", "far-officer")
     return SimpleNamespace(school=s, own_class=own, other_class=other, family=fam, pupil=pupil, stranger=stranger,
                            volunteer=vol, users=users, far=far, far_class=far_class, far_pupil=far_pupil,
-                           far_family=far_fam)
+                           far_family=far_fam, unit=bureau, far_unit=far_unit,
+                           far_officer=far_officer)
 
 
 @pytest.fixture

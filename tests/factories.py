@@ -98,6 +98,27 @@ def user(school, role, username=None, classes=(), **kw):
     return u
 
 
+def unit(name=None, parent=None, schools=()):
+    """A unit above schools (a bureau's 关工委, a 学区), with the schools placed under it."""
+    from portal.district.models import Unit
+
+    u = Unit(name=name or f"测试单位{next(_seq)}", parent_id=parent.id if parent else None)
+    db.session.add(u)
+    db.session.flush()
+    for s in schools:
+        s.unit_id = u.id
+    db.session.commit()
+    return u
+
+
+def unit_user(unit, role="unit_officer", username=None, **kw):
+    u = User(unit_id=unit.id, username=username or f"{role}{next(_seq)}", display_name=kw.pop("display_name", role),
+             role=role, password_hash=_password_hash(), **kw)
+    db.session.add(u)
+    db.session.commit()
+    return u
+
+
 # --- The two menus and help requests (issue 4) ---
 
 def category(school, name="学业辅导", sort_order=0, active=True):

@@ -23,7 +23,9 @@ from portal.people.models import Family, SchoolClass, Student, Volunteer, YoungT
 from portal.permissions import RULES, STAFF, policy_of, visible
 from portal.registrations.models import Registration
 
-ROLES = ("anonymous", "admin", "coordinator", "teacher", "volunteer", "parent")
+ROLES = ("anonymous", "admin", "coordinator", "teacher", "volunteer", "parent", "unit_admin", "unit_officer")
+# The demo's login of each role: a school's are named after their role, the district's are not.
+USERNAMES = {"unit_admin": "district", "unit_officer": "officer"}
 
 # GET endpoints no walk opens, and why.
 SET_ASIDE = {
@@ -47,7 +49,8 @@ SET_ASIDE = {
 FRAGMENTS = {"needs.card", "offers.card", "needs.student_options"}
 
 # Files rather than pages: walked for the query budget and access, not for HTML checks.
-DOWNLOAD_SUFFIXES = (".xlsx", ".ics", "/certificate", "/sign-in-sheet")
+DOWNLOAD_SUFFIXES = (".xlsx", ".ics", "/certificate", "/sign-in-sheet", ".zip")
+DOWNLOADS = {"district.file"}  # a task's attachment or a returned file, under the portal's name for it
 
 
 @dataclass(frozen=True)
@@ -62,11 +65,11 @@ class Page:
 
     @property
     def is_html(self) -> bool:
-        return not self.url.split("?")[0].endswith(DOWNLOAD_SUFFIXES)
+        return self.endpoint not in DOWNLOADS and not self.url.split("?")[0].endswith(DOWNLOAD_SUFFIXES)
 
 
 def user_of(role: str) -> User:
-    return db.session.scalar(select(User).where(User.username == role))
+    return db.session.scalar(select(User).where(User.username == USERNAMES.get(role, role)))
 
 
 class _Picker:
@@ -148,9 +151,39 @@ def _args(pick: _Picker, endpoint: str) -> dict | None:
         "reports.export": {"key": "needs"},
         "announcements.show": {"announcement_id": announcement},
         "announcements.receipts": {"announcement_id": sent},
+        "district.school": {"school_id": _first_school(u)},
+        **_task_args(u),
     }
     args = table.get(endpoint, {})
     return None if args is None or any(v is None for v in args.values()) else args
+
+
+def _task_args(user) -> dict:
+    """The district's task of the demo, a school's return of it and its attachment: as the unit or the school's office
+    sees them."""
+    from portal.district.models import Task, TaskFile, TaskReturn
+
+    task = db.session.scalar(select(Task).order_by(Task.id))
+    if task is None or not visible(user, task):
+        return {}
+    # A submitted one where the demo has it (the district's), else the school's own, unread.
+    ret = db.session.scalar(select(TaskReturn).where(TaskReturn.task_id == task.id)
+                            .order_by((TaskReturn.state == "submitted").desc(), TaskReturn.id))
+    attachment = db.session.scalar(select(TaskFile.id).where(TaskFile.task_id == task.id, TaskFile.return_id.is_(None)))
+    return {"district.task": {"task_id": task.id}, "district.judge": {"task_id": task.id},
+            "district.entries_xlsx": {"task_id": task.id}, "district.files_zip": {"task_id": task.id},
+            "district.review": {"task_id": task.id, "return_id": ret and ret.id},
+            "district.file": {"file_id": attachment}, "tasks.show": {"task_id": task.id}}
+
+
+def _first_school(user) -> int | None:
+    """The first school under a unit user's unit."""
+    from portal.district.models import units_below
+    from portal.people.models import School
+
+    if user.unit_id is None:
+        return None
+    return db.session.scalar(select(School.id).where(School.unit_id.in_(units_below(user.unit_id))).order_by(School.id))
 
 
 def _certificate(user) -> dict | None:
@@ -179,6 +212,7 @@ VARIANTS = {
     "hours.queue": ("?q=老",),
     "events.index": ("?which=past",),
     "reports.index": ("?period=y2026",),
+    "district.index": ("?period=y2026&sort=attendance",),
     "parent_school.index": ("?q=家长",),
 }
 
@@ -196,6 +230,8 @@ def pages(role: str) -> list[Page]:
             continue
         action = policy_of(endpoint)
         if action == "public" or role not in RULES[action]:
+            continue
+        if endpoint == "home.index" and user.unit_id is not None:  # a unit's user is sent on to the district's table
             continue
         args = _args(pick, endpoint)
         needed = set(rule.arguments) - set(rule.defaults or {})

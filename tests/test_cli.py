@@ -20,7 +20,7 @@ def test_seed_demo_writes_a_believable_school(app):
     kinds = set(db.session.scalars(select(Volunteer.kind)))
     assert kinds == {"老干部", "老战士", "老专家", "老教师", "老模范"}
     assert {u.username for u in db.session.scalars(select(User))} == {"admin", "coordinator", "teacher", "volunteer",
-                                                                     "parent"}
+                                                                     "parent", "district", "officer"}
     tagged = db.session.scalars(select(Student).join(student_tags).distinct()).all()
     assert tagged and all(s.active_consent for s in tagged)
     assert db.session.scalar(select(func.count()).select_from(SupportTag)) == 7
@@ -38,8 +38,8 @@ def test_demo_accounts_log_in(app):
     from tests.conftest import Client
 
     app.test_cli_runner().invoke(args=["seed-demo"])
-    for role in ("admin", "coordinator", "teacher", "volunteer", "parent"):
-        assert Client(app).login(role, "guanai-demo").status_code == 302, role
+    for username in ("admin", "coordinator", "teacher", "volunteer", "parent", "district", "officer"):
+        assert Client(app).login(username, "guanai-demo").status_code == 302, username
 
 
 def test_create_admin(app):

@@ -7,7 +7,10 @@ from portal.permissions import undeclared_endpoints
 from tests import factories
 from tests.conftest import Client, empty_all_tables, make_config, make_world
 
-ROLES = ("anonymous", "admin", "coordinator", "teacher", "volunteer", "parent")
+ROLES = ("anonymous", "admin", "coordinator", "teacher", "volunteer", "parent", "unit_admin", "unit_officer")
+SCHOOL_ROLES = ROLES[1:6]
+# A unit's users (above the schools) hold no action of a school: a row that does not name them expects 403 for them.
+UNIT_ROLES = ("unit_admin", "unit_officer")
 
 
 def test_every_endpoint_declares_a_policy(app):
@@ -34,7 +37,7 @@ def test_a_route_without_policy_is_caught_and_refused(db_url):
     assert app.test_client().get("/forgot-to-declare").status_code == 403
 
 
-ALL = dict.fromkeys(ROLES[1:], 200)
+ALL = dict.fromkeys(SCHOOL_ROLES, 200)
 STAFF_ONLY = {"admin": 200, "coordinator": 200, "teacher": 403, "volunteer": 403, "parent": 403}
 STAFF_TEACHER = {"admin": 200, "coordinator": 200, "teacher": 200, "volunteer": 403, "parent": 403}
 OTHER_SCHOOL = {"admin": 404, "coordinator": 404, "teacher": 403, "volunteer": 403, "parent": 403}
@@ -55,22 +58,44 @@ PS_STAFF_FAR = {**OTHER_SCHOOL, "teacher": 403}
 # A session or course of another school: no one of this school knows it (the volunteer is refused before the lookup).
 PS_FAR = {"admin": 404, "coordinator": 404, "teacher": 404, "volunteer": 403, "parent": 404}
 
-NOBODY = dict.fromkeys(ROLES[1:], 404)  # another school's record: no one of this school knows it
+NOBODY = dict.fromkeys(SCHOOL_ROLES, 404)  # another school's record: no one of this school knows it
 FAMILY_ONLY = {"admin": 403, "coordinator": 403, "teacher": 403, "volunteer": 403, "parent": 302}
 VOLUNTEER_ONLY = {"admin": 403, "coordinator": 403, "teacher": 403, "volunteer": 302, "parent": 403}
 CALENDAR = {"admin": 200, "coordinator": 200, "teacher": 200, "volunteer": 200, "parent": 403}
 ANNOUNCEMENT_TO_PARENTS = {"admin": 200, "coordinator": 200, "teacher": 200, "volunteer": 404, "parent": 200}
+UNIT_ONLY = {**dict.fromkeys(SCHOOL_ROLES, 403), "unit_admin": 200, "unit_officer": 200}
+UNIT_FAR = {**UNIT_ONLY, "unit_admin": 404, "unit_officer": 404}  # another district's: unknown to this one
+UNIT_ADMIN = {**UNIT_ONLY, "unit_officer": 403}
 
 # (method, url with {placeholders}, expected status per role; anonymous is always sent to the login page)
 MATRIX = [
-    ("GET", "/", ALL),
-    ("GET", "/settings", ALL),
+    ("GET", "/", {**ALL, "unit_admin": 302, "unit_officer": 302}),  # a unit's users: to the district's table
+    ("GET", "/settings", {**ALL, "unit_admin": 200, "unit_officer": 200}),
     # Opens only while a password from the office is in use (tests/auth/test_own_password.py); everyone else home.
     ("GET", "/my-password", dict.fromkeys(ROLES[1:], 302)),
+    # --- the district: units above schools (issue 31) ---
+    ("GET", "/district/", UNIT_ONLY),
+    ("GET", "/district/?period=y2026&sort=attendance&dir=asc", UNIT_ONLY),
+    ("GET", "/district/schools/{school}", UNIT_ONLY),
+    ("GET", "/district/schools/{school}?period=y2025", UNIT_ONLY),
+    ("GET", "/district/schools/{far_school}", UNIT_FAR),
+    ("GET", "/district/schools.xlsx", UNIT_ONLY),
+    ("GET", "/district/thresholds", UNIT_ONLY),
+    ("POST", "/district/thresholds", {**UNIT_ONLY, "unit_admin": 302, "unit_officer": 302}),
+    ("GET", "/district/units", UNIT_ADMIN),
+    ("POST", "/district/units/{unit}/new", {**UNIT_ADMIN, "unit_admin": 302}),  # no name: back with the message
+    ("POST", "/district/units/{far_unit}/new", {**UNIT_ADMIN, "unit_admin": 404}),
+    ("POST", "/district/schools/{school}/unit", {**UNIT_ADMIN, "unit_admin": 302}),  # no unit: back with the message
+    ("POST", "/district/schools/{far_school}/unit", {**UNIT_ADMIN, "unit_admin": 404}),
+    ("GET", "/district/users/new", UNIT_ADMIN),
+    ("POST", "/district/users/new", UNIT_ADMIN),  # an empty form comes back with messages
+    ("GET", "/district/users/{officer_user}/edit", UNIT_ADMIN),
+    ("GET", "/district/users/{teacher_user}/edit", {**UNIT_ADMIN, "unit_admin": 404}),  # a school's account
+    ("GET", "/district/users/{far_officer}/edit", {**UNIT_ADMIN, "unit_admin": 404}),
     ("GET", "/my/family", {**dict.fromkeys(ROLES[1:], 403), "parent": 200}),
     ("GET", "/my/volunteer", {**dict.fromkeys(ROLES[1:], 403), "volunteer": 200}),
-    ("GET", "/notices/", dict.fromkeys(ROLES[1:], 200)),
-    ("POST", "/notices/read", dict.fromkeys(ROLES[1:], 302)),
+    ("GET", "/notices/", dict.fromkeys(SCHOOL_ROLES, 200)),
+    ("POST", "/notices/read", dict.fromkeys(SCHOOL_ROLES, 302)),
     ("GET", "/notices/deliveries", STAFF_ONLY),
     ("POST", "/parent-school/courses/{ps_course}/classes/{own_class}/remind",
      {**STAFF_MOVES, "teacher": 302}),
@@ -399,7 +424,7 @@ MATRIX = [
     ("GET", "/calendar/import/{ev_far_batch}", {**STAFF_ONLY, "admin": 404, "coordinator": 404}),
     ("POST", "/calendar/import/{ev_far_batch}/confirm", {**STAFF_ONLY, "admin": 404, "coordinator": 404}),
     ("GET", "/calendar/feed", ALL),
-    ("POST", "/calendar/feed", dict.fromkeys(ROLES[1:], 302)),  # a new address; the login is fresh
+    ("POST", "/calendar/feed", dict.fromkeys(SCHOOL_ROLES, 302)),  # a new address; the login is fresh
     # --- announcements (通知): the office to any audience, a class teacher to her class; a reader opens only what was
     # sent to them; the receipts are the sender's and the office's ---
     ("GET", "/announcements/", STAFF_TEACHER),
@@ -416,7 +441,7 @@ MATRIX = [
     ("GET", "/announcements/{ann_staff}/receipts", STAFF_ONLY),  # it reached the teacher; its receipts are not hers
     ("GET", "/announcements/{ann_far}/receipts", {**OTHER_SCHOOL, "teacher": 404}),
     # The office may open it but was not sent it: back to the page with a message; the parent confirms.
-    ("POST", "/announcements/{ann_class}/confirm", {**dict.fromkeys(ROLES[1:], 404), "admin": 302, "coordinator": 302,
+    ("POST", "/announcements/{ann_class}/confirm", {**dict.fromkeys(SCHOOL_ROLES, 404), "admin": 302, "coordinator": 302,
                                                     "parent": 302}),
     ("POST", "/announcements/{ann_far}/confirm", NOBODY),
     ("POST", "/announcements/{ann_class}/remind", {**STAFF_MOVES, "teacher": 404}),
@@ -640,7 +665,8 @@ def make_announcements(world):
             "ann_staff": sent(office, "staff"), "ann_volunteers": sent(office, "volunteers"), "ann_far": far.id}
 
 
-CASES = [(method, url, role, expected.get(role)) for method, url, expected in MATRIX for role in ROLES]
+CASES = [(method, url, role, expected.get(role, 403 if role in UNIT_ROLES else None))
+         for method, url, expected in MATRIX for role in ROLES]
 # A case that reads, or that is refused, changes nothing (were a refused request to change the data, the cases after
 # it would show it): these share one school built for all of them. A write that is let through gets a school of its
 # own.
@@ -654,7 +680,9 @@ def _ids(world, *parts) -> dict:
         "own_class": world.own_class.id, "far_class": world.far_class.id, "family": world.family.id,
         "far_family": world.far_family.id, "volunteer": world.volunteer.id,
         "teacher_user": world.users["teacher"].id, "admin_user": world.users["admin"].id,
-        "guardian": world.family.guardians[0].id}
+        "guardian": world.family.guardians[0].id, "school": world.school.id, "far_school": world.far.id,
+        "unit": world.unit.id, "far_unit": world.far_unit.id, "officer_user": world.users["unit_officer"].id,
+        "far_officer": world.far_officer.id}
 
 
 def _ask(client, method, url, role, expected, ids):
@@ -680,7 +708,7 @@ def class_data(app):
         clients = {"anonymous": None}
         for role in ROLES[1:]:
             clients[role] = Client(app)
-            assert clients[role].login(role).status_code == 302
+            assert clients[role].login(world.users[role].username).status_code == 302
         db.session.remove()
     return ids, clients
 

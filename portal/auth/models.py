@@ -5,7 +5,7 @@ import secrets
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, true
+from sqlalchemy import CheckConstraint, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.models import SchoolScoped, Timestamped, utcnow
@@ -21,6 +21,12 @@ ROLE_LABELS = {
     "volunteer": _l("Volunteer"),
     "parent": _l("Parent"),
 }
+# A unit's users (an education bureau's 关工委 above the schools): they belong to a unit, not a school.
+UNIT_ROLES = ("unit_admin", "unit_officer")
+UNIT_ROLE_LABELS = {
+    "unit_admin": _l("Unit administrator"),
+    "unit_officer": _l("Unit officer"),
+}
 
 
 def new_session_token() -> str:
@@ -28,7 +34,11 @@ def new_session_token() -> str:
 
 
 class User(SchoolScoped, Timestamped, db.Model):
+    __table_args__ = (CheckConstraint("(school_id IS NULL) <> (unit_id IS NULL)", name="school_or_unit"),)
     id: Mapped[int] = mapped_column(primary_key=True)
+    # A school's user has its school; a unit's user its unit instead, and no school.
+    school_id: Mapped[int | None] = mapped_column(db.ForeignKey("school.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(db.ForeignKey("unit.id"), index=True)
     username: Mapped[str] = mapped_column(String(40), unique=True)
     mobile: Mapped[str | None] = mapped_column(String(20), unique=True)
     display_name: Mapped[str] = mapped_column(String(40))
@@ -58,6 +68,7 @@ class User(SchoolScoped, Timestamped, db.Model):
     volunteer = relationship("Volunteer")
     guardian = relationship("Guardian")
     school = relationship("School")
+    unit = relationship("Unit")
 
     # Flask-Login protocol
     @property
@@ -74,6 +85,11 @@ class User(SchoolScoped, Timestamped, db.Model):
 
     def get_id(self) -> str:
         return self.session_token
+
+    @property
+    def in_unit(self) -> bool:
+        """A unit's user, above the schools."""
+        return self.unit_id is not None
 
     @property
     def sms_mobile(self) -> str:

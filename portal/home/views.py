@@ -9,6 +9,8 @@ from ..core.database import ping
 from ..core.errors import DomainError
 from ..core.users import acting_user
 from ..core.xlsx import xlsx_response
+from ..district import tasks
+from ..district.models import RETURN_STATES
 from ..events.calendar import when_text
 from ..events.signup import committed, needing_help
 from ..extensions import db
@@ -29,8 +31,12 @@ from .services import HOME_LIST
 @requires("home.view")
 def index():
     me = current_user
+    if me.unit_id is not None:  # above the schools: the district's pages start from its table
+        return redirect(url_for("district.index"))
     counts = {}
+    district_tasks = []
     if me.role in ("admin", "coordinator"):
+        district_tasks = [r for r in tasks.inbox(me) if r.state not in tasks.DONE][:HOME_LIST]
         for key, model in (("students", Student), ("families", Family), ("volunteers", Volunteer),
                            ("classes", SchoolClass)):
             counts[key] = db.session.scalar(
@@ -51,7 +57,8 @@ def index():
         teacher = services.teacher_home(me, today)
     return render_template("home/index.html", counts=counts, my_pairs=my_pairs, notes=notes, due=due,
                            my_hours=my_hours, my_events=my_events, wanted=wanted, parent=parent, teacher=teacher,
-                           hours_pending=hours_ledger.pending_count(me), need_status=NEED_STATUS, when_text=when_text)
+                           hours_pending=hours_ledger.pending_count(me), need_status=NEED_STATUS, when_text=when_text,
+                           district_tasks=district_tasks, task_states=RETURN_STATES)
 
 
 @bp.route("/my/family")

@@ -73,6 +73,11 @@ KINDS = {k.key: k for k in (
     Kind("help.waiting", lazy_pgettext("notice kind", "Help requests waiting (each morning)"), "office"),
     Kind("hours.waiting", lazy_pgettext("notice kind", "Hours waiting more than 3 days for me to verify"), "staff"),
     Kind("digest.weekly", lazy_pgettext("notice kind", "The office's weekly digest (Monday morning)"), "office"),
+    Kind("task.new", lazy_pgettext("notice kind", "A task from the district"), "office", must_reach=True),
+    Kind("task.returned", lazy_pgettext("notice kind", "A return sent back by the district"), "office", must_reach=True),
+    Kind("task.reminder", lazy_pgettext("notice kind", "The district's reminder of a task not yet submitted"), "office",
+         must_reach=True),
+    Kind("task.results", lazy_pgettext("notice kind", "A competition's results published"), "office"),
 )}
 
 

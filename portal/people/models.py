@@ -41,6 +41,8 @@ class School(db.Model):
     # the one the last 学年升级 moved them into.
     school_year: Mapped[int] = mapped_column(default=lambda: school_year_under_way(local_today()))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The unit above the school (a 学区, or the bureau's 关工委 itself); none while the deployment has no units.
+    unit_id: Mapped[int | None] = mapped_column(db.ForeignKey("unit.id"), index=True)
 
     @property
     def grades(self) -> range:

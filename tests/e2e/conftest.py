@@ -14,6 +14,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from portal.demo import DEMO_PASSWORD, seed
 from tests.conftest import require
+from tests.site_map import USERNAMES
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -100,11 +101,14 @@ class Tab:
         return response
 
     def login(self, username: str, password: str = DEMO_PASSWORD):
+        """As a user of the demo: a school's logins are named after their role, the district's (unit_admin,
+        unit_officer) are district and officer, who start on the district's table."""
+        username = USERNAMES.get(username, username)
         self.goto("/login")
         self.page.get_by_label(re.compile(r"^用户名或手机号")).fill(username)
         self.page.get_by_label(re.compile(r"^密码")).fill(password)
         self.page.get_by_role("button", name="登录", exact=True).click()
-        self.page.wait_for_url(self.url("/"))
+        self.page.wait_for_url(self.url("/district/" if username in USERNAMES.values() else "/"))
 
     def open_menu(self):
         """On a phone the navigation and the logout button are behind the 菜单 button."""

@@ -4,6 +4,7 @@ from sqlalchemy import text
 
 from portal.demo import DEMO_PASSWORD, seed
 from portal.extensions import db
+from tests import site_map
 from tests.conftest import Client
 from tests.security.site import complete_demo
 
@@ -30,7 +31,7 @@ def demo(app):
         if role not in clients:
             c = Client(app)
             if role != "anonymous":
-                r = c.login(role, DEMO_PASSWORD)
+                r = c.login(site_map.USERNAMES.get(role, role), DEMO_PASSWORD)
                 assert r.status_code == 302, r.get_data(as_text=True)[:300]
             clients[role] = c
         return clients[role]

@@ -89,6 +89,33 @@ def complete_demo():
     give_temporary_password(newcomer, DEMO_PASSWORD)
     db.session.add(newcomer)
     db.session.commit()
+    _district_returns(db.session.get(School, sid), coord)
+
+
+def _district_returns(school, coord):
+    """The district's task with a return being drafted by the school (an entry with its file, a photo: their remove
+    buttons) and one submitted by a second school of the bureau (the unit's approve, send-back and judging forms)."""
+    from portal.demo import demo_docx
+    from portal.district import tasks
+    from portal.district.models import Task, TaskReturn
+
+    task = db.session.scalar(select(Task).order_by(Task.id))
+    own = db.session.scalar(select(TaskReturn).where(TaskReturn.task_id == task.id, TaskReturn.school_id == school.id))
+    tasks.add_entry(coord, own, {"title": "我的祖国我的家", "author": "王思远", "class_name": "五年级1班", "teacher": "陈老师"},
+                    ("我的祖国我的家.docx", demo_docx("我的祖国我的家")))
+    tasks.add_file(coord, own, "photo", "活动照片.jpg", JPEG)
+    second = School(name="滨湖区第二实验学校", unit_id=school.unit_id)
+    db.session.add(second)
+    db.session.flush()
+    office = User(school_id=second.id, username="second-office", display_name="二校关工委", role="coordinator",
+                  password_hash=coord.password_hash)
+    theirs = TaskReturn(task_id=task.id, school_id=second.id)
+    db.session.add_all([office, theirs])
+    db.session.commit()
+    tasks.add_entry(office, theirs, {"title": "书香伴我成长", "author": "李欣怡", "class_name": "四年级2班", "teacher": "周老师"},
+                    None)
+    tasks.save_draft(office, theirs, "选送1篇。")
+    tasks.submit(office, theirs)
 
 
 def _first_open_session(sid):

@@ -3,6 +3,7 @@
 import io
 
 from portal.demo import DEMO_PASSWORD
+from tests import site_map
 from tests.conftest import Client
 from tests.security.forms import inventory, is_token, load_form, post_endpoints, table_state
 from tests.security.site import NEWCOMER
@@ -29,7 +30,7 @@ def test_every_form_refuses_a_missing_or_foreign_token_and_saves_nothing(app, de
     for role in {role for by_role in targets.values() for role in by_role}:
         other = Client(app)
         if role != "anonymous":
-            assert other.login(role, DEMO_PASSWORD).status_code == 302
+            assert other.login(site_map.USERNAMES.get(role, role), DEMO_PASSWORD).status_code == 302
         others[role] = other.csrf({"anonymous": "/login", NEWCOMER: "/my-password"}.get(role, "/settings"))
     # Every page opened once before the tables are read: a login, or a first visit (the inventory is worked out
     # once per run, maybe by another test), may stamp the user's row.

@@ -6,7 +6,7 @@ The URLs come from the url_map, so a new route is checked as soon as it exists; 
 each role's answer on chosen routes."""
 import itertools
 import re
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -23,7 +23,7 @@ from portal.permissions import RULES, policy_of
 from tests import factories
 from tests.test_permissions import announced, events, ledger, menus, parent_school  # noqa: F401  (fixtures)
 
-ROLES = ("admin", "coordinator", "teacher", "volunteer", "parent")
+ROLES = ("admin", "coordinator", "teacher", "volunteer", "parent", "unit_admin", "unit_officer")
 ARG = re.compile(r"<(?:(\w+)(?:\(([^)]*)\))?:)?(\w+)>")
 # URL argument -> the key of the record in the fixtures' ids; where the name is ambiguous, per blueprint.
 FAR = {
@@ -39,6 +39,9 @@ FAR = {
     ("student", "obj_id"): "far_pupil", ("family", "obj_id"): "far_family", ("volunteer", "obj_id"): "far_volunteer",
     ("user", "obj_id"): "far_user", ("young_teacher", "obj_id"): "far_young_teacher",
     "announcement_id": "ann_far",
+    # Another district's: its school, units, accounts, task, a school's return of it, its files and entries.
+    ("district", "school_id"): "far_school", "unit_id": "far_unit", ("district", "user_id"): "far_officer",
+    "task_id": "far_task", "return_id": "far_return", "file_id": "far_file", ("tasks", "entry_id"): "far_entry",
 }
 # The same for a teacher: a record of the school, of a class not theirs.
 NOT_THEIR_CLASS = {"student_id": "stranger", "need_id": "stranger_need", "pair_id": "other_pair",
@@ -58,12 +61,28 @@ def _all_ids(request, world) -> dict:
                     due_at=datetime(2026, 12, 1, 9, 0), text="远方学校的通知")
     db.session.add_all([batch, roster, erasure, notice])
     db.session.commit()
+    far_task = _far_task(world, far_user)
     far_pair, other_pair = db.session.get(Pair, ids["far_pair"]), db.session.get(Pair, ids["other_pair"])
     return {**ids, "far_pupil": world.far_pupil.id, "far_class": world.far_class.id, "far_family": world.far_family.id,
             "far_guardian": world.far_family.guardians[0].id, "far_user": far_user.id, "far_import_batch": batch.id,
             "far_roster_batch": roster.id, "far_erasure": erasure.id, "far_notice": notice.id,
             "far_young_teacher": factories.young_teacher(world.far).id, "far_member": far_pair.members[0].id,
-            "stranger": world.stranger.id, "other_member": other_pair.members[0].id}
+            "stranger": world.stranger.id, "other_member": other_pair.members[0].id, **far_task}
+
+
+def _far_task(world, far_user) -> dict:
+    """The other district's task to its school, with an attachment and the school's entry with its file."""
+    from portal.district import tasks
+    from portal.district.models import TaskReturn
+    from tests.district.test_tasks import NOTICE, PDF
+
+    task = tasks.create(world.far_officer, {"kind": "competition", "title": "远方的征文", "body": "内容",
+                                            "due_on": date.today() + timedelta(days=7), "parts": ["entries"]},
+                        [("通知.docx", NOTICE)])
+    ret = db.session.scalar(select(TaskReturn).where(TaskReturn.task_id == task.id))
+    entry = tasks.add_entry(far_user, ret, {"title": "远方的作品", "author": "钱小宝"}, ("作品.pdf", PDF))
+    return {"far_school": world.far.id, "far_unit": world.far_unit.id, "far_officer": world.far_officer.id,
+            "far_task": task.id, "far_return": ret.id, "far_file": task.attachments[0].id, "far_entry": entry.id}
 
 
 def _requests(ids, keys, every_route=True) -> list[tuple[str, str, str]]:

@@ -32,6 +32,10 @@ NOT_FREE_TEXT = {
     "event_photo.content_type": "written by the app", "help_request.contact_method": "a fixed choice",
     "visit.mode": "a fixed choice", "hour_entry.activity": "a fixed choice", "registration.code": "written by the app",
     "event_helper.role": "a fixed choice", "announcement.audience": "a fixed choice",
+    "unit_threshold.figure": "a fixed choice", "task.kind": "a fixed choice", "task.parts": "a fixed choice",
+    "task_return.state": "a state the app sets", "task_file.kind": "a fixed choice",
+    "task_file.stored_name": "written by the app", "task_file.content_type": "written by the app",
+    "task_entry.award": "a fixed choice",
 }
 # Column names that are never free text wherever they are.
 NEVER_FREE_TEXT = {"status": "a state the app sets", "submit_token": "the double-submit guard's token"}
