@@ -9,6 +9,7 @@ from ..parent_school.forms import DATE_MESSAGE
 from ..people.forms import REQUIRED, MultiCheckboxField, UserForm, required
 from . import figures
 from .models import RETURN_PARTS, TASK_KINDS
+from .report_forms import SOURCES
 
 
 class UnitForm(FlaskForm):
@@ -53,6 +54,13 @@ class TaskForm(FlaskForm):
                          validators=[Clean(), required(), Length(max=5000)])
     due_on = DateField(_l("Deadline"), validators=[InputRequired(DATE_MESSAGE)])
     parts = MultiCheckboxField(_l("Each school returns"), choices=options(RETURN_PARTS.items()))
+    form_columns = StringField(_l("Columns of the form"), description=_l("Separated by 、, for example: 小学部、初中部. "
+                                                                         "Empty for one column of figures."),
+                               validators=[Clean(), Length(max=200)])
+    form_rows = TextAreaField(_l("Rows of the form"), description=_l(
+        "One row per line: 名称|单位|说明|来源, for example: 参训家长人次|人次|本学年累计|. 来源 may name a figure the "
+        "portal fills in: %(sources)s.", sources="、".join(f"{k}（{v}）" for k, v in SOURCES.items())),
+        validators=[Clean(), Length(max=8000)])
     attachments = MultipleFileField(_l("Attachments"), description=_l("Word, PDF or Excel files, at most 4 MB each."))
 
 

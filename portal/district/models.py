@@ -7,7 +7,7 @@ from datetime import date, datetime
 from flask import g
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from sqlalchemy import CheckConstraint, Numeric, String, Text, UniqueConstraint, select
+from sqlalchemy import JSON, CheckConstraint, Numeric, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.models import SchoolScoped, utcnow
@@ -67,12 +67,13 @@ TASK_KINDS = {
     "report": _l("Report form (上报表册)"),
     "summary": _l("Year-end summary"),
 }
-# What a school returns: a written summary, photos, files, a list of entries (competitions).
+# What a school returns: a written summary, photos, files, a list of entries (competitions), a form of figures.
 RETURN_PARTS = {
     "summary": _l("A written summary"),
     "photos": _l("Photos"),
     "files": _l("Files"),
     "entries": _l("Entries (title, author, class, 指导教师, file)"),
+    "figures": _l("A form of figures (上报表册)"),
 }
 RETURN_STATES = {
     "unread": lazy_pgettext("task state", "Not read"),
@@ -97,6 +98,8 @@ class Task(db.Model):
     body: Mapped[str] = mapped_column(Text, default="")
     due_on: Mapped[date]  # the deadline
     parts: Mapped[str] = mapped_column(String(60))  # RETURN_PARTS keys, comma separated
+    # The 上报表册 (report_forms.py): {"columns": [name…], "rows": [{"label", "unit", "note", "source"}…]}.
+    form: Mapped[dict | None] = mapped_column(JSON)
     results_published_at: Mapped[datetime | None]
     created_by_id: Mapped[int] = mapped_column(db.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -122,6 +125,7 @@ class TaskReturn(SchoolScoped, db.Model):
     task_id: Mapped[int] = mapped_column(db.ForeignKey("task.id", ondelete="CASCADE"), index=True)
     state: Mapped[str] = mapped_column(String(12), default="unread")
     summary: Mapped[str] = mapped_column(Text, default="")
+    figures: Mapped[dict | None] = mapped_column(JSON)  # the school's copy of the form: {"r0c0": "12", …}
     read_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime | None]
     submitted_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("user.id"))

@@ -1,5 +1,7 @@
 """Tasks down, returns up: the unit's pages (/district/tasks) and the school office's (/tasks), and the files both
 download."""
+from functools import wraps
+
 from flask import abort, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,7 +16,7 @@ from ..core.xlsx import content_disposition, xlsx_response
 from ..extensions import db
 from ..people.forms import EmptyForm
 from ..permissions import authorize, requires, scope
-from . import bp, exports, files, school_bp, tasks
+from . import bp, exports, files, report_forms, school_bp, tasks
 from .forms import EntryForm, ReasonForm, SummaryTextForm, TaskForm, UploadForm
 from .models import AWARDS, RETURN_PARTS, RETURN_STATES, TASK_KINDS, Task, TaskEntry, TaskFile, TaskReturn
 
@@ -95,7 +97,8 @@ def review(task_id, return_id):
                 return redirect(url_for("district.task", task_id=t.id))
         except DomainError as err:
             show_error(back, err)
-    return render_template("district/review.html", t=t, ret=ret, back=back, form=EmptyForm(), **LABELS)
+    return render_template("district/review.html", t=t, ret=ret, back=back, form=EmptyForm(),
+                           figures=ret.figures or {}, **LABELS)
 
 
 @bp.route("/tasks/<int:task_id>/judge", methods=["GET", "POST"])
@@ -127,6 +130,15 @@ def entries_xlsx(task_id):
     t = _task(task_id)
     return xlsx_response(exports.entries_workbook(t, tasks.returns_of(t)), f"{t.title}-作品名单.xlsx",
                          f"task-{t.id}-entries.xlsx")
+
+
+@bp.route("/tasks/<int:task_id>/figures.xlsx")
+@requires("tasks.manage")
+def figures_xlsx(task_id):
+    t = _task(task_id)
+    if not t.form:
+        abort(404)
+    return xlsx_response(report_forms.workbook(t, tasks.returns_of(t)), f"{t.title}-汇总.xlsx", f"task-{t.id}-figures.xlsx")
 
 
 @bp.route("/tasks/<int:task_id>/files.zip")
@@ -171,9 +183,27 @@ def inbox():
     return render_template("district/inbox.html", returns=tasks.inbox(me), today=local_today(), **LABELS)
 
 
+ADDING = ("entry", "photo", "file")  # the return page's sends that create something
+
+
+def _once_when_adding(view):
+    """submit_once for the sends that add an entry or a file: one sent again by Back and Save is added once. Reading,
+    saving and submitting are not guarded: a return sent back is rightly submitted again with the same summary."""
+    guarded = submit_once()(view)
+
+    @wraps(view)
+    def dispatch(*args, **kwargs):
+        if request.method == "POST" and request.form.get("do") in ADDING:
+            return guarded(*args, **kwargs)
+        return view(*args, **kwargs)
+
+    dispatch.submit_once = True
+    return dispatch
+
+
 @school_bp.route("/<int:task_id>", methods=["GET", "POST"])
 @requires("tasks.return")
-@submit_once()  # an entry or a file sent again by Back and Save is added once
+@_once_when_adding
 def show(task_id):
     ret = _own_return(task_id)
     me = acting_user()
@@ -185,8 +215,11 @@ def show(task_id):
             if what == "read" and EmptyForm().validate_on_submit():
                 tasks.mark_read(me, ret)
             elif what in ("save", "submit") and text.validate_on_submit():
-                if "summary" in request.form:  # what was typed is kept, whichever button sent it
-                    tasks.save_draft(me, ret, text.summary.data or "")
+                # What was typed is kept, whichever button sent it.
+                summary = (text.summary.data or "") if "summary" in request.form else None
+                given = request.form if ret.task.form and "r0c0" in request.form else None
+                if summary is not None or given is not None:
+                    tasks.save_draft(me, ret, summary, given)
                 if what == "submit":
                     tasks.submit(me, ret)
                     flash(_("Submitted to %(unit)s.", unit=ret.task.unit.name), "success")
@@ -213,9 +246,11 @@ def show(task_id):
 
 
 def _show(ret, text, entry, upload):
+    editable = ret.state in tasks.OPEN
     return render_template("district/return.html", ret=ret, t=ret.task, text=text, entry=entry, upload=upload,
-                           form=EmptyForm(), missing=tasks.missing(ret), editable=ret.state in tasks.OPEN,
-                           today=local_today(), **LABELS)
+                           form=EmptyForm(), missing=tasks.missing(ret), editable=editable, today=local_today(),
+                           figures=tasks.figures_shown(ret, request.form if request.method == "POST" else None),
+                           **LABELS)
 
 
 @school_bp.route("/<int:task_id>/files/<int:file_id>/delete", methods=["POST"])

@@ -18,7 +18,7 @@ from ..core.models import utcnow
 from ..extensions import db
 from ..notices import services as notices
 from ..people.models import School
-from . import files
+from . import files, report_forms
 from .models import AWARDS, RETURN_PARTS, TASK_KINDS, Task, TaskEntry, TaskFile, TaskReturn, units_below
 
 MAX_FILES = 30  # per return, photos and files together; a task's attachments likewise
@@ -58,8 +58,9 @@ def create(actor, data: dict, attachments: list[tuple[str, bytes]]) -> Task:
     schools = list(db.session.scalars(select(School.id).where(School.unit_id.in_(units_below(actor.unit_id)))))
     if not schools:
         raise DomainError(_("No school is under this unit yet."))
+    form = report_forms.parse(data.get("form_columns"), data.get("form_rows")) if "figures" in parts else None
     task = Task(unit_id=actor.unit_id, kind=data["kind"], title=data["title"], body=data["body"],
-                due_on=data["due_on"], parts=",".join(parts), created_by_id=actor.id)
+                due_on=data["due_on"], parts=",".join(parts), form=form, created_by_id=actor.id)
     with ExitStack() as kept:
         checked = [kept.enter_context(files.kept(name, blob, files.DOCUMENTS)) for name, blob in attachments]
         with saving():
@@ -156,10 +157,16 @@ def mark_read(actor, ret: TaskReturn) -> None:
         record(actor, "task.read", ret.task, "")
 
 
-def save_draft(actor, ret: TaskReturn, summary: str) -> None:
+def save_draft(actor, ret: TaskReturn, summary: str | None, given=None) -> None:
+    """What the school typed: the summary, and (`given`, the posted form) its figures, all checked before any is
+    kept."""
     _open(ret)
+    figures_given = report_forms.read(ret.task.form, given) if given is not None and ret.task.form else None
     with saving():
-        ret.summary = summary
+        if summary is not None:
+            ret.summary = summary
+        if figures_given is not None:
+            ret.figures = figures_given
         _drafting(ret)
         record(actor, "task.draft", ret.task, "")
 
@@ -221,6 +228,19 @@ def remove_entry(actor, ret: TaskReturn, entry: TaskEntry) -> None:
         files.forget(name)
 
 
+def figures_shown(ret: TaskReturn, posted=None) -> dict[str, str]:
+    """The school's copy as its form shows it: what was just sent back with a message, else what is saved, else what
+    the portal can fill in from the school's own data."""
+    form = ret.task.form
+    if not form:
+        return {}
+    if posted is not None and "r0c0" in posted:
+        return {name: posted.get(name, "") for name in report_forms.cells(form)}
+    if ret.figures is not None:
+        return ret.figures
+    return report_forms.prefilled(form, ret.school_id, local_now())
+
+
 def _drafting(ret: TaskReturn) -> None:
     if ret.state in ("unread", "read"):
         ret.state = "draft"
@@ -240,6 +260,8 @@ def missing(ret: TaskReturn) -> list[str]:
         out.append(_("at least one file"))
     if "entries" in parts and not ret.entries:
         out.append(_("at least one entry"))
+    if "figures" in parts and ret.task.form and not report_forms.complete(ret.task.form, ret.figures):
+        out.append(_("every figure of the form"))
     return out
 
 
