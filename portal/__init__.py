@@ -29,8 +29,10 @@ def create_app(config=None):
     elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         # The ORM writes its joins from the listed rows out to what each row shows, the order the planner would
         # reach anyway; searching all orders cost PostgreSQL many times the work of a list page in planning.
+        # No JIT: the portal's statements are a page's worth of rows, and when an estimate grows with the district
+        # past jit_above_cost, compiling takes longer than the statement itself runs.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"],
-                                                   "connect_args": {"options": "-c join_collapse_limit=1"}}
+                                                   "connect_args": {"options": "-c join_collapse_limit=1 -c jit=off"}}
     if app.config.get("TRUST_PROXY"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 

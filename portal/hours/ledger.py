@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from sqlalchemy import func, literal, or_, select, update
+from sqlalchemy import and_, func, literal, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit.services import record
@@ -296,7 +296,11 @@ def volunteer_match(q: str):
 
 
 def queue(actor, f: QueueFilters):
-    stmt = (select(HourEntry).join(Volunteer, Volunteer.id == HourEntry.volunteer_id).where(*reviewable(actor))
+    # An entry's volunteer is of the entry's school; the join says so, or the page's count and a search by name
+    # read every volunteer of the deployment.
+    stmt = (select(HourEntry)
+            .join(Volunteer, and_(Volunteer.id == HourEntry.volunteer_id, Volunteer.school_id == actor.school_id))
+            .where(*reviewable(actor))
             .order_by(HourEntry.worked_on.desc(), HourEntry.id.desc()).options(*card_loads()))
     if f.status != "all":
         stmt = stmt.where(HourEntry.status == f.status)

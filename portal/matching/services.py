@@ -42,9 +42,11 @@ def offer_infos(school_id: int) -> list[OfferInfo]:
 
 
 def need_infos(school_id: int, need_ids=None, any_status=False) -> list[NeedInfo]:
+    # Whether the need's student has a tag, asked of that student's rows: an uncorrelated IN hashed the tags of
+    # every student of the deployment.
+    tagged = select(student_tags.c.student_id).where(student_tags.c.student_id == Need.student_id).exists()
     stmt = (select(Need.id, Need.category_id, Category.name, Need.student_id, Need.young_teacher_id, Need.skills,
-                   Need.slots, Need.modes, Need.urgency,
-                   Need.student_id.in_(select(student_tags.c.student_id)))
+                   Need.slots, Need.modes, Need.urgency, tagged)
             .join(Category, Category.id == Need.category_id)
             .where(Need.school_id == school_id))
     if not any_status:

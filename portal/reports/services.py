@@ -258,8 +258,10 @@ def note_coverage_view(actor, period: Period, cov) -> None:
 def coverage(school_id: int, period: Period, with_names: bool = False) -> Coverage:
     """Students with a support tag per class, and how many had a running pair in the period. With names: the
     uncovered students with their tags, for staff to act on (sensitive: the caller audits)."""
-    running = (select(PairNeed.id).join(Pair, Pair.id == PairNeed.pair_id).join(Need, Need.id == PairNeed.need_id)
-               .where(Need.student_id == Student.id, _running_in(period)).exists())
+    # Written from the student's own needs out to their pairs: PostgreSQL keeps the written join order
+    # (join_collapse_limit), and from pair_need out it hashed every running pair of the deployment.
+    running = (select(Need.id).join(PairNeed, PairNeed.need_id == Need.id).join(Pair, Pair.id == PairNeed.pair_id)
+               .where(Need.student_id == Student.id, Need.school_id == school_id, _running_in(period)).exists())
     # A class closed with students still in it counts no more.
     tagged = db.session.execute(
         select(Student.id, SchoolClass, SupportTag.name, running)
@@ -386,10 +388,13 @@ def hours_by_month(school_id: int, period: Period) -> list[MonthHours]:
 
 def hours_per_volunteer(school_id: int, period: Period) -> list[TopVolunteer]:
     """Approved hours and entries (reversals not counted) of every volunteer with approved rows in the period."""
+    # The entries' volunteers are the school's (an entry is written for a volunteer of its school); said here too, so
+    # the volunteers are read by school and not the whole deployment's hashed against the entries.
     rows = db.session.execute(
         select(Volunteer, func.sum(HourEntry.hours), func.count(case((HourEntry.reverses_id.is_(None), 1))))
         .join(HourEntry, HourEntry.volunteer_id == Volunteer.id)
-        .where(HourEntry.school_id == school_id, HourEntry.status == "approved", *period.conditions())
+        .where(Volunteer.school_id == school_id, HourEntry.school_id == school_id, HourEntry.status == "approved",
+               *period.conditions())
         .group_by(Volunteer.id)).all()
     return [TopVolunteer(v, Decimal(h or 0), n) for v, h, n in rows]
 
@@ -537,9 +542,12 @@ def parent_school(school_id: int, period: Period, now: datetime) -> ParentSchool
         set_committed_value(s, "course", by_id[s.course_id])
     sessions = [SessionRow(s, reg, came, walk, one_decimal(avg) if avg is not None else None, n)
                 for s, reg, came, walk, avg, n in rows]
+    # From the sessions held out to their feedback, in the order PostgreSQL keeps: from feedback out, it joined all
+    # the deployment's feedback to all its registrations before keeping the school's.
     stars = dict(db.session.execute(
-        select(Feedback.rating, func.count()).join(Registration, Registration.id == Feedback.registration_id)
-        .join(CourseSession, CourseSession.id == Registration.session_id).where(held)
+        select(Feedback.rating, func.count()).select_from(CourseSession)
+        .join(Registration, Registration.session_id == CourseSession.id)
+        .join(Feedback, Feedback.registration_id == Registration.id).where(held)
         .group_by(Feedback.rating)).all())
     return ParentSchool(sessions=sessions, stars=[(s, stars.get(s, 0)) for s in range(5, 0, -1)],
                         completion=mandatory_completion(school_id, courses))
