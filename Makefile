@@ -6,7 +6,7 @@ PORT ?= 8000
 WORKERS ?= 2
 export FLASK_APP := wsgi
 
-.PHONY: run test translations messages lint clean bench
+.PHONY: run test translations messages lint clean bench bench-district
 
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(PY) -m venv $(VENV)
@@ -37,6 +37,10 @@ $(VENV)/.bench-installed: $(BIN)/activate requirements.txt requirements-bench.tx
 
 bench: $(VENV)/.bench-installed translations
 	$(BIN)/python bench/run.py
+
+# The district's table over 200 schools on PostgreSQL (issue 31: under 1 s): bench/results/<date>-district-200.md.
+bench-district: $(BIN)/activate translations
+	$(BIN)/python bench/district.py
 
 # After adding or changing interface strings: extract them into messages.po (flask translate update), translate
 # the new entries there, then `make translations`.

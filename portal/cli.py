@@ -122,7 +122,8 @@ def retention_run():
 @click.command("seed-demo")
 @click.option("--scale", type=click.Choice(["school", "district"]), default="school")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds a school.")
-def seed_demo(scale, if_empty):
+@click.option("--schools", type=click.IntRange(1, 1000), help="How many schools (with --scale district; 20 by default).")
+def seed_demo(scale, if_empty, schools):
     """Fill an empty database with a demo school (or 20 schools with --scale district)."""
     from .demo import DEMO_PASSWORD, seed
     from .people.models import School, Student, Volunteer
@@ -133,7 +134,7 @@ def seed_demo(scale, if_empty):
             return
         raise click.ClickException("数据库已有数据；演示数据只写入空数据库。")
     started = time.monotonic()
-    seed(scale)
+    seed(scale, schools=schools)
     students = db.session.scalar(select(func.count()).select_from(Student))
     volunteers = db.session.scalar(select(func.count()).select_from(Volunteer))
     click.echo(f"演示数据已写入：{students} 名学生，{volunteers} 名志愿者，用时 {time.monotonic() - started:.1f} 秒。")

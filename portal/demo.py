@@ -133,10 +133,12 @@ def _consents_and_tags(sid, rng, tags, student_ids, recorder_id):
         {"student_id": s, "tag_id": t.id} for s in student_ids for t in rng.sample(tags, k=rng.choice((1, 1, 2)))])
 
 
-def seed(scale="school", seed_value=2026):
+def seed(scale="school", seed_value=2026, schools=None):
+    """The demo school, or a district of 20 schools alike (`schools` more or fewer, for the district's benchmark)."""
     rng = random.Random(seed_value)
     pw = hash_password(DEMO_PASSWORD)
     n_schools, classes_per_grade, per_class, n_vol = (20, 6, 42, 100) if scale == "district" else (1, 4, 38, 40)
+    n_schools = schools or n_schools
     names = ["滨湖实验小学"] + [f"滨湖区第{i}实验学校" for i in range(2, n_schools + 1)]
     for index, name in enumerate(names):
         with saving():
@@ -222,7 +224,7 @@ def demo_docx(*paragraphs: str) -> bytes:
 def _district_task(schools):
     """The officer's essay competition, sent to every school with its notice attached: the first school has not
     opened it yet (its office's home page shows it); in the district demo, three others have submitted entries and
-    one of them was sent back."""
+    one of them was sent back. And a 上报表册 for the term, part of it filled in by the portal."""
     from .district import tasks
     from .district.models import TaskReturn
 
@@ -246,6 +248,13 @@ def _district_task(schools):
         tasks.submit(office, ret)
         if index == 3:
             tasks.send_back(officer, ret, "请补充第二篇作品的指导教师。")
+    tasks.create(officer, {"kind": "report", "title": "2026年秋季学期关工委工作情况统计表",
+                           "body": "请各校核对系统预填的数据，补全其余各项后提交。", "due_on": date.today() + timedelta(days=20),
+                           "parts": ["figures"], "form_columns": "",
+                           "form_rows": "在校学生数|人|以学籍为准|students\n特殊群体学生数|人||tagged\n"
+                                        "在册五老志愿者|人||volunteers\n本年度审核通过服务时长|小时||hours\n"
+                                        "家长学校授课次数|次|含线上|sessions\n家访次数|次|本学期累计|\n"
+                                        "关工委专题会议次数|次||"}, [])
 
 
 def _help_and_record(sid, admin, volunteer_id):

@@ -159,8 +159,8 @@ def _args(pick: _Picker, endpoint: str) -> dict | None:
 
 
 def _task_args(user) -> dict:
-    """The district's task of the demo, a school's return of it and its attachment: as the unit or the school's office
-    sees them."""
+    """The district's tasks of the demo (its competition, its 上报表册), a school's return and the attachment: as the
+    unit or the school's office sees them."""
     from portal.district.models import Task, TaskFile, TaskReturn
 
     task = db.session.scalar(select(Task).order_by(Task.id))
@@ -170,7 +170,9 @@ def _task_args(user) -> dict:
     ret = db.session.scalar(select(TaskReturn).where(TaskReturn.task_id == task.id)
                             .order_by((TaskReturn.state == "submitted").desc(), TaskReturn.id))
     attachment = db.session.scalar(select(TaskFile.id).where(TaskFile.task_id == task.id, TaskFile.return_id.is_(None)))
-    return {"district.task": {"task_id": task.id}, "district.judge": {"task_id": task.id},
+    report = db.session.scalar(select(Task.id).where(Task.form.is_not(None)).order_by(Task.id))
+    return {"district.figures_xlsx": {"task_id": report}, "district.task": {"task_id": task.id},
+            "district.judge": {"task_id": task.id},
             "district.entries_xlsx": {"task_id": task.id}, "district.files_zip": {"task_id": task.id},
             "district.review": {"task_id": task.id, "return_id": ret and ret.id},
             "district.file": {"file_id": attachment}, "tasks.show": {"task_id": task.id}}

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from sqlalchemy import String, and_, case, cast, distinct, func, literal, or_, select
+from sqlalchemy import String, and_, case, cast, distinct, func, literal, or_, select, tuple_
 
 from ..events.models import Event
 from ..extensions import db
@@ -25,10 +25,10 @@ from ..needs.models import Need
 from ..pairs.models import Pair, PairNeed
 from ..pairs.services import OVERDUE_DAYS
 from ..parent_school.models import Course, CourseSession, Feedback
-from ..people.models import SchoolClass, Student, student_tags
+from ..people.models import SchoolClass, Student, Volunteer, student_tags
 from ..people.services import term_for
 from ..registrations.models import Registration
-from ..reports.services import _created_in, _local_day, _local_in, _running_in, _utc, one_decimal, share
+from ..reports.services import _created_in, _local_in, _running_in, _utc, one_decimal, share
 
 
 @dataclass(frozen=True)
@@ -143,31 +143,40 @@ def _needs(school_ids, periods):
     first = (select(PairNeed.need_id, func.min(Pair.created_at).label("first"))
              .join(Pair, Pair.id == PairNeed.pair_id).where(_in(Pair.school_id, school_ids))
              .group_by(PairNeed.need_id).subquery())
-    rows = db.session.execute(
+    raised = db.session.execute(
+        select(Need.school_id, *_each(periods, lambda p: _created_in(Need.created_at, p)))
+        .where(_in(Need.school_id, school_ids), or_(*(_created_in(Need.created_at, p) for p in periods)))
+        .group_by(Need.school_id)).all()
+    # Only the matched needs come back one by one, for their days to a first pair.
+    matched = db.session.execute(
         select(Need.school_id, Need.created_at, first.c.first)
-        .outerjoin(first, first.c.need_id == Need.id)
+        .join(first, first.c.need_id == Need.id)
         .where(_in(Need.school_id, school_ids), or_(*(_created_in(Need.created_at, p) for p in periods)))).all()
     bounds = [(_utc(p.start), _utc(p.end + timedelta(days=1))) for p in periods]
-    raised: dict[tuple[int, int], int] = {}
     days: dict[tuple[int, int], list[int]] = {}
-    for sid, created, first_pair in rows:
+    for sid, created, first_pair in matched:
         key = (sid, next(i for i, (start, end) in enumerate(bounds) if start <= created < end))
-        raised[key] = raised.get(key, 0) + 1
-        if first_pair is not None:
-            days.setdefault(key, []).append(max((_local_day(first_pair) - _local_day(created)).days, 0))
+        days.setdefault(key, []).append(max((_shanghai_day(first_pair) - _shanghai_day(created)).days, 0))
     return {key: {"needs": n, "matched": share(len(days.get(key, ())), n),
-                  "days": statistics.median(days[key]) if days.get(key) else None} for key, n in raised.items()}
+                  "days": statistics.median(days[key]) if days.get(key) else None}
+            for key, n in _spread(raised, periods, lambda n: n).items()}
+
+
+def _shanghai_day(utc_value: datetime) -> date:
+    """reports' _local_day for many rows: Shanghai keeps no summer time, so its day is always UTC's plus 8 hours."""
+    return (utc_value + timedelta(hours=8)).date()
 
 
 def _coverage(school_ids, periods):
     """Active students with a support tag, in an active class, and the share of them with a running pair."""
-    def running(p):
-        return (select(Need.id).join(PairNeed, PairNeed.need_id == Need.id).join(Pair, Pair.id == PairNeed.pair_id)
-                .where(Need.student_id == Student.id, _running_in(p)).exists())
+    def covered(p):  # the students of the unit's schools with a pair running in the period, gathered once
+        return (select(Need.student_id).join(PairNeed, PairNeed.need_id == Need.id).join(Pair, Pair.id == PairNeed.pair_id)
+                .where(_in(Pair.school_id, school_ids), _running_in(p)))
 
     tagged = select(student_tags.c.student_id).where(student_tags.c.student_id == Student.id).exists()
     rows = db.session.execute(
-        select(Student.school_id, *(c for p in periods for c in (func.count(Student.id), func.count(case((running(p), 1))))))
+        select(Student.school_id, *(c for p in periods for c in (
+            func.count(Student.id), func.count(case((Student.id.in_(covered(p)), 1))))))
         .join(SchoolClass, SchoolClass.id == Student.class_id)
         .where(_in(Student.school_id, school_ids), Student.active.is_(True), SchoolClass.active.is_(True), tagged)
         .group_by(Student.school_id)).all()
@@ -189,12 +198,23 @@ def _hours(school_ids, periods):
     def within(p):
         return and_(*p.conditions())
 
-    rows = db.session.execute(
-        select(HourEntry.school_id, *(c for p in periods for c in (
-            func.sum(case((within(p), HourEntry.hours))), func.count(distinct(case((within(p), HourEntry.volunteer_id)))))))
-        .where(_in(HourEntry.school_id, school_ids), HourEntry.status == "approved", or_(*(within(p) for p in periods)))
-        .group_by(HourEntry.school_id)).all()
-    return _spread(rows, periods, lambda total, n: {"hours": one_decimal(total or 0), "volunteers": n})
+    approved = and_(_in(HourEntry.school_id, school_ids), HourEntry.status == "approved")
+    totals = db.session.execute(
+        select(HourEntry.school_id, *(func.sum(case((within(p), HourEntry.hours))) for p in periods))
+        .where(approved, or_(*(within(p) for p in periods))).group_by(HourEntry.school_id)).all()
+    # Volunteers with an approved entry in the period, asked per volunteer: counting distinct volunteers over the
+    # entries sorted the whole year's ledger of the district.
+    def served(p):
+        return (select(HourEntry.id).where(HourEntry.volunteer_id == Volunteer.id, HourEntry.status == "approved",
+                                           within(p)).exists())
+
+    served_rows = db.session.execute(
+        select(Volunteer.school_id, *(func.count(case((served(p), 1))) for p in periods))
+        .where(_in(Volunteer.school_id, school_ids)).group_by(Volunteer.school_id)).all()
+    out = _spread(totals, periods, lambda total: {"hours": one_decimal(total or 0)})
+    for key, got in _spread(served_rows, periods, lambda n: {"volunteers": n}).items():
+        out.setdefault(key, {}).update(got)
+    return out
 
 
 def _events(school_ids, periods):
@@ -232,28 +252,29 @@ def _parent_school(school_ids, periods, now):
 def _mandatory(school_ids):
     """As the school's report: for each active mandatory course, the families of each active class of its grades,
     and the share of them who attended as many of its sessions as it asks for (over the course's whole life)."""
-    attended = (
-        select(CourseSession.course_id, Registration.family_id, func.count().label("n"))
-        .join(Registration, Registration.session_id == CourseSession.id)
-        .join(Course, Course.id == CourseSession.course_id)
-        .where(_in(CourseSession.school_id, school_ids), Course.mandatory.is_(True), Course.active.is_(True),
-               CourseSession.status != "cancelled", Registration.attended_at.is_not(None))
-        .group_by(CourseSession.course_id, Registration.family_id).subquery())
-    families = (
-        select(SchoolClass.school_id, SchoolClass.id.label("class_id"), SchoolClass.grade, Student.family_id)
-        .join(Student, Student.class_id == SchoolClass.id)
-        .where(_in(SchoolClass.school_id, school_ids), SchoolClass.active.is_(True), Student.active.is_(True),
-               Student.family_id.is_not(None)).distinct().subquery())
+    mandatory = and_(_in(Course.school_id, school_ids), Course.mandatory.is_(True), Course.active.is_(True))
+    # (course, family) where the family attended enough of the course's sessions, gathered once.
+    done = (select(CourseSession.course_id, Registration.family_id)
+            .join(Registration, Registration.session_id == CourseSession.id)
+            .join(Course, Course.id == CourseSession.course_id)
+            .where(mandatory, CourseSession.status != "cancelled", Registration.attended_at.is_not(None))
+            .group_by(CourseSession.course_id, Registration.family_id, Course.sessions_required)
+            .having(func.count() >= Course.sessions_required))
     # target_grades holds "3,4": a class's grade is among them when ",3,4," holds ",3,".
     of_grade = or_(Course.target_grades == "", (literal(",") + Course.target_grades + literal(",")).like(
-        literal("%,") + cast(families.c.grade, String) + literal(",%")))
+        literal("%,") + cast(SchoolClass.grade, String) + literal(",%")))
+    # Each course's classes first, then the families of those classes only.
+    classes = (select(Course.id.label("course_id"), Course.school_id, SchoolClass.id.label("class_id"))
+               .join(SchoolClass, and_(SchoolClass.school_id == Course.school_id, SchoolClass.active.is_(True), of_grade))
+               .where(mandatory).subquery())
+    families = (select(classes.c.school_id, classes.c.course_id, classes.c.class_id, Student.family_id)
+                .join(Student, Student.class_id == classes.c.class_id)
+                .where(Student.active.is_(True), Student.family_id.is_not(None)).distinct().subquery())
     rows = db.session.execute(
-        select(Course.school_id, func.count(), func.count(case((attended.c.n >= Course.sessions_required, 1))))
-        .join(families, and_(families.c.school_id == Course.school_id, of_grade))
-        .outerjoin(attended, and_(attended.c.course_id == Course.id, attended.c.family_id == families.c.family_id))
-        .where(_in(Course.school_id, school_ids), Course.mandatory.is_(True), Course.active.is_(True))
-        .group_by(Course.school_id)).all()
-    return {sid: {"mandatory": share(done, n)} for sid, n, done in rows}
+        select(families.c.school_id, func.count(),
+               func.count(case((tuple_(families.c.course_id, families.c.family_id).in_(done), 1))))
+        .group_by(families.c.school_id)).all()
+    return {sid: {"mandatory": share(n_done, n)} for sid, n, n_done in rows}
 
 
 def status(figure: Figure, value, threshold) -> str | None:

@@ -14,7 +14,7 @@ from .report_forms import SOURCES
 
 class UnitForm(FlaskForm):
     name = StringField(_l("Name"), description=_l("For example: 湖东学区"),
-                       validators=[Clean(), required()])
+                       validators=[Clean(), required(), Length(max=100)])
 
 
 class PlaceSchoolForm(FlaskForm):

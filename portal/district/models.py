@@ -99,7 +99,7 @@ class Task(db.Model):
     due_on: Mapped[date]  # the deadline
     parts: Mapped[str] = mapped_column(String(60))  # RETURN_PARTS keys, comma separated
     # The 上报表册 (report_forms.py): {"columns": [name…], "rows": [{"label", "unit", "note", "source"}…]}.
-    form: Mapped[dict | None] = mapped_column(JSON)
+    form: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     results_published_at: Mapped[datetime | None]
     created_by_id: Mapped[int] = mapped_column(db.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -125,7 +125,7 @@ class TaskReturn(SchoolScoped, db.Model):
     task_id: Mapped[int] = mapped_column(db.ForeignKey("task.id", ondelete="CASCADE"), index=True)
     state: Mapped[str] = mapped_column(String(12), default="unread")
     summary: Mapped[str] = mapped_column(Text, default="")
-    figures: Mapped[dict | None] = mapped_column(JSON)  # the school's copy of the form: {"r0c0": "12", …}
+    figures: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))  # the school's copy of the form: {"r0c0": "12", …}
     read_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime | None]
     submitted_by_id: Mapped[int | None] = mapped_column(db.ForeignKey("user.id"))

@@ -259,3 +259,26 @@ def test_entries_are_judged_published_to_the_schools_and_exported_with_their_fil
                                                  f"{school2.name}/01-家乡的河-钱小宝.pdf"])
     assert archive.read(f"{school2.name}/01-家乡的河-钱小宝.pdf") == PDF
     assert db.session.scalar(select(func.count()).select_from(TaskFile)) == 3  # the attachment and two entries
+
+
+def test_a_return_sent_back_is_submitted_again_as_it_stands(world, login_as):
+    """Found by the browser journey: the page's double-send guard took the second submit of the same summary for a
+    resend and kept the return 退回修改."""
+    officer = login_as("unit_officer")
+    send_task(officer)
+    task = the_task()
+    office = login_as("coordinator")
+    add_entry(office, task, "我的祖国", "王小明")
+    office_post(office, task, {"do": "submit", "summary": "选送1篇。"})
+    ret = return_of(task, world.school)
+    officer.post_form(f"/district/tasks/{task.id}/returns/{ret.id}", {"do": "back", "reason": "请核对作者姓名。"},
+                      token_from=f"/district/tasks/{task.id}/returns/{ret.id}")
+    assert return_of(task, world.school).state == "returned"
+    assert office_post(office, task, {"do": "submit", "summary": "选送1篇。"}).status_code == 302
+    assert return_of(task, world.school).state == "submitted"
+    # Adding the same entry twice by Back and Save still adds it once.
+    officer.post_form(f"/district/tasks/{task.id}/returns/{ret.id}", {"do": "back", "reason": "请再补一篇。"},
+                      token_from=f"/district/tasks/{task.id}/returns/{ret.id}")
+    add_entry(office, task, "家乡的河", "李小红")
+    add_entry(office, task, "家乡的河", "李小红")
+    assert [e.title for e in return_of(task, world.school).entries] == ["我的祖国", "家乡的河"]

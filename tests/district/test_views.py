@@ -246,3 +246,12 @@ def login_as_user(user):
 def test_the_current_term_is_the_default_period(world, district, login_as):
     html = login_as("unit_officer").get("/district/").get_data(as_text=True)
     assert re.search(r'<option value="t202609" selected', html)
+
+
+def test_a_unit_name_too_long_is_refused_with_a_message_and_nothing_saved(world, login_as):
+    """Found by the fuzzer on PostgreSQL: a name over the column's 100 characters gave a 500."""
+    admin = login_as("unit_admin")
+    r = admin.post_form(f"/district/units/{world.unit.id}/new", {"name": "湖" * 101}, token_from="/district/units")
+    assert r.status_code == 302
+    assert 'class="flash flash-error"' in admin.get(r.headers["Location"]).get_data(as_text=True)
+    assert db.session.scalar(select(Unit).where(Unit.name == "湖" * 101)) is None
