@@ -1,4 +1,6 @@
 """Every endpoint declares a policy, and each role gets what the rules say."""
+from datetime import date, timedelta
+
 import pytest
 
 from portal import create_app
@@ -92,6 +94,33 @@ MATRIX = [
     ("GET", "/district/users/{officer_user}/edit", UNIT_ADMIN),
     ("GET", "/district/users/{teacher_user}/edit", {**UNIT_ADMIN, "unit_admin": 404}),  # a school's account
     ("GET", "/district/users/{far_officer}/edit", {**UNIT_ADMIN, "unit_admin": 404}),
+    # Tasks down, returns up: the unit's pages, the school office's, and the files each may open.
+    ("GET", "/district/tasks/", UNIT_ONLY),
+    ("GET", "/district/tasks/new", UNIT_ONLY),
+    ("POST", "/district/tasks/new", UNIT_ONLY),  # an empty form comes back with messages
+    ("GET", "/district/tasks/{task}", UNIT_ONLY),
+    ("GET", "/district/tasks/{far_task}", UNIT_FAR),
+    ("GET", "/district/tasks/{task}/returns/{task_return}", UNIT_ONLY),
+    ("GET", "/district/tasks/{far_task}/returns/{far_task_return}", UNIT_FAR),
+    ("GET", "/district/tasks/{task}/returns/{far_task_return}", UNIT_FAR),  # another district's school's return
+    ("POST", "/district/tasks/{task}/returns/{task_return}", UNIT_ONLY),  # no action chosen: the page again
+    ("GET", "/district/tasks/{task}/judge", UNIT_ONLY),
+    ("POST", "/district/tasks/{task}/remind", {**UNIT_ONLY, "unit_admin": 302, "unit_officer": 302}),
+    ("POST", "/district/tasks/{far_task}/remind", UNIT_FAR),
+    ("GET", "/district/tasks/{task}/entries.xlsx", UNIT_ONLY),
+    ("GET", "/district/tasks/{task}/files.zip", UNIT_ONLY),
+    ("GET", "/district/tasks/{far_task}/files.zip", UNIT_FAR),
+    ("GET", "/district/tasks/{task}/figures.xlsx", UNIT_FAR),  # a task without a form of figures has no workbook
+    ("GET", "/district/files/{task_file}", {**STAFF_ONLY, "unit_admin": 200, "unit_officer": 200}),
+    ("GET", "/district/files/{entry_file}", {**STAFF_ONLY, "unit_admin": 200, "unit_officer": 200}),
+    ("GET", "/district/files/{far_task_file}", {**OTHER_SCHOOL, "unit_admin": 404, "unit_officer": 404}),
+    ("GET", "/tasks/", STAFF_ONLY),
+    ("GET", "/tasks/{task}", STAFF_ONLY),
+    ("GET", "/tasks/{far_task}", OTHER_SCHOOL),
+    ("POST", "/tasks/{task}", STAFF_ONLY),  # no action chosen: the page again
+    ("POST", "/tasks/{far_task}", OTHER_SCHOOL),
+    ("POST", "/tasks/{far_task}/entries/{far_entry}/delete", OTHER_SCHOOL),
+    ("POST", "/tasks/{task}/entries/{far_entry}/delete", OTHER_SCHOOL),  # another school's entry, under this task
     ("GET", "/my/family", {**dict.fromkeys(ROLES[1:], 403), "parent": 200}),
     ("GET", "/my/volunteer", {**dict.fromkeys(ROLES[1:], 403), "volunteer": 200}),
     ("GET", "/notices/", dict.fromkeys(SCHOOL_ROLES, 200)),
@@ -665,6 +694,38 @@ def make_announcements(world):
             "ann_staff": sent(office, "staff"), "ann_volunteers": sent(office, "volunteers"), "ann_far": far.id}
 
 
+@pytest.fixture
+def district_tasks(world):
+    return make_tasks(world)
+
+
+def make_tasks(world):
+    """The bureau's competition to the school, with its notice attached, and the school's return holding an entry with
+    its file; another district's task to its school likewise."""
+    from sqlalchemy import select
+
+    from portal.district import tasks
+    from portal.district.models import TaskReturn
+    from portal.extensions import db
+    from tests.district.test_tasks import NOTICE, PDF
+
+    def made(officer, office, school):
+        task = tasks.create(officer, {"kind": "competition", "title": "征文", "body": "内容",
+                                      "due_on": date.today() + timedelta(days=7), "parts": ["entries"]},
+                            [("通知.docx", NOTICE)])
+        ret = db.session.scalar(select(TaskReturn).where(TaskReturn.task_id == task.id,
+                                                         TaskReturn.school_id == school.id))
+        entry = tasks.add_entry(office, ret, {"title": "作品", "author": "作者"}, ("作品.pdf", PDF))
+        return task, ret, entry
+
+    task, ret, entry = made(world.users["unit_officer"], world.users["coordinator"], world.school)
+    far_task, far_ret, far_entry = made(world.far_officer, factories.user(world.far, "coordinator", "far-task-office"),
+                                        world.far)
+    return {"task": task.id, "task_return": ret.id, "task_file": task.attachments[0].id, "entry_file": entry.file_id,
+            "far_task": far_task.id, "far_task_return": far_ret.id, "far_task_file": far_task.attachments[0].id,
+            "far_entry": far_entry.id}
+
+
 CASES = [(method, url, role, expected.get(role, 403 if role in UNIT_ROLES else None))
          for method, url, expected in MATRIX for role in ROLES]
 # A case that reads, or that is refused, changes nothing (were a refused request to change the data, the cases after
@@ -704,7 +765,7 @@ def class_data(app):
         empty_all_tables()
         world = make_world()
         ids = _ids(world, make_menus(world), make_ledger(world), make_parent_school(world), make_events(world),
-                   make_announcements(world))
+                   make_announcements(world), make_tasks(world))
         clients = {"anonymous": None}
         for role in ROLES[1:]:
             clients[role] = Client(app)
@@ -730,4 +791,6 @@ def test_role_route_matrix_writes(request, app, world, menus, ledger, login_as, 
         parts.append(request.getfixturevalue("events"))
     if url.startswith("/announcements"):
         parts.append(request.getfixturevalue("announced"))
+    if url.startswith(("/district/tasks", "/tasks")):
+        parts.append(request.getfixturevalue("district_tasks"))
     _ask(login_as(role), method, url, role, expected, _ids(world, *parts))

@@ -1,3 +1,4 @@
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
@@ -58,8 +59,9 @@ class TaskForm(FlaskForm):
                                                                          "Empty for one column of figures."),
                                validators=[Clean(), Length(max=200)])
     form_rows = TextAreaField(_l("Rows of the form"), description=_l(
-        "One row per line: 名称|单位|说明|来源, for example: 参训家长人次|人次|本学年累计|. 来源 may name a figure the "
-        "portal fills in: %(sources)s.", sources="、".join(f"{k}（{v}）" for k, v in SOURCES.items())),
+        "One row per line: 名称|单位|说明|来源, for example: 参训家长人次|人次|本学年累计|. A unit or a note that "
+        "differs per column is written 人/人次. 来源 may name a figure the portal fills in: %(sources)s.",
+        sources=LazyString(lambda: "、".join(f"{k}（{v}）" for k, v in SOURCES.items()))),
         validators=[Clean(), Length(max=8000)])
     attachments = MultipleFileField(_l("Attachments"), description=_l("Word, PDF or Excel files, at most 4 MB each."))
 

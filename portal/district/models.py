@@ -98,7 +98,8 @@ class Task(db.Model):
     body: Mapped[str] = mapped_column(Text, default="")
     due_on: Mapped[date]  # the deadline
     parts: Mapped[str] = mapped_column(String(60))  # RETURN_PARTS keys, comma separated
-    # The 上报表册 (report_forms.py): {"columns": [name…], "rows": [{"label", "unit", "note", "source"}…]}.
+    # The 上报表册 (report_forms.py): {"columns": [name…], "rows": [{"label", "units": [per column], "notes": [per
+    # column], "source"}…]}.
     form: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     results_published_at: Mapped[datetime | None]
     created_by_id: Mapped[int] = mapped_column(db.ForeignKey("user.id"))

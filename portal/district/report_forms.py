@@ -40,7 +40,8 @@ SOURCES = {
 
 def parse(columns_text: str, rows_text: str) -> dict:
     """The unit's definition from the task form: columns separated by 、 or commas; one row per line as
-    名称|单位|说明|来源 (the last three may be left out; 来源 is a key of SOURCES)."""
+    名称|单位|说明|来源 (the last three may be left out; 来源 is a key of SOURCES). A unit or a note may differ per
+    column, written 人/人次: each cell then has its own; one written once holds for the row's every cell."""
     columns = [c.strip() for c in SEPARATORS.split(columns_text or "") if c.strip()] or [pgettext("report form", "Value")]
     if len(columns) > MAX_COLUMNS:
         raise DomainError(_("A form has at most %(n)d columns.", n=MAX_COLUMNS), "form_columns")
@@ -54,12 +55,23 @@ def parse(columns_text: str, rows_text: str) -> dict:
         if source and source not in SOURCES:
             raise DomainError(_("Line %(n)d: “%(source)s” is not a figure the portal holds.", n=number, source=source),
                               "form_rows")
-        rows.append({"label": label[:60], "unit": unit[:12], "note": note[:200], "source": source})
+        rows.append({"label": label[:60], "units": _per_column(unit, len(columns), 12, number, _("units")),
+                     "notes": _per_column(note, len(columns), 200, number, _("notes")), "source": source})
     if not rows:
         raise DomainError(_("Write at least one row of the form."), "form_rows")
     if len(rows) > MAX_ROWS:
         raise DomainError(_("A form has at most %(n)d rows.", n=MAX_ROWS), "form_rows")
     return {"columns": [c[:30] for c in columns], "rows": rows}
+
+
+def _per_column(text: str, n: int, longest: int, line: int, what: str) -> list[str]:
+    parts = [p.strip()[:longest] for p in text.split("/")] if text else [""]
+    if len(parts) == 1:
+        return parts * n
+    if len(parts) != n:
+        raise DomainError(_("Line %(line)d gives %(given)d %(what)s for %(n)d columns.", line=line, given=len(parts),
+                            what=what, n=n), "form_rows")
+    return parts
 
 
 def cells(form: dict) -> list[str]:
@@ -138,7 +150,8 @@ def workbook(task, returns) -> bytes:
     for row in form["rows"]:
         for column in form["columns"]:
             name = f"{row['label']}（{column}）" if multi else row["label"]
-            headers.append((f"{name}（{row['unit']}）" if row["unit"] else name, 16))
+            unit = row["units"][form["columns"].index(column)]
+            headers.append((f"{name}（{unit}）" if unit else name, 16))
     body, totals = [], [Decimal(0)] * len(cells(form))
     for r in returns:
         values = []
@@ -150,12 +163,14 @@ def workbook(task, returns) -> bytes:
             values.append(float(number) if number is not None else None)
         body.append([r.school.name, "已提交" if r.state in ("submitted", "approved") else "未提交", *values])
     # Shares do not add up across schools: their total is left empty.
-    share_cells = {n for n, name in enumerate(cells(form)) if form["rows"][n // len(form["columns"])]["unit"] == "%"}
+    width = len(form["columns"])
+    share_cells = {n for n in range(len(cells(form))) if form["rows"][n // width]["units"][n % width] == "%"}
     body.append(["合计（已提交）", "", *(None if n in share_cells else float(t) for n, t in enumerate(totals))])
     write_sheet(ws, headers, body)
     about = wb.create_sheet("填报说明")
-    write_sheet(about, [("指标", 30), ("单位", 10), ("说明", 60)],
-                [[row["label"], row["unit"], row["note"]] for row in form["rows"]])
-    for (cell,) in about.iter_rows(min_row=2, min_col=3, max_col=3):
+    write_sheet(about, [("指标", 30), ("列", 12), ("单位", 10), ("说明", 60)],
+                [[row["label"], column, row["units"][j], row["notes"][j]]
+                 for row in form["rows"] for j, column in enumerate(form["columns"])])
+    for (cell,) in about.iter_rows(min_row=2, min_col=4, max_col=4):
         cell.alignment = WRAP
     return workbook_bytes(wb)

@@ -15,7 +15,7 @@ from tests.district.test_tasks import DEADLINE, return_of, the_task
 from tests.district.test_views import login_as_user
 from tests.factories import zh
 
-ROWS = "在校学生数|人|以学籍为准|students\n参训家长人次|人次|本学年累计|\n家长满意率|%||"
+ROWS = "在校学生数|人|以学籍为准|students\n参训家长人次|人次|本学年累计/含线上|\n家长满意率|%||"
 
 
 @pytest.fixture
@@ -40,11 +40,14 @@ def test_the_unit_defines_a_form_and_a_wrong_line_is_refused_whole(world, login_
     assert zh("Line %(n)d: “%(source)s” is not a figure the portal holds.", n=1, source="pupils") in r.get_data(
         as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Task)) == 0
+    r = send_report(officer, rows="参训家长人次|人次/人|甲/乙/丙|")
+    assert zh("Line %(line)d gives %(given)d %(what)s for %(n)d columns.", line=1, given=3, what=zh("notes"), n=2) in (
+        r.get_data(as_text=True))
     assert send_report(officer).status_code == 302
     assert the_task().form == {"columns": ["小学部", "初中部"], "rows": [
-        {"label": "在校学生数", "unit": "人", "note": "以学籍为准", "source": "students"},
-        {"label": "参训家长人次", "unit": "人次", "note": "本学年累计", "source": ""},
-        {"label": "家长满意率", "unit": "%", "note": "", "source": ""}]}
+        {"label": "在校学生数", "units": ["人", "人"], "notes": ["以学籍为准", "以学籍为准"], "source": "students"},
+        {"label": "参训家长人次", "units": ["人次", "人次"], "notes": ["本学年累计", "含线上"], "source": ""},
+        {"label": "家长满意率", "units": ["%", "%"], "notes": ["", ""], "source": ""}]}
 
 
 def test_a_schools_copy_starts_from_its_own_figures_and_locks_when_submitted(world, login_as):
@@ -91,7 +94,9 @@ def test_the_unit_gets_every_schools_copy_in_one_workbook(world, second, login_a
     assert rows[school2.name][1:4] == ("未提交", 400, 300)  # a draft is shown, not counted
     total = rows["合计（已提交）"]
     assert total[2:6] == (900, 0, 120, 0) and total[6:8] == (None, None)  # shares are not added up
-    assert [r[0] for r in book["填报说明"].iter_rows(min_row=2, values_only=True)] == ["在校学生数", "参训家长人次", "家长满意率"]
+    notes = [r for r in book["填报说明"].iter_rows(min_row=2, values_only=True)]
+    assert [r[0] for r in notes][::2] == ["在校学生数", "参训家长人次", "家长满意率"]
+    assert notes[3] == ("参训家长人次", "初中部", "人次", "含线上")
     review = officer.get(f"/district/tasks/{task.id}/returns/{return_of(task, world.school).id}").get_data(as_text=True)
     assert "900" in review and 'name="r0c0"' not in review
 
@@ -105,3 +110,8 @@ def test_prefilled_figures_are_the_schools_own(world, second):
     theirs = report_forms.prefilled(form, school2.id, datetime(2026, 12, 1, 12))
     assert mine == {"r0c0": "2", "r1c0": "1"} and theirs == {"r0c0": "1", "r1c0": "0"}
     assert db.session.scalar(select(func.count()).select_from(TaskReturn)) == 0
+
+
+def test_the_task_form_names_the_figures_the_portal_fills_in_in_the_readers_language(world, login_as):
+    page = login_as("unit_officer").get("/district/tasks/new").get_data(as_text=True)
+    assert f"students（{zh('Students in school')}）" in page and zh("Students in school") != "Students in school"
