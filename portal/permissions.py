@@ -13,7 +13,7 @@ from sqlalchemy import and_, false, or_, select
 from .announcements.models import Announcement, AnnouncementRecipient, addressed_to
 from .auth.models import ROLES, STAFF, UNIT_ROLES, User
 from .core.htmx import hx_redirect, is_htmx
-from .district.models import Task, TaskEntry, TaskFile, TaskReturn, Unit, units_below
+from .district.models import SHOWN_TO_UNIT, Task, TaskEntry, TaskFile, TaskReturn, Unit, units_below
 from .events import access as events
 from .events.models import Event, EventHelper, event_leads
 from .extensions import db
@@ -201,12 +201,15 @@ def _unit_sees(user, obj) -> bool:
         return obj.unit_id in below
     if isinstance(obj, User):
         return obj.unit_id in below
-    if isinstance(obj, Task | TaskFile):
-        task = obj if isinstance(obj, Task) else db.session.get(Task, obj.task_id)
-        return task.unit_id in below
-    if isinstance(obj, TaskReturn | TaskEntry):
-        ret = obj if isinstance(obj, TaskReturn) else obj.task_return
-        return ret.task.unit_id in below
+    if isinstance(obj, Task):
+        return obj.unit_id in below
+    if isinstance(obj, TaskReturn):  # its state and reason; what it holds only once submitted (tasks.shown_to_unit)
+        return obj.task.unit_id in below
+    if isinstance(obj, TaskFile) and obj.return_id is None:  # a task's attachment
+        return db.session.get(Task, obj.task_id).unit_id in below
+    if isinstance(obj, TaskFile | TaskEntry):  # what a school returned: not while it is drafting it
+        ret = db.session.get(TaskReturn, obj.return_id)
+        return ret.task.unit_id in below and ret.state in SHOWN_TO_UNIT
     return False
 
 

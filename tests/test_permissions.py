@@ -700,8 +700,8 @@ def district_tasks(world):
 
 
 def make_tasks(world):
-    """The bureau's competition to the school, with its notice attached, and the school's return holding an entry with
-    its file; another district's task to its school likewise."""
+    """The bureau's competition to the school, with its notice attached, and the school's return submitted with an
+    entry and its file; another district's task to its school likewise."""
     from sqlalchemy import select
 
     from portal.district import tasks
@@ -716,6 +716,7 @@ def make_tasks(world):
         ret = db.session.scalar(select(TaskReturn).where(TaskReturn.task_id == task.id,
                                                          TaskReturn.school_id == school.id))
         entry = tasks.add_entry(office, ret, {"title": "作品", "author": "作者"}, ("作品.pdf", PDF))
+        tasks.submit(office, ret)  # what the unit may read
         return task, ret, entry
 
     task, ret, entry = made(world.users["unit_officer"], world.users["coordinator"], world.school)

@@ -1,6 +1,6 @@
 """The district's table as a workbook (this period's figures with 达标 or 未达标 where the unit drew a line, the
 previous period's figures, and the lines); a competition's entries as a workbook and their files as one .zip."""
-import io
+import tempfile
 import zipfile
 
 from openpyxl import Workbook
@@ -63,14 +63,14 @@ def entries_workbook(task, returns) -> bytes:
 def entry_file_name(ret, n: int, entry) -> str:
     """学校/序号-作品-作者.ext: the name the file has in the .zip."""
     ext = entry.file.stored_name.rsplit(".", 1)[-1]
-    clean = "".join(ch for ch in f"{n:02d}-{entry.title}-{entry.author}" if ch not in '/\\:*?"<>|')
-    return f"{ret.school.name}/{clean}.{ext}"
+    return f"{files.safe_part(ret.school.name)}/{files.safe_part(f'{n:02d}-{entry.title}-{entry.author}')}.{ext}"
 
 
-def files_zip(task, returns) -> bytes:
+def files_zip(task, returns):
     """Every file the schools returned, in a folder per school: entries by number, title and author; photos and
-    files by their own names."""
-    out = io.BytesIO()
+    files by their own names. Written to a temporary file (in memory while small), not held whole in memory: a
+    district's essays add up."""
+    out = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for r in returns:
             for i, e in enumerate(r.entries, start=1):
@@ -78,5 +78,7 @@ def files_zip(task, returns) -> bytes:
                     z.write(files.path_of(e.file.stored_name), entry_file_name(r, i, e))
             for f in r.files:
                 if f.kind in ("photo", "file") and files.path_of(f.stored_name).is_file():
-                    z.write(files.path_of(f.stored_name), f"{r.school.name}/{f.id}-{f.original_name}")
-    return out.getvalue()
+                    z.write(files.path_of(f.stored_name),
+                            f"{files.safe_part(r.school.name)}/{f.id}-{files.safe_part(f.original_name)}")
+    out.seek(0)
+    return out

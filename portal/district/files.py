@@ -8,7 +8,7 @@ import secrets
 import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -27,6 +27,7 @@ DOCUMENTS = ("docx", "pdf", "xlsx")
 PHOTOS = ("jpg", "png")
 ANY = DOCUMENTS + PHOTOS
 ZIP_PARTS = {"word/document.xml": "docx", "xl/workbook.xml": "xlsx"}
+SAFE_OUT = '/\\:*?"<>|'  # characters no downloaded or unzipped name may hold
 
 
 def max_bytes() -> int:
@@ -93,11 +94,23 @@ def kept(filename: str, data: bytes, allowed=ANY):
     partial = target.with_suffix(".part")
     partial.write_bytes(data)
     try:
-        yield Checked(name, "".join(ch for ch in filename if ch.isprintable() and ch not in "/\\")[:200] or name,
-                      TYPES[kind], len(data))
+        yield Checked(name, shown_name(filename, kind), TYPES[kind], len(data))
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
+
+
+def shown_name(filename: str, kind: str) -> str:
+    """The name a file is downloaded under: the sender's, with the extension of what it is (a PDF sent as x.html comes
+    back as x.pdf), without characters a file system refuses."""
+    stem = "".join(ch for ch in PurePath(filename.replace("\\", "/")).stem if ch.isprintable() and ch not in SAFE_OUT)
+    return f"{stem.strip(' .')[:150] or '文件'}.{kind}"
+
+
+def safe_part(text: str) -> str:
+    """A folder or file name inside a .zip: no separators, no parent folder, nothing Windows refuses."""
+    clean = "".join(ch for ch in text if ch.isprintable() and ch not in SAFE_OUT).strip(" .")
+    return clean[:150] or "_"
 
 
 def forget(stored_name: str) -> None:

@@ -2,7 +2,7 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
-from wtforms import DateField, DecimalField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, DecimalField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..core.forms import Clean, options
@@ -27,6 +27,8 @@ class UnitUserForm(UserForm):
 
     classes = None
     unit = SelectField(_l("Unit"), coerce=int)
+    active = BooleanField(_l("Active"), default=True,
+                          description=_l("Off: the account can no longer log in, on any device (someone who left)."))
 
 
 def thresholds_form(current: dict[str, float]):

@@ -83,6 +83,9 @@ RETURN_STATES = {
     "returned": lazy_pgettext("task state", "Sent back to change"),
     "approved": lazy_pgettext("task state", "Approved"),
 }
+# What a unit may read of a school's return: only what the school submitted (a draft, or a return sent back and being
+# changed, is the school's own until it submits it).
+SHOWN_TO_UNIT = ("submitted", "approved")
 AWARDS = {"first": _l("First prize"), "second": _l("Second prize"), "third": _l("Third prize"),
           "merit": _l("Honourable mention")}
 

@@ -5,8 +5,9 @@ locked; the unit gets every school's copy in one workbook."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -20,6 +21,7 @@ from ..extensions import db
 from ..hours.totals import year_period
 from ..people.models import SchoolClass, Student, Volunteer, student_tags
 from . import figures
+from .models import SHOWN_TO_UNIT
 
 MAX_ROWS, MAX_COLUMNS = 40, 6
 SEPARATORS = re.compile(r"[,，、;；]")
@@ -49,7 +51,8 @@ def parse(columns_text: str, rows_text: str) -> dict:
     for number, line in enumerate((rows_text or "").splitlines(), start=1):
         if not line.strip():
             continue
-        label, unit, note, source = ([p.strip() for p in line.replace("｜", "|").split("|")] + ["", "", ""])[:4]
+        line = unicodedata.normalize("NFKC", line)  # ｜ and ％ as a Chinese keyboard types them
+        label, unit, note, source = ([p.strip() for p in line.split("|")] + ["", "", ""])[:4]
         if not label:
             raise DomainError(_("Line %(n)d has no name.", n=number), "form_rows")
         if source and source not in SOURCES:
@@ -65,7 +68,8 @@ def parse(columns_text: str, rows_text: str) -> dict:
 
 
 def _per_column(text: str, n: int, longest: int, line: int, what: str) -> list[str]:
-    parts = [p.strip()[:longest] for p in text.split("/")] if text else [""]
+    """One value per column; with one column, a "/" is the text's own (次/年, 2025/9/1起)."""
+    parts = [p.strip()[:longest] for p in text.split("/")] if text and n > 1 else [text.strip()[:longest]]
     if len(parts) == 1:
         return parts * n
     if len(parts) != n:
@@ -114,21 +118,21 @@ def _sources(school_id: int, wanted: set[str], now: datetime) -> dict[str, str |
     return out
 
 
+NUMBER = re.compile(r"\d{1,10}(\.\d{1,4})?")
+
+
 def read(form: dict, given) -> dict[str, str]:
-    """The school's figures from its form: numbers (decimals allowed), or empty; anything else is refused."""
+    """The school's figures from its form: numbers of 0 or more (up to ten digits, four decimals; full-width digits and
+    thousands separators taken as typed on a Chinese keyboard), or empty; anything else is refused."""
     out = {}
     for name in cells(form):
-        text = (given.get(name) or "").strip().replace(",", "").replace("，", "")
+        text = unicodedata.normalize("NFKC", given.get(name) or "").strip().replace(",", "")
         if text:
-            try:
-                number = Decimal(text)
-            except InvalidOperation:
-                number = None
-            if number is None or not number.is_finite() or number < 0 or number > Decimal("1e9"):
+            if not NUMBER.fullmatch(text):
                 i, j = (int(x) for x in re.findall(r"\d+", name))
                 raise DomainError(_("“%(row)s” (%(column)s) takes a number of 0 or more.",
                                     row=form["rows"][i]["label"], column=form["columns"][j]), name)
-            text = format(number.normalize(), "f")
+            text = format(Decimal(text).normalize(), "f")
         out[name] = text
     return out
 
@@ -154,14 +158,15 @@ def workbook(task, returns) -> bytes:
             headers.append((f"{name}（{unit}）" if unit else name, 16))
     body, totals = [], [Decimal(0)] * len(cells(form))
     for r in returns:
+        done = r.state in SHOWN_TO_UNIT  # a school's draft stays with the school
         values = []
         for n, name in enumerate(cells(form)):
-            text = (r.figures or {}).get(name) or ""
+            text = (r.figures or {}).get(name) if done else None
             number = Decimal(text) if text else None
-            if number is not None and r.state in ("submitted", "approved"):
+            if number is not None:
                 totals[n] += number
             values.append(float(number) if number is not None else None)
-        body.append([r.school.name, "已提交" if r.state in ("submitted", "approved") else "未提交", *values])
+        body.append([r.school.name, "已提交" if done else "未提交", *values])
     # Shares do not add up across schools: their total is left empty.
     width = len(form["columns"])
     share_cells = {n for n in range(len(cells(form))) if form["rows"][n // width]["units"][n % width] == "%"}

@@ -78,7 +78,13 @@ def save_unit_user(actor, user: User | None, unit: Unit, data: dict) -> User:
     creating = user is None
     if creating and not data.get("password"):
         raise DomainError(_("A new account needs a password."), "password")
+    active = data.get("active", True)
+    if user is actor and not active:
+        raise DomainError(_("You cannot deactivate your own account."), "active")
     user = user or User(unit_id=unit.id)
+    if user.active and not active:  # logged out everywhere at once
+        user.session_token = new_session_token()
+    user.active = active
     user.unit_id = unit.id
     user.username, user.display_name = data["username"], data["display_name"]
     user.mobile = data.get("mobile") or None

@@ -18,7 +18,7 @@ from ..people.forms import EmptyForm
 from ..permissions import authorize, requires, scope
 from . import bp, exports, files, report_forms, school_bp, tasks
 from .forms import EntryForm, ReasonForm, SummaryTextForm, TaskForm, UploadForm
-from .models import AWARDS, RETURN_PARTS, RETURN_STATES, TASK_KINDS, Task, TaskEntry, TaskFile, TaskReturn
+from .models import AWARDS, RETURN_PARTS, RETURN_STATES, SHOWN_TO_UNIT, TASK_KINDS, Task, TaskEntry, TaskFile, TaskReturn
 
 LABELS = {"kinds": TASK_KINDS, "parts": RETURN_PARTS, "states": RETURN_STATES, "awards": AWARDS}
 
@@ -98,7 +98,7 @@ def review(task_id, return_id):
         except DomainError as err:
             show_error(back, err)
     return render_template("district/review.html", t=t, ret=ret, back=back, form=EmptyForm(),
-                           figures=ret.figures or {}, **LABELS)
+                           figures=(ret.figures or {}) if ret.state in SHOWN_TO_UNIT else {}, **LABELS)
 
 
 @bp.route("/tasks/<int:task_id>/judge", methods=["GET", "POST"])
@@ -107,7 +107,7 @@ def judge(task_id):
     t = _task(task_id)
     if t.kind != "competition":
         abort(404)
-    returns = [r for r in tasks.returns_of(t) if r.state in tasks.DONE]
+    returns = tasks.submitted(t)
     form = EmptyForm()
     if form.validate_on_submit():
         entries = {e.id for r in returns for e in r.entries}
@@ -128,7 +128,7 @@ def judge(task_id):
 @requires("tasks.manage")
 def entries_xlsx(task_id):
     t = _task(task_id)
-    return xlsx_response(exports.entries_workbook(t, tasks.returns_of(t)), f"{t.title}-作品名单.xlsx",
+    return xlsx_response(exports.entries_workbook(t, tasks.submitted(t)), f"{t.title}-作品名单.xlsx",
                          f"task-{t.id}-entries.xlsx")
 
 
@@ -145,8 +145,7 @@ def figures_xlsx(task_id):
 @requires("tasks.manage")
 def files_zip(task_id):
     t = _task(task_id)
-    resp = make_response(exports.files_zip(t, tasks.returns_of(t)))
-    resp.headers["Content-Type"] = "application/zip"
+    resp = make_response(send_file(exports.files_zip(t, tasks.submitted(t)), mimetype="application/zip", max_age=0))
     resp.headers["Content-Disposition"] = content_disposition(f"{t.title}-作品文件.zip", f"task-{t.id}-files.zip")
     resp.headers["Cache-Control"] = "private, no-store"
     return resp

@@ -5,7 +5,7 @@ its audit row and the notices it causes; a file is kept only when its row is (fi
 from __future__ import annotations
 
 from contextlib import ExitStack
-from datetime import date
+from datetime import date, datetime, time
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -13,15 +13,17 @@ from sqlalchemy import func, select
 from ..audit.services import record
 from ..auth.models import STAFF, User
 from ..core.clock import local_now, local_today
+from ..core.display import cn_day
 from ..core.errors import DomainError, saving
 from ..core.models import utcnow
 from ..extensions import db
 from ..notices import services as notices
 from ..people.models import School
 from . import files, report_forms
-from .models import AWARDS, RETURN_PARTS, TASK_KINDS, Task, TaskEntry, TaskFile, TaskReturn, units_below
+from .models import AWARDS, RETURN_PARTS, SHOWN_TO_UNIT, TASK_KINDS, Task, TaskEntry, TaskFile, TaskReturn, units_below
 
 MAX_FILES = 30  # per return, photos and files together; a task's attachments likewise
+MAX_ENTRIES = 50  # per return: a competition asks each school for a few
 OPEN = ("unread", "read", "draft", "returned")  # the school may still change its return
 DONE = ("submitted", "approved")
 
@@ -71,7 +73,7 @@ def create(actor, data: dict, attachments: list[tuple[str, bytes]]) -> Task:
             db.session.add_all([TaskReturn(task_id=task.id, school_id=sid) for sid in schools])
             record(actor, "task.create", task, f"{task.title} schools={len(schools)}")
             _tell(schools, "task.new", task,
-                  lambda: _("%(unit)s asks by %(day)s: %(title)s", unit=actor.unit.name, day=task.due_on.isoformat(),
+                  lambda: _("%(unit)s asks by %(day)s: %(title)s", unit=actor.unit.name, day=cn_day(task.due_on),
                             title=task.title))
     return task
 
@@ -108,15 +110,17 @@ def remind_late(actor, task: Task) -> int:
         for r in due:
             r.reminded_on = today
         record(actor, "task.reminded", task, f"schools={len(due)}")
+        # Due at the day's start: two reminders sent at once on the same day are one notice.
         _tell([r.school_id for r in due], "task.reminder", task,
-              lambda: _("Please submit by %(day)s: %(title)s", day=task.due_on.isoformat(), title=task.title))
+              lambda: _("Please submit by %(day)s: %(title)s", day=cn_day(task.due_on), title=task.title),
+              due=datetime.combine(today, time.min))
     return len(due)
 
 
 def judge(actor, task: Task, awards: dict[int, str | None], teachers: set[int], organisers: set[int]) -> None:
     """Levels for the entries, 优秀指导教师 for the entries' teachers, 优秀组织奖 for the returns (by id); only entries
-    and returns of this task."""
-    rets = {r.id: r for r in returns_of(task)}
+    and returns of this task the judges were shown (a return sent back keeps its levels until it comes again)."""
+    rets = {r.id: r for r in submitted(task)}
     entries = db.session.scalars(select(TaskEntry).where(TaskEntry.return_id.in_(rets))).all()
     with saving():
         for e in entries:
@@ -135,6 +139,11 @@ def publish_results(actor, task: Task) -> None:
         record(actor, "task.results", task, task.title)
         _tell([r.school_id for r in returns_of(task)], "task.results", task,
               lambda: _("The results are out: %(title)s", title=task.title))
+
+
+def submitted(task: Task) -> list[TaskReturn]:
+    """The returns the unit may read: submitted or approved."""
+    return [r for r in returns_of(task) if r.state in SHOWN_TO_UNIT]
 
 
 def returns_of(task: Task) -> list[TaskReturn]:
@@ -173,7 +182,7 @@ def save_draft(actor, ret: TaskReturn, summary: str | None, given=None) -> None:
 
 def add_file(actor, ret: TaskReturn, kind: str, filename: str, data: bytes) -> TaskFile:
     _open(ret)
-    if len(ret.files) >= MAX_FILES:
+    if sum(1 for f in ret.files if f.kind in ("photo", "file")) >= MAX_FILES:
         raise DomainError(_("A return keeps at most %(n)d files.", n=MAX_FILES), "file")
     with files.kept(filename, data, files.PHOTOS if kind == "photo" else files.ANY) as checked, saving():
         row = TaskFile(task_id=ret.task_id, return_id=ret.id, kind=kind, uploaded_by_id=actor.id, **vars(checked))
@@ -196,6 +205,8 @@ def remove_file(actor, ret: TaskReturn, row: TaskFile) -> None:
 
 def add_entry(actor, ret: TaskReturn, data: dict, upload: tuple[str, bytes] | None) -> TaskEntry:
     _open(ret)
+    if len(ret.entries) >= MAX_ENTRIES:
+        raise DomainError(_("A return holds at most %(n)d entries.", n=MAX_ENTRIES))
     entry = TaskEntry(school_id=ret.school_id, return_id=ret.id, title=data["title"], author=data["author"],
                       class_name=data.get("class_name") or "", teacher=data.get("teacher") or "")
     with ExitStack() as kept:

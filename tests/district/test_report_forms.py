@@ -91,7 +91,7 @@ def test_the_unit_gets_every_schools_copy_in_one_workbook(world, second, login_a
     assert header[:4] == ["学校", "状态", "在校学生数（小学部）（人）", "在校学生数（初中部）（人）"]
     rows = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert rows[world.school.name][1:4] == ("已提交", 900, 0)
-    assert rows[school2.name][1:4] == ("未提交", 400, 300)  # a draft is shown, not counted
+    assert rows[school2.name][1:4] == ("未提交", None, None)  # a school's draft stays with the school
     total = rows["合计（已提交）"]
     assert total[2:6] == (900, 0, 120, 0) and total[6:8] == (None, None)  # shares are not added up
     notes = [r for r in book["填报说明"].iter_rows(min_row=2, values_only=True)]
@@ -115,3 +115,17 @@ def test_prefilled_figures_are_the_schools_own(world, second):
 def test_the_task_form_names_the_figures_the_portal_fills_in_in_the_readers_language(world, login_as):
     page = login_as("unit_officer").get("/district/tasks/new").get_data(as_text=True)
     assert f"students（{zh('Students in school')}）" in page and zh("Students in school") != "Students in school"
+
+
+@pytest.mark.parametrize("typed", ["1e-999990", "-0", "-1", "NaN", "12345678901", "1.23456", "1 2"])
+def test_a_figure_that_is_not_a_plain_number_is_refused(typed):
+    """Found in review: 1e-999990 passed as a number and was kept as a million characters."""
+    form = report_forms.parse("", "家访次数|次||")
+    with pytest.raises(report_forms.DomainError):
+        report_forms.read(form, {"r0c0": typed})
+
+
+def test_full_width_typing_and_a_slash_in_a_one_column_row_are_taken_as_meant():
+    form = report_forms.parse("", "参训率｜％｜2025/9/1起｜")
+    assert form["rows"][0] == {"label": "参训率", "units": ["%"], "notes": ["2025/9/1起"], "source": ""}
+    assert report_forms.read(form, {"r0c0": "１，２００.５"}) == {"r0c0": "1200.5"}

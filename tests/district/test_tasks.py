@@ -282,3 +282,67 @@ def test_a_return_sent_back_is_submitted_again_as_it_stands(world, login_as):
     add_entry(office, task, "家乡的河", "李小红")
     add_entry(office, task, "家乡的河", "李小红")
     assert [e.title for e in return_of(task, world.school).entries] == ["我的祖国", "家乡的河"]
+
+
+def test_the_unit_reads_nothing_a_school_has_not_submitted(world, login_as):
+    """Found in review: a school's draft entries, their files and its summary reached the unit by address."""
+    officer = login_as("unit_officer")
+    send_task(officer)
+    task = the_task()
+    office = login_as("coordinator")
+    add_entry(office, task, "草稿作品", "王小明", (io.BytesIO(PDF), "草稿.pdf"))
+    office_post(office, task, {"do": "save", "summary": "还在写的小结"})
+    ret = return_of(task, world.school)
+    page = officer.get(f"/district/tasks/{task.id}/returns/{ret.id}").get_data(as_text=True)
+    assert "草稿作品" not in page and "还在写的小结" not in page and "王小明" not in page
+    assert officer.get(f"/district/files/{ret.entries[0].file_id}").status_code == 404
+    book = load_workbook(io.BytesIO(officer.get(f"/district/tasks/{task.id}/entries.xlsx").data))
+    assert list(book.active.iter_rows(min_row=2, values_only=True)) == []
+    assert zipfile.ZipFile(io.BytesIO(officer.get(f"/district/tasks/{task.id}/files.zip").data)).namelist() == []
+    office_post(office, task, {"do": "submit", "summary": "小结"})
+    assert officer.get(f"/district/files/{ret.entries[0].file_id}").data == PDF
+
+
+def test_a_file_is_downloaded_under_the_extension_of_what_it_is(world, login_as):
+    """Found in review: a PDF sent as x.html went back out as x.html."""
+    officer = login_as("unit_officer")
+    send_task(officer, attachments=[(io.BytesIO(PDF), "通知.html")])
+    attachment = the_task().attachments[0]
+    assert attachment.original_name == "通知.pdf"
+    r = officer.get(f"/district/files/{attachment.id}")
+    assert "%E9%80%9A%E7%9F%A5.pdf" in r.headers["Content-Disposition"]
+
+
+def test_a_sent_back_return_keeps_its_levels_when_the_others_are_judged(world, second, login_as):
+    """Found in review: saving the levels cleared those of a return sent back meanwhile."""
+    school2, office2 = second
+    from tests.district.test_views import login_as_user
+
+    officer = login_as("unit_officer")
+    send_task(officer)
+    task = the_task()
+    for client in (login_as("coordinator"), login_as_user(office2)):
+        add_entry(client, task, "作品", "作者")
+        office_post(client, task, {"do": "submit", "summary": "小结"})
+    mine, theirs = return_of(task, world.school), return_of(task, school2)
+    judge = f"/district/tasks/{task.id}/judge"
+    officer.post_form(judge, {f"award-{mine.entries[0].id}": "first", f"award-{theirs.entries[0].id}": "second"},
+                      token_from=judge)
+    officer.post_form(f"/district/tasks/{task.id}/returns/{theirs.id}", {"do": "back", "reason": "请补充。"},
+                      token_from=f"/district/tasks/{task.id}/returns/{theirs.id}")
+    officer.post_form(judge, {f"award-{mine.entries[0].id}": "third"}, token_from=judge)
+    assert return_of(task, school2).entries[0].award == "second"
+    assert return_of(task, world.school).entries[0].award == "third"
+
+
+def test_the_zip_keeps_every_file_inside_its_schools_folder(world, login_as):
+    from portal.district.exports import entry_file_name
+
+    send_task(login_as("unit_officer"))
+    task = the_task()
+    office = login_as("coordinator")
+    add_entry(office, task, "../../etc/passwd", "a/b:c", (io.BytesIO(PDF), "x.pdf"))
+    ret = return_of(task, world.school)
+    name = entry_file_name(ret, 1, ret.entries[0])
+    assert name.startswith(f"{world.school.name}/") and name.count("/") == 1
+    assert not {".", ".."} & set(name.split("/")) and ":" not in name

@@ -200,7 +200,7 @@ def test_the_administrator_opens_an_officers_account_for_a_学区(world, distric
     area, second = district
     admin = login_as("unit_admin")
     form = {"username": "dong", "display_name": "湖东学区 刘老师", "mobile": "", "role": "unit_officer",
-            "unit": area.id, "password": "temporary-pass-1"}
+            "unit": area.id, "password": "temporary-pass-1", "active": "y"}
     assert admin.post_form("/district/users/new", form, token_from="/district/units").status_code == 302
     dong = db.session.scalar(select(User).where(User.username == "dong"))
     assert (dong.unit_id, dong.school_id, dong.role) == (area.id, None, "unit_officer")
@@ -255,3 +255,23 @@ def test_a_unit_name_too_long_is_refused_with_a_message_and_nothing_saved(world,
     assert r.status_code == 302
     assert 'class="flash flash-error"' in admin.get(r.headers["Location"]).get_data(as_text=True)
     assert db.session.scalar(select(Unit).where(Unit.name == "湖" * 101)) is None
+
+
+def test_an_officer_who_left_is_switched_off_and_can_no_longer_log_in(world, login_as, app):
+    """Found in review: no page could deactivate a unit's account."""
+    admin = login_as("unit_admin")
+    officer_session = login_as("unit_officer")
+    officer = world.users["unit_officer"]
+    form = {"username": "officer", "display_name": "区关工委 陈老师", "mobile": "", "role": "unit_officer",
+            "unit": world.unit.id, "password": ""}
+    r = admin.post_form(f"/district/users/{officer.id}/edit", form, token_from="/district/units")
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, officer.id).active is False
+    assert officer_session.get("/district/").status_code == 302  # its session ended
+    assert Client(app).login("officer").status_code == 200  # and the login is refused
+    me = world.users["unit_admin"]
+    r = admin.post_form(f"/district/users/{me.id}/edit", {**form, "username": "district", "role": "unit_admin"},
+                        token_from="/district/units")
+    assert zh("You cannot deactivate your own account.") in r.get_data(as_text=True)
+    assert db.session.get(User, me.id).active is True
