@@ -173,7 +173,7 @@ def test_an_essay_task_goes_down_comes_back_is_judged_and_exported(tab, browser,
             sp.locator("nav.main-nav").get_by_role("link", name=re.compile("^" + zh("Tasks from above"))).click()
             sp.wait_for_url(second.url("/tasks/"))
             _looked_at(second, a11y, "second office: tasks from above")
-            card = sp.locator("li.card", has_text=TITLE)
+            card = sp.locator("ul.plain-list li", has_text=TITLE)
             _badge(card, "unread")
             card.get_by_role("link", name=TITLE).click()
             sp.wait_for_url(second.url(f"/tasks/{task_id}"))
