@@ -71,14 +71,16 @@ def _digest(storage) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def submit_once(editing: str | None = None, message=None):
+def submit_once(editing: str | None = None, message=None, when=None):
     """Guard a view's creating POST. `editing` names the view argument that, when given, makes it an edit;
-    `message` says in the domain's words that the send was not saved twice."""
+    `message` says in the domain's words that the send was not saved twice; `when()`, if given, says whether this
+    POST creates something (a page whose form also saves or submits what exists, which may rightly be sent again)."""
 
     def decorate(view):
         @wraps(view)
         def guarded(*args, **kwargs):
-            if request.method != "POST" or not current_user.is_authenticated or (editing and kwargs.get(editing)):
+            if (request.method != "POST" or not current_user.is_authenticated or (editing and kwargs.get(editing))
+                    or (when is not None and not when())):
                 return view(*args, **kwargs)
             user_id = current_user.id
             claim_id, earlier = _claim(user_id, fingerprint())

@@ -1,7 +1,5 @@
 """Tasks down, returns up: the unit's pages (/district/tasks) and the school office's (/tasks), and the files both
 download."""
-from functools import wraps
-
 from flask import abort, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -20,7 +18,7 @@ from . import bp, exports, files, report_forms, school_bp, tasks
 from .forms import EntryForm, ReasonForm, SummaryTextForm, TaskForm, UploadForm
 from .models import AWARDS, RETURN_PARTS, RETURN_STATES, SHOWN_TO_UNIT, TASK_KINDS, Task, TaskEntry, TaskFile, TaskReturn
 
-LABELS = {"kinds": TASK_KINDS, "parts": RETURN_PARTS, "states": RETURN_STATES, "awards": AWARDS}
+LABELS = {"kinds": TASK_KINDS, "parts": RETURN_PARTS, "states": RETURN_STATES, "awards": AWARDS, "late": tasks.late}
 
 
 def _task(task_id) -> Task:
@@ -185,24 +183,9 @@ def inbox():
 ADDING = ("entry", "photo", "file")  # the return page's sends that create something
 
 
-def _once_when_adding(view):
-    """submit_once for the sends that add an entry or a file: one sent again by Back and Save is added once. Reading,
-    saving and submitting are not guarded: a return sent back is rightly submitted again with the same summary."""
-    guarded = submit_once()(view)
-
-    @wraps(view)
-    def dispatch(*args, **kwargs):
-        if request.method == "POST" and request.form.get("do") in ADDING:
-            return guarded(*args, **kwargs)
-        return view(*args, **kwargs)
-
-    dispatch.submit_once = True
-    return dispatch
-
-
 @school_bp.route("/<int:task_id>", methods=["GET", "POST"])
 @requires("tasks.return")
-@_once_when_adding
+@submit_once(when=lambda: request.form.get("do") in ADDING)  # a return sent back is rightly submitted again as is
 def show(task_id):
     ret = _own_return(task_id)
     me = acting_user()
